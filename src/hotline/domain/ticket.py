@@ -1,0 +1,709 @@
+"""The ticket workflow: pure rules from command to events, and from events to state.
+
+`decide(ticket, command, ctx)` checks a command against the current state and answers with the
+events it causes, or raises `DomainError`. `evolve(ticket, record)` applies one recorded event.
+`handle` does both and wraps each event with who, when, and the status before and after — the
+record the event log stores. `replay` folds a stored log back into the state, so the stored
+current-state rows can always be checked against the log.
+
+Status is derived, never set by hand: the centre's phase (received, answered, handling, followed
+up, closed, and the side exits) plus, while handling, the state of the current lead assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from hotline.domain import commands as c
+from hotline.domain import events as e
+from hotline.domain.errors import conflict, forbidden, invalid, not_found
+from hotline.domain.permissions import check_role
+from hotline.domain.vocabulary import (
+    OPEN_ASSIGNMENT_STATES,
+    TERMINAL_STATUSES,
+    WORKING_STATES,
+    AssignmentRole,
+    AssignmentState,
+    Channel,
+    EmergencyService,
+    FollowUpMethod,
+    Kind,
+    Role,
+    Satisfaction,
+    TicketStatus,
+    Urgency,
+)
+
+# --- who acts, when, and what they may look up -------------------------------------------------
+
+
+class UnitTree(Protocol):
+    """The part of the unit directory the rules need: is one unit below another?"""
+
+    def is_descendant(self, unit: int, ancestor: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    user_id: int | None = None
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    actor: Actor
+    now: datetime
+    units: UnitTree | None = None
+    centre_unit: int | None = None
+
+
+# --- state -----------------------------------------------------------------------------------
+
+
+class Phase(StrEnum):
+    """Where the centre has the ticket; the unit side of the status comes from the assignments."""
+
+    RECEIVED = "received"
+    ANSWERED = "answered"
+    HANDLING = "handling"
+    FOLLOWED_UP = "followed_up"
+    CLOSED = "closed"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+    HANDED_OFF = "handed_off"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    no: int
+    unit: int
+    role: AssignmentRole
+    state: AssignmentState
+    dispatched_at: datetime
+    parent_no: int | None = None
+    acknowledged_at: datetime | None = None
+    contacted_at: datetime | None = None
+    replied_at: datetime | None = None
+    reviewed_at: datetime | None = None
+    reply: str | None = None
+    send_back_reason: str | None = None
+    state_before_send_back: AssignmentState | None = None
+    pending_extension_until: datetime | None = None
+    pending_extension_reason: str | None = None
+    reply_due_at: datetime | None = None
+    original_reply_due_at: datetime | None = None
+    extensions_approved: int = 0
+    rejections: int = 0
+    improper_send_backs: int = 0
+    urges: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_ASSIGNMENT_STATES
+
+    @property
+    def awaits_send_back_decision(self) -> bool:
+        return self.state is AssignmentState.SENT_BACK and self.state_before_send_back is not None
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing more can happen to it: approved, cancelled, or a send-back that was accepted."""
+        return self.state in (AssignmentState.APPROVED, AssignmentState.CANCELLED) or (
+            self.state is AssignmentState.SENT_BACK and self.state_before_send_back is None
+        )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    contacted: bool
+    solved: bool
+    satisfaction: Satisfaction
+    method: FollowUpMethod
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    channel: Channel
+    kind: Kind
+    urgency: Urgency
+    content: str
+    tracking_code: str
+    received_at: datetime
+    updated_at: datetime
+    status: TicketStatus
+    phase: Phase
+    version: int
+    title: str | None = None
+    category: str | None = None
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    assignments: tuple[Assignment, ...] = ()
+    lead_no: int | None = None
+    supervised: bool = False
+    reopen_count: int = 0
+    answer: str | None = None
+    follow_up: FollowUp | None = None
+    merged_into: int | None = None
+    duplicates: tuple[int, ...] = ()
+    handed_off_to: EmergencyService | None = None
+    close_reason: str | None = None
+    closed_at: datetime | None = None
+
+    def assignment(self, no: int) -> Assignment:
+        for a in self.assignments:
+            if a.no == no:
+                return a
+        raise not_found("assignment.not_found", no=no)
+
+    @property
+    def lead(self) -> Assignment | None:
+        return None if self.lead_no is None else self.assignment(self.lead_no)
+
+    @property
+    def next_assignment_no(self) -> int:
+        return max((a.no for a in self.assignments), default=0) + 1
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One entry of the event log: the event, who caused it, when, and the status it moved."""
+
+    seq: int
+    event: e.Event
+    actor: Actor
+    occurred_at: datetime
+    from_status: TicketStatus | None
+    to_status: TicketStatus
+
+
+# --- status ------------------------------------------------------------------------------------
+
+_PHASE_STATUS = {
+    Phase.RECEIVED: TicketStatus.RECEIVED,
+    Phase.ANSWERED: TicketStatus.ANSWERED,
+    Phase.FOLLOWED_UP: TicketStatus.FOLLOWED_UP,
+    Phase.CLOSED: TicketStatus.CLOSED,
+    Phase.MERGED: TicketStatus.MERGED,
+    Phase.WITHDRAWN: TicketStatus.WITHDRAWN,
+    Phase.HANDED_OFF: TicketStatus.HANDED_OFF,
+}
+
+_LEAD_STATUS = {
+    AssignmentState.ACKNOWLEDGED: TicketStatus.IN_PROGRESS,
+    AssignmentState.CONTACTED: TicketStatus.IN_PROGRESS,
+    AssignmentState.DELEGATED: TicketStatus.IN_PROGRESS,
+    AssignmentState.REPLIED: TicketStatus.REPLIED,
+    AssignmentState.APPROVED: TicketStatus.REVIEWED,
+    AssignmentState.SENT_BACK: TicketStatus.SENT_BACK,
+}
+
+
+def derive_status(ticket: Ticket) -> TicketStatus:
+    """The ticket's status from the centre's phase and the current lead assignment."""
+    if ticket.phase is not Phase.HANDLING:
+        return _PHASE_STATUS[ticket.phase]
+    lead = ticket.lead
+    if lead is None:  # cannot happen: handling always has a lead; kept explicit for safety
+        return TicketStatus.RECEIVED
+    if lead.state is AssignmentState.PENDING:
+        return TicketStatus.REOPENED if ticket.reopen_count else TicketStatus.DISPATCHED
+    if lead.state is AssignmentState.CANCELLED:
+        return TicketStatus.RECEIVED
+    return _LEAD_STATUS[lead.state]
+
+
+# --- decide ------------------------------------------------------------------------------------
+
+
+def decide(ticket: Ticket | None, command: c.Command, ctx: Context) -> list[e.Event]:
+    """The events a command causes, or a `DomainError` saying why it is refused."""
+    check_role(command, ctx.actor.role)
+    if isinstance(command, c.SubmitTicket):
+        if ticket is not None:
+            raise conflict("transition.not_allowed", action=command.action(), current=ticket.status.value)
+        return [_received(command)]
+    if ticket is None:
+        raise not_found("ticket.not_found")
+    if ticket.status in TERMINAL_STATUSES:
+        raise conflict("ticket.terminal", current=ticket.status.value)
+    handler = _DECIDERS[type(command)]
+    return handler(ticket, command, ctx)
+
+
+def _received(cmd: c.SubmitTicket) -> e.TicketReceived:
+    return e.TicketReceived(
+        channel=cmd.channel,
+        kind=cmd.kind,
+        urgency=cmd.urgency,
+        content=cmd.content,
+        tracking_code=cmd.tracking_code,
+        title=cmd.title,
+        category=cmd.category,
+        citizen_name=cmd.citizen_name,
+        citizen_phone=cmd.citizen_phone,
+        address=cmd.address,
+        latitude=cmd.latitude,
+        longitude=cmd.longitude,
+    )
+
+
+def _require_status(ticket: Ticket, command: c.Command, *allowed: TicketStatus) -> None:
+    if ticket.status not in allowed:
+        raise conflict("transition.not_allowed", action=command.action(), current=ticket.status.value)
+
+
+def _require_state(a: Assignment, command: c.Command, *allowed: AssignmentState) -> None:
+    if a.state not in allowed:
+        raise conflict("transition.not_allowed", action=command.action(), current=a.state.value)
+
+
+def _require_reason(reason: str | None) -> str:
+    if reason is None or not reason.strip():
+        raise invalid("reason.required")
+    return reason.strip()
+
+
+def _holder(ticket: Ticket, no: int, ctx: Context) -> Assignment:
+    a = ticket.assignment(no)
+    if ctx.actor.unit_id != a.unit:
+        raise forbidden("permission.not_holder")
+    return a
+
+
+def _reviewed_assignment(ticket: Ticket, no: int, ctx: Context) -> Assignment:
+    """The assignment a reviewer decides on; its reviewer is its parent unit, or the centre."""
+    a = ticket.assignment(no)
+    if a.parent_no is None:
+        allowed = ctx.actor.role is Role.DISPATCHER
+    else:
+        parent = ticket.assignment(a.parent_no)
+        allowed = ctx.actor.role is Role.UNIT_REVIEWER and ctx.actor.unit_id == parent.unit
+    if not allowed:
+        raise forbidden("permission.not_reviewer")
+    return a
+
+
+def _new_assignments(
+    ticket: Ticket, lead_unit: int, assist_units: Iterable[int], ctx: Context
+) -> tuple[e.NewAssignment, ...]:
+    assists = tuple(assist_units)
+    if lead_unit in assists or len(set(assists)) != len(assists):
+        raise invalid("dispatch.duplicate_unit")
+    if ctx.centre_unit is not None and ctx.centre_unit in (lead_unit, *assists):
+        raise invalid("dispatch.centre")
+    first = ticket.next_assignment_no
+    made = [e.NewAssignment(no=first, unit=lead_unit, role=AssignmentRole.LEAD)]
+    made += [
+        e.NewAssignment(no=first + 1 + i, unit=u, role=AssignmentRole.ASSIST) for i, u in enumerate(assists)
+    ]
+    return tuple(made)
+
+
+def _answer(t: Ticket, cmd: c.AnswerAtIntake, ctx: Context) -> list[e.Event]:
+    _require_status(t, cmd, TicketStatus.RECEIVED)
+    if not cmd.answer.strip():
+        raise invalid("reason.required")
+    return [e.TicketAnswered(answer=cmd.answer.strip())]
+
+
+def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context) -> list[e.Event]:
+    _require_status(t, cmd, TicketStatus.RECEIVED)
+    made = _new_assignments(t, cmd.lead_unit, cmd.assist_units, ctx)
+    return [e.TicketDispatched(assignments=made, category=cmd.category, note=cmd.note)]
+
+
+def _hand_off(t: Ticket, cmd: c.HandOff, ctx: Context) -> list[e.Event]:
+    _require_status(t, cmd, TicketStatus.RECEIVED, TicketStatus.DISPATCHED, TicketStatus.REOPENED)
+    return [e.TicketHandedOff(service=cmd.service, reason=_require_reason(cmd.reason))]
+
+
+def _withdraw(t: Ticket, cmd: c.Withdraw, ctx: Context) -> list[e.Event]:
+    return [e.TicketWithdrawn(reason=_require_reason(cmd.reason))]
+
+
+_MERGEABLE = (
+    TicketStatus.RECEIVED,
+    TicketStatus.DISPATCHED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.REOPENED,
+    TicketStatus.SENT_BACK,
+)
+
+
+def _merge(t: Ticket, cmd: c.MergeInto, ctx: Context) -> list[e.Event]:
+    if cmd.this_ticket is not None and cmd.this_ticket == cmd.target_ticket:
+        raise invalid("merge.self")
+    _require_status(t, cmd, *_MERGEABLE)
+    if cmd.target_status in {s.value for s in TERMINAL_STATUSES}:
+        raise conflict("merge.target_finished")
+    return [e.TicketMerged(into_ticket=cmd.target_ticket, reason=cmd.reason)]
+
+
+def _attach(t: Ticket, cmd: c.AttachDuplicate, ctx: Context) -> list[e.Event]:
+    return [e.DuplicateAttached(duplicate_ticket=cmd.duplicate_ticket)]
+
+
+def _supervise(t: Ticket, cmd: c.Supervise, ctx: Context) -> list[e.Event]:
+    if t.supervised:
+        raise conflict("supervise.already")
+    return [e.TicketSupervised(note=cmd.note)]
+
+
+def _urge(t: Ticket, cmd: c.Urge, ctx: Context) -> list[e.Event]:
+    a = t.assignment(cmd.assignment_no)
+    _require_state(a, cmd, *OPEN_ASSIGNMENT_STATES)
+    return [e.AssignmentUrged(no=a.no, note=cmd.note)]
+
+
+def _follow_up(t: Ticket, cmd: c.RecordFollowUp, ctx: Context) -> list[e.Event]:
+    _require_status(t, cmd, TicketStatus.REVIEWED, TicketStatus.ANSWERED)
+    return [
+        e.TicketFollowedUp(
+            contacted=cmd.contacted,
+            solved=cmd.solved,
+            satisfaction=cmd.satisfaction,
+            method=cmd.method,
+            note=cmd.note,
+        )
+    ]
+
+
+def _reopen(t: Ticket, cmd: c.Reopen, ctx: Context) -> list[e.Event]:
+    _require_status(t, cmd, TicketStatus.FOLLOWED_UP)
+    reason = _require_reason(cmd.reason)
+    lead = t.lead
+    again = (
+        None
+        if lead is None
+        else e.NewAssignment(no=t.next_assignment_no, unit=lead.unit, role=AssignmentRole.LEAD)
+    )
+    return [e.TicketReopened(reason=reason, assignment=again)]
+
+
+def _close(t: Ticket, cmd: c.Close, ctx: Context) -> list[e.Event]:
+    _require_status(t, cmd, TicketStatus.FOLLOWED_UP, TicketStatus.ANSWERED, TicketStatus.REVIEWED)
+    unhappy = t.status is TicketStatus.REVIEWED or (
+        t.follow_up is not None and t.follow_up.satisfaction is Satisfaction.UNSATISFIED
+    )
+    reason = cmd.reason.strip() if cmd.reason and cmd.reason.strip() else None
+    if unhappy and reason is None:
+        raise invalid("close.reason_required")
+    return [e.TicketClosed(reason=reason)]
+
+
+def _acknowledge(t: Ticket, cmd: c.Acknowledge, ctx: Context) -> list[e.Event]:
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, AssignmentState.PENDING)
+    return [e.AssignmentAcknowledged(no=a.no)]
+
+
+def _contact(t: Ticket, cmd: c.RecordContact, ctx: Context) -> list[e.Event]:
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, AssignmentState.ACKNOWLEDGED)
+    return [e.AssignmentContacted(no=a.no, note=cmd.note)]
+
+
+def _delegate(t: Ticket, cmd: c.Delegate, ctx: Context) -> list[e.Event]:
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, *WORKING_STATES)
+    if ctx.units is None or cmd.to_unit == a.unit or not ctx.units.is_descendant(cmd.to_unit, a.unit):
+        raise invalid("delegate.not_subordinate")
+    child = e.NewAssignment(no=t.next_assignment_no, unit=cmd.to_unit, role=a.role, parent_no=a.no)
+    return [e.AssignmentDelegated(no=a.no, child=child, note=cmd.note)]
+
+
+def _reply(t: Ticket, cmd: c.Reply, ctx: Context) -> list[e.Event]:
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, *WORKING_STATES)
+    return [e.AssignmentReplied(no=a.no, reply=_require_reason(cmd.reply))]
+
+
+def _send_back(t: Ticket, cmd: c.SendBack, ctx: Context) -> list[e.Event]:
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, AssignmentState.PENDING, *WORKING_STATES)
+    return [e.AssignmentSentBack(no=a.no, reason=_require_reason(cmd.reason))]
+
+
+def _request_extension(t: Ticket, cmd: c.RequestExtension, ctx: Context) -> list[e.Event]:
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, *WORKING_STATES, AssignmentState.DELEGATED)
+    if a.pending_extension_until is not None:
+        raise conflict("extension.pending")
+    if cmd.until <= ctx.now or (a.reply_due_at is not None and cmd.until <= a.reply_due_at):
+        raise invalid("extension.not_later")
+    return [e.ExtensionRequested(no=a.no, until=cmd.until, reason=_require_reason(cmd.reason))]
+
+
+def _review(t: Ticket, cmd: c.ReviewReply, ctx: Context) -> list[e.Event]:
+    a = _reviewed_assignment(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, AssignmentState.REPLIED)
+    if not cmd.approve:
+        return [e.AssignmentRejected(no=a.no, reason=_require_reason(cmd.reason))]
+    if a.parent_no is None and a.role is AssignmentRole.LEAD:
+        others_open = any(
+            x.role is AssignmentRole.ASSIST and x.parent_no is None and x.is_open for x in t.assignments
+        )
+        if others_open:
+            raise conflict("ticket.assists_open")
+    return [e.AssignmentApproved(no=a.no, reason=cmd.reason)]
+
+
+def _decide_send_back(t: Ticket, cmd: c.DecideSendBack, ctx: Context) -> list[e.Event]:
+    a = _reviewed_assignment(t, cmd.assignment_no, ctx)
+    if not a.awaits_send_back_decision:
+        raise conflict("send_back.none_pending")
+    if not cmd.accept:
+        return [e.SendBackRejected(no=a.no, reason=_require_reason(cmd.reason))]
+    redispatch: tuple[e.NewAssignment, ...] = ()
+    if cmd.redispatch_to is not None:
+        if a.parent_no is not None or a.role is not AssignmentRole.LEAD:
+            raise invalid("assignment.not_top_level")
+        redispatch = _new_assignments(t, cmd.redispatch_to, cmd.redispatch_assists, ctx)
+    return [e.SendBackAccepted(no=a.no, reason=cmd.reason, redispatch=redispatch)]
+
+
+def _decide_extension(t: Ticket, cmd: c.DecideExtension, ctx: Context) -> list[e.Event]:
+    a = t.assignment(cmd.assignment_no)
+    if a.pending_extension_until is None:
+        raise conflict("extension.none_pending")
+    if cmd.approve:
+        return [e.ExtensionApproved(no=a.no, until=a.pending_extension_until, reason=cmd.reason)]
+    return [e.ExtensionRefused(no=a.no, reason=_require_reason(cmd.reason))]
+
+
+_DECIDERS: dict[type[c.Command], Callable[[Ticket, Any, Context], list[e.Event]]] = {
+    c.AnswerAtIntake: _answer,
+    c.Dispatch: _dispatch,
+    c.HandOff: _hand_off,
+    c.Withdraw: _withdraw,
+    c.MergeInto: _merge,
+    c.AttachDuplicate: _attach,
+    c.Supervise: _supervise,
+    c.Urge: _urge,
+    c.RecordFollowUp: _follow_up,
+    c.Reopen: _reopen,
+    c.Close: _close,
+    c.Acknowledge: _acknowledge,
+    c.RecordContact: _contact,
+    c.Delegate: _delegate,
+    c.Reply: _reply,
+    c.SendBack: _send_back,
+    c.RequestExtension: _request_extension,
+    c.ReviewReply: _review,
+    c.DecideSendBack: _decide_send_back,
+    c.DecideExtension: _decide_extension,
+}
+
+
+# --- evolve ------------------------------------------------------------------------------------
+
+
+def _set(ticket: Ticket, a: Assignment) -> Ticket:
+    return replace(ticket, assignments=tuple(a if x.no == a.no else x for x in ticket.assignments))
+
+
+def _add(ticket: Ticket, made: Iterable[e.NewAssignment], at: datetime) -> Ticket:
+    new = tuple(
+        Assignment(
+            no=m.no,
+            unit=m.unit,
+            role=m.role,
+            state=AssignmentState.PENDING,
+            dispatched_at=at,
+            parent_no=m.parent_no,
+        )
+        for m in made
+    )
+    return replace(ticket, assignments=ticket.assignments + new)
+
+
+def _lead_of(made: Iterable[e.NewAssignment]) -> int | None:
+    return next((m.no for m in made if m.role is AssignmentRole.LEAD and m.parent_no is None), None)
+
+
+def _cancel_unsettled(ticket: Ticket) -> Ticket:
+    return replace(
+        ticket,
+        assignments=tuple(
+            a if a.is_settled else replace(a, state=AssignmentState.CANCELLED, state_before_send_back=None)
+            for a in ticket.assignments
+        ),
+    )
+
+
+def _back_to_work(a: Assignment) -> AssignmentState:
+    return AssignmentState.CONTACTED if a.contacted_at is not None else AssignmentState.ACKNOWLEDGED
+
+
+def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
+    if isinstance(ev, e.TicketReceived):
+        return Ticket(
+            channel=ev.channel,
+            kind=ev.kind,
+            urgency=ev.urgency,
+            content=ev.content,
+            tracking_code=ev.tracking_code,
+            received_at=at,
+            updated_at=at,
+            status=TicketStatus.RECEIVED,
+            phase=Phase.RECEIVED,
+            version=0,
+            title=ev.title,
+            category=ev.category,
+            citizen_name=ev.citizen_name,
+            citizen_phone=ev.citizen_phone,
+            address=ev.address,
+            latitude=ev.latitude,
+            longitude=ev.longitude,
+        )
+    assert t is not None, "only ticket.received may start a log"
+    match ev:
+        case e.TicketAnswered():
+            return replace(t, phase=Phase.ANSWERED, answer=ev.answer)
+        case e.TicketDispatched():
+            t = _add(t, ev.assignments, at)
+            return replace(
+                t, phase=Phase.HANDLING, lead_no=_lead_of(ev.assignments), category=ev.category or t.category
+            )
+        case e.TicketHandedOff():
+            return replace(_cancel_unsettled(t), phase=Phase.HANDED_OFF, handed_off_to=ev.service)
+        case e.TicketWithdrawn():
+            return replace(_cancel_unsettled(t), phase=Phase.WITHDRAWN)
+        case e.TicketMerged():
+            return replace(_cancel_unsettled(t), phase=Phase.MERGED, merged_into=ev.into_ticket)
+        case e.DuplicateAttached():
+            return replace(t, duplicates=(*t.duplicates, ev.duplicate_ticket))
+        case e.TicketSupervised():
+            return replace(t, supervised=True)
+        case e.TicketFollowedUp():
+            fu = FollowUp(ev.contacted, ev.solved, ev.satisfaction, ev.method, at, ev.note)
+            return replace(t, phase=Phase.FOLLOWED_UP, follow_up=fu)
+        case e.TicketReopened():
+            t = replace(t, reopen_count=t.reopen_count + 1, follow_up=None)
+            if ev.assignment is None:
+                return replace(t, phase=Phase.RECEIVED, lead_no=None)
+            t = _add(t, [ev.assignment], at)
+            return replace(t, phase=Phase.HANDLING, lead_no=ev.assignment.no)
+        case e.TicketClosed():
+            return replace(t, phase=Phase.CLOSED, close_reason=ev.reason, closed_at=at)
+        case e.AssignmentAcknowledged():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, state=AssignmentState.ACKNOWLEDGED, acknowledged_at=at))
+        case e.AssignmentContacted():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, state=AssignmentState.CONTACTED, contacted_at=at))
+        case e.AssignmentDelegated():
+            a = t.assignment(ev.no)
+            return _add(_set(t, replace(a, state=AssignmentState.DELEGATED)), [ev.child], at)
+        case e.AssignmentReplied():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, state=AssignmentState.REPLIED, reply=ev.reply, replied_at=at))
+        case e.AssignmentApproved():
+            a = replace(t.assignment(ev.no), state=AssignmentState.APPROVED, reviewed_at=at)
+            t = _set(t, a)
+            if a.parent_no is not None:  # the child's approved reply becomes the parent's reply
+                p = t.assignment(a.parent_no)
+                t = _set(t, replace(p, state=AssignmentState.REPLIED, reply=a.reply, replied_at=at))
+            return t
+        case e.AssignmentRejected():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, state=_back_to_work(a), rejections=a.rejections + 1, reply=None))
+        case e.AssignmentSentBack():
+            a = t.assignment(ev.no)
+            return _set(
+                t,
+                replace(
+                    a,
+                    state=AssignmentState.SENT_BACK,
+                    state_before_send_back=a.state,
+                    send_back_reason=ev.reason,
+                ),
+            )
+        case e.SendBackAccepted():
+            a = t.assignment(ev.no)
+            t = _set(t, replace(a, state_before_send_back=None))
+            if a.parent_no is not None:  # the parent takes the work back
+                p = t.assignment(a.parent_no)
+                return _set(t, replace(p, state=_back_to_work(p)))
+            if a.no != t.lead_no:
+                return t
+            if not ev.redispatch:
+                return replace(t, phase=Phase.RECEIVED, lead_no=None)
+            return replace(_add(t, ev.redispatch, at), lead_no=_lead_of(ev.redispatch))
+        case e.SendBackRejected():
+            a = t.assignment(ev.no)
+            before = a.state_before_send_back or AssignmentState.PENDING
+            return _set(
+                t,
+                replace(
+                    a,
+                    state=before,
+                    state_before_send_back=None,
+                    improper_send_backs=a.improper_send_backs + 1,
+                ),
+            )
+        case e.AssignmentUrged():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, urges=a.urges + 1))
+        case e.ExtensionRequested():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, pending_extension_until=ev.until, pending_extension_reason=ev.reason))
+        case e.ExtensionApproved():
+            a = t.assignment(ev.no)
+            return _set(
+                t,
+                replace(
+                    a,
+                    reply_due_at=ev.until,
+                    original_reply_due_at=a.original_reply_due_at or a.reply_due_at,
+                    pending_extension_until=None,
+                    pending_extension_reason=None,
+                    extensions_approved=a.extensions_approved + 1,
+                ),
+            )
+        case e.ExtensionRefused():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, pending_extension_until=None, pending_extension_reason=None))
+    raise TypeError(f"no rule to apply {type(ev).__name__}")
+
+
+def evolve(ticket: Ticket | None, record: Recorded) -> Ticket:
+    """The state after one recorded event."""
+    t = _apply(ticket, record.event, record.occurred_at)
+    t = replace(t, version=record.seq, updated_at=record.occurred_at)
+    return replace(t, status=derive_status(t))
+
+
+def handle(ticket: Ticket | None, command: c.Command, ctx: Context) -> tuple[Ticket, list[Recorded]]:
+    """Decide, then apply: the new state and the log entries to append."""
+    new_events = decide(ticket, command, ctx)
+    records: list[Recorded] = []
+    state = ticket
+    for ev in new_events:
+        before = state.status if state is not None else None
+        seq = (state.version if state is not None else 0) + 1
+        draft = Recorded(seq, ev, ctx.actor, ctx.now, before, TicketStatus.RECEIVED)
+        state = evolve(state, draft)
+        records.append(replace(draft, to_status=state.status))
+    assert state is not None
+    return state, records
+
+
+def replay(records: Iterable[Recorded]) -> Ticket:
+    """Fold a ticket's log into its state; the log must start with `ticket.received`."""
+    state: Ticket | None = None
+    for r in records:
+        state = evolve(state, r)
+    if state is None:
+        raise not_found("ticket.not_found")
+    return state
