@@ -25,6 +25,7 @@ from hotline.domain.deadlines import (
     ManualClock,
     OfficeHours,
     PolicyRule,
+    Step,
     TimeLimit,
     TimeLimitError,
     TimeLimitPolicy,
@@ -439,3 +440,11 @@ def test_share_is_monotonic_in_now_and_bounded(start: datetime, n: int, f1: floa
     kw = {"unit": WD, "calendar": CN, "tz": CST}
     s1, s2 = time_used_share(start, due, n1, **kw), time_used_share(start, due, n2, **kw)
     assert 0.0 <= s1 <= s2 <= 1.0
+
+
+def test_limits_by_step_and_labels() -> None:
+    limits = DEFAULT_POLICY.limits_for("emergency", "help")
+    assert limits.for_step(Step.CONTACT) == TimeLimit.parse("30m")
+    assert limits.for_step(Step("reply")) == wd(1)
+    assert Step.ACKNOWLEDGE.label_zh == "签收"
+    assert DeadlineState.OVERDUE.label_zh == "超期"

@@ -117,6 +117,7 @@ class ManualClock:
         return self._now
 
     def set(self, instant: datetime) -> None:
+        """Jump to ``instant`` (either way): for setting up a scenario, not for moving through it."""
         self._now = _require_aware(instant, "instant")
 
 
