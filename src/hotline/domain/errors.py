@@ -13,6 +13,7 @@ from typing import Any
 class ErrorKind(StrEnum):
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
+    UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not_found"
     INVALID = "invalid"
 
@@ -43,6 +44,10 @@ def forbidden(code: str, **params: Any) -> DomainError:
 
 def not_found(code: str, **params: Any) -> DomainError:
     return DomainError(code, ErrorKind.NOT_FOUND, **params)
+
+
+def unauthorized(code: str, **params: Any) -> DomainError:
+    return DomainError(code, ErrorKind.UNAUTHORIZED, **params)
 
 
 def invalid(code: str, **params: Any) -> DomainError:

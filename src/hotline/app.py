@@ -1,0 +1,68 @@
+"""The app factory: settings in, a FastAPI app out; tests pass their own settings and clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from hotline import __version__
+from hotline.auth.routes import router as auth_router
+from hotline.config import Settings
+from hotline.db.engine import Database
+from hotline.directory.routes import router as directory_router
+from hotline.intake.routes import router as intake_router
+from hotline.tickets.routes import router as tickets_router
+from hotline.tracking.routes import router as tracking_router
+from hotline.web import docs, errors, limits
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = system_clock,
+    db: Database | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:  # we made it, we close it
+            database.dispose()
+
+    app = FastAPI(
+        title="Hotline 12345 政务服务便民热线",
+        version=__version__,
+        description="受理、派单、办理、审核、回访、办结: intake, dispatch, handling, review, follow-up.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.clock = clock
+    app.state.default_language = settings.language
+
+    errors.install(app)
+    limits.install(app, settings.max_body_bytes)
+    docs.install(app)
+    for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["ops 运维"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,1 @@
+"""Logging in: password hashes, bearer tokens, and who is calling."""

@@ -1,0 +1,76 @@
+"""`hotline`: serve the platform, migrate the database, load a city."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from hotline.config import Settings
+
+app = typer.Typer(help="Hotline 12345 政务服务便民热线 platform.", no_args_is_help=True)
+
+
+def prepare(settings: Settings, demo: bool) -> None:
+    """Migrate the schema; load the demo city into an empty database when asked to."""
+    from hotline.db.engine import Database
+    from hotline.db.migrate import upgrade
+    from hotline.directory import service
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    if not demo:
+        return
+    db = Database(settings.resolved_database_url)
+    try:
+        with db.write() as s:
+            if service.is_empty(s):
+                counts = service.load_city(s, service.demo_city(), datetime.now(UTC))
+                typer.echo(f"演示城市已载入 demo city loaded: {counts}")
+    finally:
+        db.dispose()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default from HOTLINE_HOST, 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default from HOTLINE_PORT, 8000)."),
+    demo: bool = typer.Option(None, "--demo/--no-demo", help="Load the demo city into an empty database."),
+    workers: int = typer.Option(1, help="Worker processes."),
+) -> None:
+    """Migrate, (load the demo city), and serve the platform over HTTP."""
+    import uvicorn
+
+    settings = Settings()
+    prepare(settings, settings.demo if demo is None else demo)
+    host = host or settings.host
+    port = port or settings.port
+    typer.echo(f"Hotline: http://{host}:{port}/  (API docs /docs)")
+    uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    prepare(Settings(), demo=False)
+    typer.echo("数据库已是最新 database is up to date")
+
+
+@app.command("load-city")
+def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted.")) -> None:
+    """Load a city's units, categories and users into an empty database."""
+    from hotline.db.engine import Database
+    from hotline.directory import service
+
+    settings = Settings()
+    prepare(settings, demo=False)
+    db = Database(settings.resolved_database_url)
+    try:
+        with db.write() as s:
+            if not service.is_empty(s):
+                raise typer.BadParameter("the directory is not empty")
+            city = service.read_city(path) if path else service.demo_city()
+            typer.echo(service.load_city(s, city, datetime.now(UTC)))
+    finally:
+        db.dispose()

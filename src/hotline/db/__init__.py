@@ -1,0 +1,1 @@
+"""Engine, sessions, transactions and migrations. No business rules live here."""

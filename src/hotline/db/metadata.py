@@ -1,0 +1,9 @@
+"""All tables, imported in one place so migrations and tests see the whole schema."""
+
+from __future__ import annotations
+
+from hotline.db.base import Base
+from hotline.directory import models as _directory  # noqa: F401  (registers tables)
+from hotline.tickets import models as _tickets  # noqa: F401  (registers tables)
+
+metadata = Base.metadata

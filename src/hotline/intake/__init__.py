@@ -1,0 +1,1 @@
+"""Requests in from every channel become one command: validation, idempotency, tracking codes."""

@@ -1,0 +1,70 @@
+"""POST a new request: staff on any channel, or a citizen through the public portal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from hotline.domain.ticket import Actor, Context
+from hotline.domain.vocabulary import Channel, Role
+from hotline.intake import service
+from hotline.intake.schemas import PublicTicketIn, TicketIn
+from hotline.tickets import queries
+from hotline.tickets.schemas import TicketOut
+from hotline.tracking.queries import public_ticket
+from hotline.tracking.schemas import PublicTicket
+from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+
+router = APIRouter(prefix="/api/v1", tags=["intake 受理"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", max_length=200, description="Retry with the same key to get the same ticket."
+    ),
+]
+
+
+@router.post("/tickets", response_model=TicketOut, status_code=201)
+def submit(
+    body: TicketIn,
+    response: Response,
+    db: DbDep,
+    user: UserDep,
+    now: NowDep,
+    zone: ZoneDep,
+    lang: LangDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    ctx = Context(actor=user.actor, now=now)
+    done = service.submit(
+        db, body, ctx, created_by=user.id, idempotency_key=idempotency_key, scope=f"user:{user.id}"
+    )
+    response.headers["Location"] = f"/api/v1/tickets/{done.ticket_id}"
+    if not done.created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    with db.read() as s:
+        return queries.ticket_detail(s, done.ticket_id, user, zone, lang)
+
+
+@router.post("/public/tickets", response_model=PublicTicket, status_code=201, tags=["public 公众"])
+def submit_public(
+    body: PublicTicketIn,
+    response: Response,
+    db: DbDep,
+    now: NowDep,
+    zone: ZoneDep,
+    lang: LangDep,
+    idempotency_key: IdempotencyKey = None,
+) -> PublicTicket:
+    """A citizen's own submission (web channel). The answer carries the tracking code to follow it."""
+    data = TicketIn(channel=Channel.WEB, **body.model_dump())
+    ctx = Context(actor=Actor(role=Role.CITIZEN), now=now)
+    done = service.submit(db, data, ctx, created_by=None, idempotency_key=idempotency_key, scope="public")
+    if not done.created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    with db.read() as s:
+        return public_ticket(s, done.ticket.tracking_code, zone, lang)

@@ -1,0 +1,1 @@
+"""Tickets after intake: the workflow's write path, the event log, and the reads of both."""

@@ -1,0 +1,89 @@
+"""The write path of every workflow action after intake: load, decide, append — one transaction.
+
+Handlers call `execute` with a domain command. References the rules cannot check by themselves
+(does this unit exist? is it below that one? does this category exist?) are resolved here from the
+directory and refused with 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline.db.engine import Database
+from hotline.directory import queries as directory
+from hotline.domain import commands as c
+from hotline.domain.errors import invalid
+from hotline.domain.ticket import Actor, Context, Ticket, handle
+from hotline.tickets import store
+
+
+def _check_units(session: Session, ids_by_field: dict[str, list[int]]) -> None:
+    wanted = [u for ids in ids_by_field.values() for u in ids]
+    if not wanted:
+        return
+    known = directory.active_unit_ids(session, wanted)
+    for field, ids in ids_by_field.items():
+        for u in ids:
+            if u not in known:
+                raise invalid("unit.not_found", unit=u, field=field)
+
+
+def _check_references(session: Session, ticket: Ticket, command: c.Command) -> None:
+    match command:
+        case c.Dispatch():
+            _check_units(
+                session, {"lead_unit_id": [command.lead_unit], "assist_unit_ids": list(command.assist_units)}
+            )
+            if command.category is not None and not directory.category_exists(session, command.category):
+                raise invalid("category.not_found", category=command.category, field="category_code")
+        case c.Delegate():
+            _check_units(session, {"unit_id": [command.to_unit]})
+        case c.DecideSendBack() if command.redispatch_to is not None:
+            _check_units(
+                session,
+                {
+                    "redispatch_to": [command.redispatch_to],
+                    "redispatch_assists": list(command.redispatch_assists),
+                },
+            )
+
+
+def _context(session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime) -> Context:
+    units = None
+    if isinstance(command, c.Delegate):
+        holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
+        units = directory.unit_paths(session, [command.to_unit] + ([holder] if holder else []))
+    return Context(actor=actor, now=now, units=units, centre_unit=directory.centre_unit_id(session))
+
+
+def execute(db: Database, ticket_id: int, command: c.Command, actor: Actor, now: datetime) -> Ticket:
+    """Run one command on one ticket; returns the new state. Refusals raise `DomainError`."""
+    with db.write() as s:
+        before = store.load(s, ticket_id)
+        _check_references(s, before, command)
+        after, records = handle(before, command, _context(s, before, command, actor, now))
+        store.append(s, ticket_id, before, after, records)
+    return after
+
+
+def merge(
+    db: Database, ticket_id: int, into_ticket_id: int, reason: str | None, actor: Actor, now: datetime
+) -> Ticket:
+    """Merge a duplicate into another ticket: both logs change in one transaction, or neither."""
+    with db.write() as s:
+        source = store.load(s, ticket_id)
+        target = store.load(s, into_ticket_id)
+        ctx = Context(actor=actor, now=now, centre_unit=directory.centre_unit_id(s))
+        command = c.MergeInto(
+            target_ticket=into_ticket_id,
+            target_status=target.status.value,
+            reason=reason,
+            this_ticket=ticket_id,
+        )
+        source_after, source_records = handle(source, command, ctx)
+        target_after, target_records = handle(target, c.AttachDuplicate(duplicate_ticket=ticket_id), ctx)
+        store.append(s, ticket_id, source, source_after, source_records)
+        store.append(s, into_ticket_id, target, target_after, target_records)
+    return source_after

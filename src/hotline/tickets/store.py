@@ -1,0 +1,177 @@
+"""The ticket store: load a ticket by replaying its log; append new log entries and the state.
+
+`append` is the one function that writes ticket events. It inserts the new entries and writes
+the projected state in the same transaction, guarded by the version the caller loaded: if
+someone else changed the ticket meanwhile, nothing is written and a 409 conflict is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from hotline.domain import events as e
+from hotline.domain.errors import conflict, not_found
+from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, replay
+from hotline.domain.vocabulary import Role, TicketStatus
+from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+
+
+def load_records(session: Session, ticket_id: int) -> list[Recorded]:
+    rows = session.scalars(
+        select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.seq)
+    ).all()
+    return [_record(r) for r in rows]
+
+
+def load(session: Session, ticket_id: int) -> Ticket:
+    records = load_records(session, ticket_id)
+    if not records:
+        raise not_found("ticket.not_found")
+    return replay(records)
+
+
+def _record(row: TicketEventRow) -> Recorded:
+    return Recorded(
+        seq=row.seq,
+        event=e.from_payload(row.tag, row.payload),
+        actor=Actor(role=Role(row.actor_role), user_id=row.actor_user_id, unit_id=row.actor_unit_id),
+        occurred_at=row.occurred_at,
+        from_status=TicketStatus(row.from_status) if row.from_status else None,
+        to_status=TicketStatus(row.to_status),
+    )
+
+
+def ticket_columns(t: Ticket) -> dict[str, Any]:
+    """The `tickets` row of a state: what the projection stores."""
+    lead = t.lead
+    fu = t.follow_up
+    return {
+        "tracking_code": t.tracking_code,
+        "channel": t.channel.value,
+        "kind": t.kind.value,
+        "urgency": t.urgency.value,
+        "status": t.status.value,
+        "title": t.title,
+        "content": t.content,
+        "category_code": t.category,
+        "citizen_name": t.citizen_name,
+        "citizen_phone": t.citizen_phone,
+        "address": t.address,
+        "latitude": t.latitude,
+        "longitude": t.longitude,
+        "lead_unit_id": lead.unit if lead is not None else _last_lead_unit(t),
+        "supervised": t.supervised,
+        "reopen_count": t.reopen_count,
+        "answer": t.answer,
+        "merged_into_id": t.merged_into,
+        "duplicate_ids": list(t.duplicates),
+        "handed_off_to": t.handed_off_to.value if t.handed_off_to else None,
+        "followup_contacted": fu.contacted if fu else None,
+        "followup_solved": fu.solved if fu else None,
+        "satisfaction": fu.satisfaction.value if fu else None,
+        "close_reason": t.close_reason,
+        "received_at": t.received_at,
+        "updated_at": t.updated_at,
+        "closed_at": t.closed_at,
+        "version": t.version,
+    }
+
+
+def _last_lead_unit(t: Ticket) -> int | None:
+    leads = [a for a in t.assignments if a.role.value == "lead" and a.parent_no is None]
+    return leads[-1].unit if leads else None
+
+
+def assignment_columns(a: Assignment) -> dict[str, Any]:
+    return {
+        "no": a.no,
+        "unit_id": a.unit,
+        "role": a.role.value,
+        "state": a.state.value,
+        "parent_no": a.parent_no,
+        "dispatched_at": a.dispatched_at,
+        "acknowledged_at": a.acknowledged_at,
+        "contacted_at": a.contacted_at,
+        "replied_at": a.replied_at,
+        "reviewed_at": a.reviewed_at,
+        "reply": a.reply,
+        "send_back_reason": a.send_back_reason,
+        "state_before_send_back": a.state_before_send_back.value if a.state_before_send_back else None,
+        "pending_extension_until": a.pending_extension_until,
+        "pending_extension_reason": a.pending_extension_reason,
+        "reply_due_at": a.reply_due_at,
+        "original_reply_due_at": a.original_reply_due_at,
+        "extensions_approved": a.extensions_approved,
+        "rejections": a.rejections,
+        "improper_send_backs": a.improper_send_backs,
+        "urges": a.urges,
+    }
+
+
+def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ticket_id": ticket_id,
+            "seq": r.seq,
+            "tag": r.event.TAG,
+            "occurred_at": r.occurred_at,
+            "actor_role": r.actor.role.value,
+            "actor_user_id": r.actor.user_id,
+            "actor_unit_id": r.actor.unit_id,
+            "from_status": r.from_status.value if r.from_status else None,
+            "to_status": r.to_status.value,
+            "assignment_no": getattr(r.event, "no", None),
+            "payload": e.to_payload(r.event),
+        }
+        for r in records
+    ]
+
+
+def create(session: Session, ticket: Ticket, records: Sequence[Recorded], created_by: int | None) -> int:
+    """Store a new ticket (its first events and state); returns its id."""
+    row = TicketRow(**ticket_columns(ticket), created_by_user_id=created_by)
+    session.add(row)
+    session.flush()
+    session.execute(insert(TicketEventRow), _event_rows(row.id, records))
+    if ticket.assignments:
+        _write_assignments(session, row.id, ticket, set())
+    return row.id
+
+
+def append(
+    session: Session, ticket_id: int, before: Ticket, after: Ticket, records: Sequence[Recorded]
+) -> None:
+    """Append log entries and write the new state, if nobody changed the ticket since `before`."""
+    if not records:
+        return
+    result = session.execute(
+        update(TicketRow)
+        .where(TicketRow.id == ticket_id, TicketRow.version == before.version)
+        .values(**ticket_columns(after))
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise conflict("concurrency.conflict")
+    session.execute(insert(TicketEventRow), _event_rows(ticket_id, records))
+    _write_assignments(session, ticket_id, after, {a.no for a in before.assignments}, before)
+
+
+def _write_assignments(
+    session: Session, ticket_id: int, after: Ticket, existing: set[int], before: Ticket | None = None
+) -> None:
+    old = {a.no: a for a in before.assignments} if before else {}
+    new_rows = [
+        {"ticket_id": ticket_id, **assignment_columns(a)} for a in after.assignments if a.no not in existing
+    ]
+    if new_rows:
+        session.execute(insert(AssignmentRow), new_rows)
+    for a in after.assignments:
+        if a.no in existing and old.get(a.no) != a:
+            session.execute(
+                update(AssignmentRow)
+                .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
+                .values(**assignment_columns(a))
+            )

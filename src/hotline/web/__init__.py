@@ -1,0 +1,1 @@
+"""The HTTP shell shared by every package: dependencies, errors, docs, static assets."""

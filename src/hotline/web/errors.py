@@ -1,0 +1,108 @@
+"""Every error leaves as application/problem+json (RFC 9457) with a stable `code`.
+
+Domain refusals map by kind: conflict 409, forbidden 403, unauthorized 401, not found 404,
+invalid 422. Validation errors are 422 with each bad field named; malformed JSON is 400.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotline.domain.errors import DomainError, ErrorKind, message
+
+log = logging.getLogger("hotline.web")
+
+STATUS = {
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNAUTHORIZED: 401,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.INVALID: 422,
+}
+
+
+def request_lang(request: Request) -> str:
+    """English when asked for (?lang=en or Accept-Language preferring en), Chinese otherwise."""
+    q = request.query_params.get("lang")
+    if q in ("zh", "en"):
+        return q
+    accept = request.headers.get("accept-language", "").lower()
+    first = accept.split(",")[0].strip()
+    if first.startswith("en"):
+        return "en"
+    if first.startswith("zh"):
+        return "zh"
+    return getattr(request.app.state, "default_language", "zh")
+
+
+def problem(
+    request: Request, status: int, code: str, errors: list[dict[str, Any]] | None = None, **params: Any
+) -> JSONResponse:
+    lang = request_lang(request)
+    body: dict[str, Any] = {
+        "type": f"urn:hotline:problem:{code}",
+        "title": message(code, lang, **params),
+        "status": status,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]]:
+    result = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        msg = str(err.get("msg", ""))
+        # Our own validators say "code: explanation"; pydantic's give their type as the code.
+        code = err.get("type", "invalid")
+        if msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+            if ":" in msg:
+                code, msg = (part.strip() for part in msg.split(":", 1))
+        result.append({"field": ".".join(loc) or None, "code": code, "message": msg})
+    return result
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        field = exc.params.get("field")
+        errors = [
+            {
+                "field": field,
+                "code": exc.code,
+                "message": message(exc.code, request_lang(request), **exc.params),
+            }
+        ]
+        return problem(request, STATUS[exc.kind], exc.code, errors if field else None, **exc.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc, request_lang(request))
+        # Not JSON at all, or not an object where one is expected: the request itself is malformed.
+        if any(e["code"] == "json_invalid" or not e["field"] for e in errors):
+            detail = errors[0]["message"]
+            return problem(request, 400, "request.malformed", errors, detail=detail)
+        return problem(request, 422, "validation.failed", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}.get(
+            exc.status_code, "request.malformed"
+        )
+        return problem(request, exc.status_code, code, detail=str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "server.error")
