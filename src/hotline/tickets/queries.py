@@ -214,9 +214,8 @@ def ticket_events(
     ).all()
     units = _units(session, {ev.actor_unit_id for ev in events})
     user_ids = {ev.actor_user_id for ev in events if ev.actor_user_id is not None}
-    names = dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).tuples().all()
-    )
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    names = {uid: name for uid, name in rows}
     full_phone = user.role in _FULL_PHONE_CENTRE
     result = []
     for ev in events:

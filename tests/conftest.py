@@ -1,0 +1,124 @@
+"""Shared fixtures: a real database per backend (SQLite file, PostgreSQL server), built by the
+real migrations and loaded with the demo city once per test run, and an HTTP client on the app.
+
+PostgreSQL tests use `HOTLINE_TEST_POSTGRES_URL` (default: the local server, database `test`) to
+create a database of their own, and drop it at the end. Where the server cannot be reached they
+skip with the reason, except in CI (`CI=true`), where an unreachable server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hotline.app import create_app
+from hotline.config import Settings
+from hotline.db.engine import Database
+from hotline.db.migrate import upgrade
+from hotline.directory import service as directory
+
+ADMIN_PG_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@dataclass
+class TestClock:
+    """A clock the tests move by hand: deadlines and timestamps without sleeping."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 20, 1, 30, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL not reachable ({reason}); set HOTLINE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    name = f"hotline_test_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any failure to reach or use the server
+        admin.dispose()
+        _pg_unavailable(str(exc).splitlines()[0])
+    url = make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class Platform:
+    """One running platform on one database: the app, its client, its clock, and logins."""
+
+    backend: str
+    db: Database
+    client: TestClient
+    clock: TestClock
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            r = self.client.post(
+                "/api/v1/auth/login", json={"username": username, "password": f"Demo-{username}-2026"}
+            )
+            assert r.status_code == 200, r.text
+            self.tokens[username] = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def unit_id(self, code: str) -> int:
+        from sqlalchemy import select
+
+        from hotline.directory.models import Unit
+
+        with self.db.read() as s:
+            found = s.scalar(select(Unit.id).where(Unit.code == code))
+        assert found is not None, code
+        return found
+
+
+def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
+    upgrade(url)
+    db = Database(url, pool_size=10)
+    clock = TestClock()
+    with db.write() as s:
+        directory.load_city(s, directory.demo_city(), clock())
+    settings = Settings(data_dir=data_dir, database_url=url, demo=False)
+    app = create_app(settings, clock=clock, db=db)
+    with TestClient(app) as client:
+        yield Platform(backend, db, client, clock)
+    db.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'hotline.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    yield from _platform(request.param, url, data_dir)
