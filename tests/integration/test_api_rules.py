@@ -1,0 +1,231 @@
+"""What each role may see and do, bad input, idempotent intake, offline docs — over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from hotline.domain.ticket import replay
+from hotline.tickets import store
+from hotline.tickets.models import AssignmentRow, TicketRow
+from tests.conftest import Platform
+from tests.integration.api import Api
+
+
+@pytest.fixture
+def api(platform: Platform) -> Api:
+    return Api(platform)
+
+
+# --- visibility and personal data --------------------------------------------------------------
+
+
+def test_units_see_their_own_and_their_subordinates_tickets_only(api: Api) -> None:
+    p = api.p
+    tid = api.dispatched("d-longwan")
+    api.on("handler.longwan", tid, 1, "acknowledge")
+    api.on("handler.longwan", tid, 1, "delegate", {"unit_id": p.unit_id("s-longwan-zhongshan")})
+    power_only = api.dispatched("ent-power")
+
+    # the street sees the ticket delegated to it; the district sees it too (its own assignment)
+    assert api.get("handler.zhongshan", f"/api/v1/tickets/{tid}")["id"] == tid
+    assert api.get("reviewer.longwan", f"/api/v1/tickets/{tid}")["id"] == tid
+    # the power company sees neither the district's ticket nor it in its list
+    assert api.get("handler.power", f"/api/v1/tickets/{tid}", expect=403)["code"] == "permission.not_visible"
+    assert api.get("handler.power", f"/api/v1/tickets/{tid}/events", expect=403)
+    listed = {t["id"] for t in api.get("handler.power", "/api/v1/tickets?limit=200")["items"]}
+    assert power_only in listed and tid not in listed
+    # a community under the street does not see the street's ticket
+    assert api.get("handler.boai", f"/api/v1/tickets/{tid}", expect=403)
+    # the centre sees everything
+    centre = {t["id"] for t in api.get("supervisor", "/api/v1/tickets?limit=200")["items"]}
+    assert {tid, power_only} <= centre
+
+
+def test_phone_is_masked_for_roles_that_do_not_call_the_citizen(api: Api) -> None:
+    tid = api.dispatched("ent-power")
+    assert api.get("operator1", f"/api/v1/tickets/{tid}")["citizen_phone"] == "13812345678"
+    assert api.get("handler.power", f"/api/v1/tickets/{tid}")["citizen_phone"] == "13812345678"
+    assert api.get("supervisor", f"/api/v1/tickets/{tid}")["citizen_phone"] == "138****5678"
+    assert api.get("admin", f"/api/v1/tickets/{tid}")["citizen_phone"] == "138****5678"
+    received = api.events("supervisor", tid)[0]
+    assert received["payload"]["citizen_phone"] == "138****5678"
+
+
+def test_roles_are_gated(api: Api) -> None:
+    t = api.intake()
+    # a unit handler cannot take in or dispatch; an admin cannot act in the workflow
+    assert api.intake(user="handler.power", expect=403)["code"] == "permission.role"
+    body = {"lead_unit_id": api.p.unit_id("ent-power")}
+    assert api.act("handler.power", t["id"], "dispatch", body, expect=403)["code"] == "permission.role"
+    assert api.act("admin", t["id"], "dispatch", body, expect=403)["code"] == "permission.role"
+    # a grid worker reports from the street and sees what they reported
+    g = api.intake(user="grid.boai1", channel="grid", content="博爱路井盖松动")
+    assert api.get("grid.boai1", f"/api/v1/tickets/{g['id']}")["channel"] == "grid"
+
+
+def test_login_and_tokens(api: Api) -> None:
+    c = api.client
+    bad = c.post("/api/v1/auth/login", json={"username": "operator1", "password": "wrong"})
+    assert bad.status_code == 401 and bad.json()["code"] == "auth.invalid_credentials"
+    assert c.get("/api/v1/tickets").json()["code"] == "auth.required"
+    assert c.get("/api/v1/tickets", headers={"Authorization": "Bearer nope"}).status_code == 401
+    r = c.post("/api/v1/auth/login", json={"username": "operator2", "password": "Demo-operator2-2026"})
+    token = r.json()["access_token"]
+    me = c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["role"] == "operator" and me["role_label"] == "话务员"
+    assert c.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    after = c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401 and after.json()["code"] == "auth.invalid_token"
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"content": None}, "content"),
+        ({"content": "   "}, "content"),
+        ({"content": "很" * 4001}, "content"),
+        ({"latitude": 91, "longitude": 110}, "latitude"),
+        ({"latitude": 20, "longitude": -181}, "longitude"),
+        ({"citizen_phone": "12345abc"}, "citizen_phone"),
+        ({"kind": "rant"}, "kind"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"urgency": "now"}, "urgency"),
+        ({"content": "<script>alert(1)</script>路灯"}, "content"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_intake_is_refused_naming_the_field(api: Api, change: dict, field: str) -> None:
+    body = {"kind": "complaint", "content": "路灯不亮", "citizen_phone": "13812345678", **change}
+    body = {k: v for k, v in body.items() if v is not None}
+    before = _ticket_count(api.p)
+    r = api.post("operator1", "/api/v1/tickets", body, expect=422)
+    assert r["code"] == "validation.failed"
+    assert field in [e["field"] for e in r["errors"]], r
+    assert _ticket_count(api.p) == before
+
+
+def test_markup_is_refused_with_its_own_code(api: Api) -> None:
+    r = api.post(
+        "operator1", "/api/v1/tickets", {"kind": "report", "content": "<img src=x onerror=alert(1)>"}, 422
+    )
+    assert r["errors"][0]["code"] == "text.markup"
+
+
+def test_sql_in_text_is_stored_as_text(api: Api) -> None:
+    evil = "'; DROP TABLE tickets; -- 路灯"
+    t = api.intake(content=evil)
+    assert api.get("operator1", f"/api/v1/tickets/{t['id']}")["content"] == evil
+    assert _ticket_count(api.p) >= 1
+
+
+def test_unknown_unit_and_category_name_the_field(api: Api) -> None:
+    t = api.intake()
+    r = api.act("dispatcher", t["id"], "dispatch", {"lead_unit_id": 987654}, expect=422)
+    assert r["code"] == "unit.not_found" and r["errors"][0]["field"] == "lead_unit_id"
+    body = {"lead_unit_id": api.p.unit_id("ent-power"), "assist_unit_ids": [987654]}
+    assert (
+        api.act("dispatcher", t["id"], "dispatch", body, expect=422)["errors"][0]["field"]
+        == "assist_unit_ids"
+    )
+    r = api.intake(category_code="no.such.category", expect=422)
+    assert r["code"] == "category.not_found" and r["errors"][0]["field"] == "category_code"
+    assert api.get("operator1", f"/api/v1/tickets/{t['id']}")["status"] == "received"
+
+
+def test_malformed_and_oversized_requests(api: Api) -> None:
+    headers = {**api.p.headers("operator1"), "content-type": "application/json"}
+    r = api.client.post("/api/v1/tickets", content=b'{"kind": "complaint", "content": ', headers=headers)
+    assert r.status_code == 400 and r.json()["code"] == "request.malformed"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = api.client.post("/api/v1/tickets", content=b"[1, 2]", headers=headers)
+    assert r.status_code == 400
+    huge = json.dumps({"kind": "complaint", "content": "x" * 3_000_000}).encode()
+    r = api.client.post("/api/v1/tickets", content=huge, headers=headers)
+    assert r.status_code == 413 and r.json()["code"] == "request.too_large"
+
+
+# --- idempotent intake -------------------------------------------------------------------------
+
+
+def test_retried_intake_with_the_same_key_returns_the_same_ticket(api: Api) -> None:
+    body = {"kind": "help", "content": "老人走失，请帮忙", "citizen_phone": "13700000000"}
+    h = {"Idempotency-Key": "phone-call-778899"}
+    first = api.client.post("/api/v1/tickets", json=body, headers={**api.p.headers("operator1"), **h})
+    again = api.client.post("/api/v1/tickets", json=body, headers={**api.p.headers("operator1"), **h})
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["id"] == again.json()["id"]
+    other = api.client.post(
+        "/api/v1/tickets", json={**body, "content": "别的事"}, headers={**api.p.headers("operator1"), **h}
+    )
+    assert other.status_code == 409 and other.json()["code"] == "idempotency.key_reused"
+
+
+def test_concurrent_retries_with_one_key_make_one_ticket(api: Api) -> None:
+    body = {"kind": "complaint", "content": "噪音扰民，凌晨施工", "citizen_phone": "13600000000"}
+    headers = {**api.p.headers("operator2"), "Idempotency-Key": f"burst-{api.p.backend}"}
+    ids: list[int] = []
+    barrier = threading.Barrier(6)
+
+    def send() -> None:
+        barrier.wait()
+        r = api.client.post("/api/v1/tickets", json=body, headers=headers)
+        assert r.status_code in (200, 201), r.text
+        ids.append(r.json()["id"])
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 6 and len(set(ids)) == 1
+
+
+# --- the log and the stored state agree --------------------------------------------------------
+
+
+def test_replaying_each_log_gives_the_stored_state(api: Api) -> None:
+    api.dispatched("d-longwan", assists=("ent-water",))  # at least one ticket with assignments
+    with api.p.db.read() as s:
+        ids = s.scalars(select(TicketRow.id)).all()
+        assert ids
+        for tid in ids:
+            state = replay(store.load_records(s, tid))
+            row = s.get(TicketRow, tid)
+            stored = {k: getattr(row, k) for k in store.ticket_columns(state)}
+            assert stored == store.ticket_columns(state), tid
+            rows = s.scalars(
+                select(AssignmentRow).where(AssignmentRow.ticket_id == tid).order_by(AssignmentRow.no)
+            )
+            got = [
+                {k: getattr(r, k) for k in store.assignment_columns(a)}
+                for r, a in zip(rows, state.assignments, strict=True)
+            ]
+            assert got == [store.assignment_columns(a) for a in state.assignments], tid
+
+
+# --- offline docs ------------------------------------------------------------------------------
+
+
+def test_docs_work_offline(api: Api) -> None:
+    page = api.client.get("/docs").text
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower() and "https://" not in page.replace("https://fastapi", "")
+    assert api.client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert api.client.get("/static/swagger-ui/swagger-ui.css").status_code == 200
+    spec = api.client.get("/openapi.json").json()
+    assert "/api/v1/tickets/{ticket_id}/assignments/{no}/acknowledge" in spec["paths"]
+
+
+def _ticket_count(p: Platform) -> int:
+    from sqlalchemy import func
+
+    with p.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(TicketRow)) or 0)
