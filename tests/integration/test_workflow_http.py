@@ -166,6 +166,10 @@ def test_extension_requested_then_approved_keeps_the_original_deadline(api: Api)
         expect=422,
     )
     assert past["code"] == "extension.not_later"
+    naive = api.on(
+        "handler.urban", tid, 1, "extension", {"until": "2026-12-09T17:30:00", "reason": "x"}, expect=422
+    )
+    assert naive["errors"][0]["field"] == "until"
 
 
 def test_supervise_and_urge(api: Api) -> None:

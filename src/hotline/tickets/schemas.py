@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotline.domain.vocabulary import EmergencyService, FollowUpMethod, Satisfaction
 from hotline.web.text import LongText, OptionalNote, Reason
@@ -66,7 +66,7 @@ class ReplyIn(_Body):
 
 
 class ExtensionIn(_Body):
-    until: datetime = Field(description="The new reply deadline asked for, with a zone offset.")
+    until: AwareDatetime = Field(description="The new reply deadline asked for, with a zone offset.")
     reason: Reason
 
 
