@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
 from hotline.auth.routes import router as auth_router
@@ -18,6 +20,9 @@ from hotline.intake.routes import router as intake_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
+
+
+STATIC = Path(__file__).parent / "web" / "static"
 
 
 def system_clock() -> datetime:
@@ -54,12 +59,13 @@ def create_app(
     errors.install(app)
     limits.install(app, settings.max_body_bytes)
     docs.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    def home() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     @app.get("/healthz", tags=["ops 运维"])
     def healthz() -> dict[str, str]:
