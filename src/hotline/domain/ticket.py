@@ -660,12 +660,13 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             return _set(t, replace(a, pending_extension_until=ev.until, pending_extension_reason=ev.reason))
         case e.ExtensionApproved():
             a = t.assignment(ev.no)
+            original = a.original_reply_due_at if a.extensions_approved else a.reply_due_at
             return _set(
                 t,
                 replace(
                     a,
                     reply_due_at=ev.until,
-                    original_reply_due_at=a.original_reply_due_at or a.reply_due_at,
+                    original_reply_due_at=original,
                     pending_extension_until=None,
                     pending_extension_reason=None,
                     extensions_approved=a.extensions_approved + 1,
