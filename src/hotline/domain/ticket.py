@@ -451,7 +451,10 @@ def _review(t: Ticket, cmd: c.ReviewReply, ctx: Context) -> list[e.Event]:
         return [e.AssignmentRejected(no=a.no, reason=_require_reason(cmd.reason))]
     if a.parent_no is None and a.role is AssignmentRole.LEAD:
         others_open = any(
-            x.role is AssignmentRole.ASSIST and x.parent_no is None and x.is_open for x in t.assignments
+            x.role is AssignmentRole.ASSIST
+            and x.parent_no is None
+            and (x.is_open or x.awaits_send_back_decision)
+            for x in t.assignments
         )
         if others_open:
             raise conflict("ticket.assists_open")
