@@ -439,6 +439,8 @@ def _request_extension(t: Ticket, cmd: c.RequestExtension, ctx: Context) -> list
     _require_state(a, cmd, *WORKING_STATES, AssignmentState.DELEGATED)
     if a.pending_extension_until is not None:
         raise conflict("extension.pending")
+    if cmd.until.utcoffset() is None:  # cannot be compared with now, nor stored unambiguously
+        raise invalid("validation.failed")
     if cmd.until <= ctx.now or (a.reply_due_at is not None and cmd.until <= a.reply_due_at):
         raise invalid("extension.not_later")
     return [e.ExtensionRequested(no=a.no, until=cmd.until, reason=_require_reason(cmd.reason))]
