@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 
@@ -427,6 +428,17 @@ def test_the_centre_may_not_approve_the_lead_while_an_assist_is_open():
     assert f.t.status is S.REVIEWED
 
 
+def test_the_centre_may_not_approve_the_lead_while_an_assists_send_back_is_undecided():
+    # The centre may still reject the send-back and put the assist back to work: it has not replied.
+    f = in_progress(assists=(DEPARTMENT,))
+    f.do(handler(DEPARTMENT), c.SendBack(2, "不属于本部门"))
+    f.do(handler(DISTRICT), c.Reply(1, "主办已处理"))
+    f.refuse(dispatcher(), c.ReviewReply(1, approve=True), "ticket.assists_open", CONFLICT)
+    f.do(dispatcher(), c.DecideSendBack(2, accept=True))
+    f.do(dispatcher(), c.ReviewReply(1, approve=True))
+    assert f.t.status is S.REVIEWED
+
+
 def test_the_centre_may_reject_the_lead_while_an_assist_is_open():
     f = in_progress(assists=(DEPARTMENT,))
     f.do(handler(DISTRICT), c.Reply(1, "主办已处理"))
@@ -651,6 +663,14 @@ def test_an_extension_before_acknowledging_or_after_replying_is_refused():
             "transition.not_allowed",
             CONFLICT,
         )
+
+
+def test_an_extension_to_a_date_without_a_time_zone_is_refused_not_a_crash():
+    f = in_progress()
+    naive = (T0 + timedelta(days=10)).replace(tzinfo=None)
+    f.refuse(
+        handler(DISTRICT), c.RequestExtension(1, until=naive, reason="需协调"), "validation.failed", INVALID
+    )
 
 
 def test_a_delegating_unit_may_ask_for_more_time():
@@ -1010,7 +1030,7 @@ def test_a_full_life_is_logged_step_by_step_and_replays_to_the_same_ticket():
     f.do(operator(), c.Close())
     assert [r.seq for r in f.log] == list(range(1, len(f.log) + 1))
     assert f.t.version == len(f.log)
-    for before, after in zip(f.log, f.log[1:], strict=False):
+    for before, after in itertools.pairwise(f.log):
         assert after.from_status is before.to_status
         assert after.occurred_at > before.occurred_at
     assert [r.to_status for r in f.log if r.from_status is not r.to_status] == [
