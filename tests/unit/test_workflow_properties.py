@@ -203,6 +203,10 @@ def _check_invariants(t: Ticket, log: list[Recorded]) -> None:
     if t.phase is Phase.HANDLING:
         assert t.lead is not None and t.lead.parent_no is None and t.lead.role is AssignmentRole.LEAD
 
+    if t.lead is not None and t.lead.state is AssignmentState.APPROVED:  # the centre accepted the result
+        assists = [a for a in t.assignments if a.role is AssignmentRole.ASSIST and a.parent_no is None]
+        assert not any(a.is_open or a.awaits_send_back_decision for a in assists), assists
+
     numbers = [a.no for a in t.assignments]
     assert numbers == list(range(1, len(numbers) + 1))
     delegations = {(r.event.no, r.event.child.no) for r in log if isinstance(r.event, e.AssignmentDelegated)}
