@@ -439,6 +439,8 @@ def _request_extension(t: Ticket, cmd: c.RequestExtension, ctx: Context) -> list
     _require_state(a, cmd, *WORKING_STATES, AssignmentState.DELEGATED)
     if a.pending_extension_until is not None:
         raise conflict("extension.pending")
+    if cmd.until.utcoffset() is None:  # cannot be compared with now, nor stored unambiguously
+        raise invalid("validation.failed")
     if cmd.until <= ctx.now or (a.reply_due_at is not None and cmd.until <= a.reply_due_at):
         raise invalid("extension.not_later")
     return [e.ExtensionRequested(no=a.no, until=cmd.until, reason=_require_reason(cmd.reason))]
@@ -451,7 +453,10 @@ def _review(t: Ticket, cmd: c.ReviewReply, ctx: Context) -> list[e.Event]:
         return [e.AssignmentRejected(no=a.no, reason=_require_reason(cmd.reason))]
     if a.parent_no is None and a.role is AssignmentRole.LEAD:
         others_open = any(
-            x.role is AssignmentRole.ASSIST and x.parent_no is None and x.is_open for x in t.assignments
+            x.role is AssignmentRole.ASSIST
+            and x.parent_no is None
+            and (x.is_open or x.awaits_send_back_decision)
+            for x in t.assignments
         )
         if others_open:
             raise conflict("ticket.assists_open")
@@ -660,12 +665,13 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             return _set(t, replace(a, pending_extension_until=ev.until, pending_extension_reason=ev.reason))
         case e.ExtensionApproved():
             a = t.assignment(ev.no)
+            original = a.original_reply_due_at if a.extensions_approved else a.reply_due_at
             return _set(
                 t,
                 replace(
                     a,
                     reply_due_at=ev.until,
-                    original_reply_due_at=a.original_reply_due_at or a.reply_due_at,
+                    original_reply_due_at=original,
                     pending_extension_until=None,
                     pending_extension_reason=None,
                     extensions_approved=a.extensions_approved + 1,
