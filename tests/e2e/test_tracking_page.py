@@ -30,7 +30,12 @@ def browser() -> Iterator[object]:
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
         )
         yield b
         b.close()
@@ -38,12 +43,12 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def live_url(platform: Platform) -> Iterator[str]:
-    if platform.backend != "sqlite":
-        pytest.skip("the page reads through the same API on both databases; one is enough for the browser")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(platform.client.app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(platform.client.app, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -55,6 +60,8 @@ def live_url(platform: Platform) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+# The page reads through the same API on both databases (tested there); one is enough here.
+@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_citizen_tracks_a_request_like_a_parcel(platform: Platform, live_url: str, browser: object) -> None:
     api = Api(platform)
     tid = api.dispatched("ent-power")
