@@ -21,7 +21,6 @@ from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
 
-
 STATIC = Path(__file__).parent / "web" / "static"
 
 
