@@ -1053,3 +1053,11 @@ def test_handle_does_not_change_the_ticket_it_is_given():
     snapshot = replace(before)
     handle(before, c.Acknowledge(1), ctx(handler(DISTRICT), T0 + timedelta(hours=1)))
     assert before == snapshot and before.assignments[0].state is A.PENDING
+
+
+def test_an_extension_cannot_be_decided_after_the_unit_replied():
+    # More time means nothing once the reply is in: deciding it would move a deadline already met.
+    f = in_progress()
+    f.do(handler(DISTRICT), c.RequestExtension(1, until=T0 + timedelta(days=10), reason="需协调施工"))
+    f.do(handler(DISTRICT), c.Reply(1, "已修复"))
+    f.refuse(dispatcher(), c.DecideExtension(1, approve=True), "transition.not_allowed", CONFLICT)

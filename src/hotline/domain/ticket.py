@@ -481,6 +481,8 @@ def _decide_extension(t: Ticket, cmd: c.DecideExtension, ctx: Context) -> list[e
     a = t.assignment(cmd.assignment_no)
     if a.pending_extension_until is None:
         raise conflict("extension.none_pending")
+    # Once the unit has replied (or the work is settled) more time means nothing: refuse to decide.
+    _require_state(a, cmd, *OPEN_ASSIGNMENT_STATES)
     if cmd.approve:
         return [e.ExtensionApproved(no=a.no, until=a.pending_extension_until, reason=cmd.reason)]
     return [e.ExtensionRefused(no=a.no, reason=_require_reason(cmd.reason))]
