@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import random
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -271,25 +270,24 @@ class Server:
     url: str
     log: Path
 
+    @property
+    def python_pid(self) -> int:
+        """The server's own process: the child of the profiler when there is one."""
+        with suppress(OSError, ValueError):
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+            if children and Path(f"/proc/{self.proc.pid}/exe").resolve().name == "py-spy":
+                return int(children[0])
+        return self.proc.pid
+
 
 @contextmanager
 def serve(
-    app: str, env: dict[str, str], log: Path, app_dir: Path | None = None, prefix: str = ""
+    app: str, env: dict[str, str], log: Path, prefix: list[str], app_dir: Path | None = None
 ) -> Iterator[Server]:
     import httpx2
 
     port = free_port()
-    cmd = [
-        *shlex.split(prefix),
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = [*prefix, sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
     if app_dir is not None:
         cmd += ["--app-dir", str(app_dir)]
@@ -396,7 +394,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return round(sorted_values[rank - 1] * 1000, 1)
 
 
-def summarise(label: str, result: dict[str, Any], seconds: float) -> dict[str, Any]:
+def summarise(label: str, result: dict[str, Any], seconds: float, postgres: bool) -> dict[str, Any]:
     lat = sorted(result["latencies"])
     statuses = result["statuses"]
     ok = statuses.get("201", 0)
@@ -408,16 +406,22 @@ def summarise(label: str, result: dict[str, Any], seconds: float) -> dict[str, A
         "errors": sum(errors.values()),
         "error_statuses": errors,
         "cpu": result["cpu"],
+        "server_cpu_ms_per_ticket": (
+            round(result["cpu"]["server"] * seconds / ok * 1000, 2)
+            if ok and result["cpu"]["server"]
+            else None
+        ),
         "created_total": result["created_total"],
     }
     cpu = result["cpu"]
+    pg = f"postgres (all sessions on the machine) {cpu['postgres']}, " if postgres else ""
     print(
         f"  {label}: {out['tickets_per_s']} tickets/s, p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms, "
         f"{ok} created in the window, errors {out['errors']} {errors or ''}"
     )
     print(
-        f"  {label} CPU (cores): server {cpu['server']}, load generator {cpu['loadgen']}, "
-        f"postgres (all sessions) {cpu['postgres']}, whole machine {cpu['machine']} of {os.cpu_count()}"
+        f"  {label} CPU (cores): server {cpu['server']} ({out['server_cpu_ms_per_ticket']} ms per ticket), "
+        f"load generator {cpu['loadgen']}, {pg}whole machine {cpu['machine']} of {os.cpu_count()}"
     )
     return out
 
@@ -448,9 +452,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up time per target, not counted")
     p.add_argument("--skip-baseline", action="store_true", help="measure the platform only (no ratio)")
     p.add_argument(
-        "--server-prefix",
-        default="",
-        help="wrap the platform server command, e.g. 'py-spy record -o prof.svg --' (profiling)",
+        "--py-spy",
+        metavar="DIR",
+        default=None,
+        help="profile both servers with py-spy (--gil, raw collapsed stacks) into DIR/{platform,baseline}.txt; "
+        "the server CPU figures then include py-spy's own",
     )
     args = p.parse_args(argv)
 
@@ -472,6 +478,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def profiler(args: argparse.Namespace, name: str) -> list[str]:
+    if not args.py_spy:
+        return []
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    out = Path(args.py_spy).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return [exe, "record", "--gil", "--rate", "200", "--format", "raw", "-o", str(out / f"{name}.txt"), "--"]
+
+
 def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     sys.path.insert(0, str(BENCH_DIR))
     import _server
@@ -486,11 +501,11 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     }
 
     # the platform
-    with serve("hotline.asgi:app", env, workdir / "platform.log", prefix=args.server_prefix) as server:
+    with serve("hotline.asgi:app", env, workdir / "platform.log", profiler(args, "platform")) as server:
         token = login(server.url)
-        print(f"platform at {server.url} (pid {server.proc.pid}), logged in as operator1")
-        ours_raw = run_load(server.url, token, args.concurrency, args.warmup, args.seconds, server.proc.pid)
-    ours = summarise("platform", ours_raw, args.seconds)
+        print(f"platform at {server.url} (pid {server.python_pid}), logged in as operator1")
+        ours_raw = run_load(server.url, token, args.concurrency, args.warmup, args.seconds, server.python_pid)
+    ours = summarise("platform", ours_raw, args.seconds, args.database == "postgresql")
     stored = count_platform_tickets(url)
     lost_ok = stored == ours["created_total"]
     print(
@@ -504,12 +519,13 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     if not args.skip_baseline:
         base_url = url if args.database == "postgresql" else f"sqlite:///{workdir / 'baseline.db'}"
         base_env = {"BENCH_BASELINE_URL": base_url}
-        with serve("_server:app", base_env, workdir / "baseline.log", BENCH_DIR) as server:
-            print(f"baseline at {server.url} (pid {server.proc.pid}): bare FastAPI + one INSERT")
+        prefix = profiler(args, "baseline")
+        with serve("_server:app", base_env, workdir / "baseline.log", prefix, BENCH_DIR) as server:
+            print(f"baseline at {server.url} (pid {server.python_pid}): bare FastAPI + one INSERT")
             base_raw = run_load(
-                server.url, None, args.concurrency, args.warmup, args.seconds, server.proc.pid
+                server.url, None, args.concurrency, args.warmup, args.seconds, server.python_pid
             )
-        base = summarise("baseline", base_raw, args.seconds)
+        base = summarise("baseline", base_raw, args.seconds, args.database == "postgresql")
         stored = _server.count_rows(base_url)
         base_ok = stored == base["created_total"]
         print(
@@ -546,6 +562,8 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "baseline_p99_ms": base["p99_ms"],
         "ratio": ratio,
         "target_met": target_met,
+        "server_cpu_ms_per_ticket": ours["server_cpu_ms_per_ticket"],
+        "baseline_server_cpu_ms_per_ticket": base.get("server_cpu_ms_per_ticket"),
         "cpu_cores": {"platform": ours["cpu"], "baseline": base.get("cpu")},
     }
     print(json.dumps(summary, ensure_ascii=False))
