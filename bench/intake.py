@@ -414,6 +414,8 @@ def summarise(label: str, result: dict[str, Any], seconds: float, postgres: bool
         "created_total": result["created_total"],
     }
     cpu = result["cpu"]
+    if not postgres:
+        cpu["postgres"] = None
     pg = f"postgres (all sessions on the machine) {cpu['postgres']}, " if postgres else ""
     print(
         f"  {label}: {out['tickets_per_s']} tickets/s, p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms, "
@@ -445,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         "--url",
         default=None,
         help=f"PostgreSQL server to create the bench database on (default {DEFAULT_PG}); "
-        "for SQLite, a directory for the files (kept) instead of a temporary one",
+        "for SQLite, an empty directory for the files (kept) instead of a temporary one",
     )
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0, help="measured time per target")
