@@ -56,7 +56,7 @@ def create_app(
     app.state.default_language = settings.language
 
     errors.install(app)
-    limits.install(app, settings.max_body_bytes)
+    app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
     docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):

@@ -1,18 +1,28 @@
-"""Refuse oversized request bodies before reading them (413 with a stable code)."""
+"""Refuse oversized request bodies before reading them (413 with a stable code).
+
+A plain ASGI middleware: it looks at Content-Length and either answers at once or passes the
+request through untouched (Starlette's `@app.middleware("http")` wraps every request in extra
+tasks and streams, which bench/intake.py measured at a tenth of the request's time).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hotline.web.errors import problem
 
 
-def install(app: FastAPI, max_bytes: int) -> None:
-    @app.middleware("http")
-    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_bytes:
-            return problem(request, 413, "request.too_large")
-        return await call_next(request)
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                    response = problem(Request(scope), 413, "request.too_large")
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
