@@ -1,0 +1,361 @@
+"""The statistical text classifier of routing: text in, ranked categories with reasons out.
+
+The model is a scikit-learn pipeline (character n-gram TF-IDF → linear SVM, with probabilities
+calibrated by cross-validation) fed with text normalised by :mod:`hotline.routing.text`. Chinese
+needs no segmenter for character n-grams, and the same model works for English (New York 311).
+
+Explainability: a linear model's score for a category is a sum over the message's n-grams, so
+the n-grams that add most to the chosen category are the reasons shown to the operator.
+
+Model files are written with skops (no pickle code execution on load) and loaded only from inside
+the platform's data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from hotline.routing.text import NormalisedText, NothingToClassify, normalise
+
+#: Folder under the platform's data directory that holds the routing model.
+MODEL_SUBDIR: Final = "routing"
+MODEL_FILE: Final = "text_classifier.skops"
+META_FILE: Final = "text_classifier.json"
+FORMAT_VERSION: Final = 1
+
+#: Used when a model is trained without a cross-validated threshold (e.g. on a tiny dataset):
+#: high enough that a poorly known model sends nearly everything to the operator.
+DEFAULT_THRESHOLD: Final = 0.9
+
+UNSUPPORTED_LANGUAGE: Final = "unsupported_language"
+UNKNOWN_WORDS: Final = "unknown_words"
+
+#: Types that a routing model file may contain; anything else is refused on load.
+_TRUSTED_TYPES: Final = [
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "numpy.float64",
+    "numpy.int64",
+    "builtins.slice",
+]
+
+
+class ModelError(RuntimeError):
+    """A model cannot be loaded or saved (missing, outside the data directory, untrusted content)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One piece of evidence for a suggestion: a term of the message and how much it weighed."""
+
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A candidate category with the model's calibrated confidence and the terms that chose it."""
+
+    label: str
+    confidence: float
+    reasons: tuple[Reason, ...] = ()
+
+    def explain(self) -> str:
+        """One sentence for the operator: why this category."""
+        if not self.reasons:
+            return f"{self.label}：没有突出的关键词。(no single term stands out)"
+        terms = "、".join(f"“{r.term}”" for r in self.reasons)
+        return f"{self.label}：文中出现 {terms}。(matched terms: {', '.join(r.term for r in self.reasons)})"
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingResult:
+    """What the classifier says about one message.
+
+    ``auto_dispatch`` is true when the top suggestion's confidence reaches the model's threshold
+    (秒派); otherwise the suggestions go to the operator. ``nothing`` explains an empty answer.
+    """
+
+    suggestions: tuple[Suggestion, ...]
+    auto_dispatch: bool
+    threshold: float
+    nothing: NothingToClassify | None = None
+    truncated: bool = False
+
+    @property
+    def top(self) -> Suggestion | None:
+        """The best suggestion, if any."""
+        return self.suggestions[0] if self.suggestions else None
+
+
+def build_pipeline(c: float = 0.5, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2) -> Pipeline:
+    """An untrained pipeline: character n-grams → linear SVM with calibrated probabilities.
+
+    ``ensemble=False`` keeps one SVM trained on all rows (whose weights explain suggestions) and
+    calibrates it on cross-validated decisions.
+    """
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="char",
+                    ngram_range=ngram_range,
+                    min_df=min_df,
+                    sublinear_tf=True,
+                    lowercase=False,  # normalise() already folded case
+                    dtype=np.float32,
+                ),
+            ),
+            ("clf", CalibratedClassifierCV(LinearSVC(C=c), cv=3, ensemble=False)),
+        ]
+    )
+
+
+def _is_cjk_share(texts: Sequence[NormalisedText]) -> float:
+    if not texts:
+        return 0.0
+    return sum(t.is_chinese for t in texts) / len(texts)
+
+
+@dataclass
+class TextClassifier:
+    """A trained classifier with its auto-dispatch threshold and facts about its training."""
+
+    pipeline: Pipeline
+    auto_dispatch_threshold: float = DEFAULT_THRESHOLD
+    chinese: bool = True
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[str]:
+        """The categories the model knows, in the model's order."""
+        return [str(x) for x in self.pipeline.classes_]
+
+    # -- prediction -------------------------------------------------------------------------
+    def _svm(self) -> LinearSVC:
+        calibrated = self.pipeline.named_steps["clf"].calibrated_classifiers_[0]
+        return calibrated.estimator  # type: ignore[no-any-return]
+
+    def _check(self, text: str | None) -> NormalisedText | NothingToClassify:
+        result = normalise(text)
+        if isinstance(result, NothingToClassify):
+            return result
+        if self.chinese and not result.is_chinese:
+            return NothingToClassify(
+                code=UNSUPPORTED_LANGUAGE,
+                message="此模型按中文诉求训练，文中没有中文，请话务员人工分拨。"
+                "(This model was trained on Chinese messages and the text has no Chinese: route by hand.)",
+            )
+        return result
+
+    def route(self, text: str | None, k: int = 3, n_reasons: int = 5) -> RoutingResult:
+        """The ``k`` best categories for ``text`` with confidences and reasons; never raises on text."""
+        checked = self._check(text)
+        if isinstance(checked, NothingToClassify):
+            return RoutingResult((), False, self.auto_dispatch_threshold, nothing=checked)
+        tfidf: TfidfVectorizer = self.pipeline.named_steps["tfidf"]
+        x = tfidf.transform([checked.text])
+        if x.nnz == 0:
+            return RoutingResult(
+                (),
+                False,
+                self.auto_dispatch_threshold,
+                nothing=NothingToClassify(
+                    code=UNKNOWN_WORDS,
+                    message="文中没有模型认识的字词，请话务员人工分拨。"
+                    "(None of the words is known to the model: route by hand.)",
+                ),
+            )
+        proba = self.pipeline.named_steps["clf"].predict_proba(x)[0]
+        order = np.argsort(-proba)[: max(1, k)]
+        suggestions = tuple(
+            Suggestion(
+                label=self.labels[i],
+                confidence=float(proba[i]),
+                reasons=self._reasons(x, int(i), tfidf, n_reasons),
+            )
+            for i in order
+        )
+        auto = suggestions[0].confidence >= self.auto_dispatch_threshold
+        return RoutingResult(suggestions, auto, self.auto_dispatch_threshold, truncated=checked.truncated)
+
+    def suggest(self, text: str | None, k: int = 3) -> list[Suggestion]:
+        """The ``k`` best suggestions (empty when there is nothing to classify)."""
+        return list(self.route(text, k).suggestions)
+
+    def _reasons(
+        self, x: sparse.csr_matrix, class_index: int, tfidf: TfidfVectorizer, n: int
+    ) -> tuple[Reason, ...]:
+        svm = self._svm()
+        coef = svm.coef_
+        row = coef[class_index] if coef.shape[0] > 1 else (coef[0] if class_index == 1 else -coef[0])
+        contrib = x.data * row[x.indices]
+        order = np.argsort(-contrib)
+        names = tfidf.get_feature_names_out() if not hasattr(self, "_names") else self._names
+        self._names = names
+        chosen: list[Reason] = []
+        # Terms of two or more characters first (a single character explains little), then single
+        # Chinese characters if nothing longer supports the category.
+        for min_len in (2, 1):
+            for j in order:
+                if contrib[j] <= 0 or len(chosen) >= n:
+                    break
+                term = str(names[x.indices[j]]).strip()
+                if len(term) < min_len or (len(term) < 2 and term.isascii()):
+                    continue
+                # n-grams overlap: keep the strongest, skip pieces of terms already shown
+                if any(term in r.term or r.term in term for r in chosen):
+                    continue
+                chosen.append(Reason(term=term, weight=round(float(contrib[j]), 4)))
+            if chosen:
+                break
+        return tuple(chosen)
+
+    def predict_many(self, texts: Sequence[str | None]) -> tuple[list[str | None], list[float]]:
+        """Top label and confidence per text, batched (labels are None where nothing to classify)."""
+        checked = [self._check(t) for t in texts]
+        ok = [i for i, c in enumerate(checked) if isinstance(c, NormalisedText)]
+        labels: list[str | None] = [None] * len(texts)
+        confidences = [0.0] * len(texts)
+        if ok:
+            proba = self.pipeline.predict_proba([checked[i].text for i in ok])  # type: ignore[union-attr]
+            best = proba.argmax(axis=1)
+            for row, i in enumerate(ok):
+                labels[i] = self.labels[best[row]]
+                confidences[i] = float(proba[row, best[row]])
+        return labels, confidences
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, data_dir: str | Path) -> Path:
+        """Write the model under ``data_dir/routing/``; returns the model file's path."""
+        import skops.io as sio
+
+        folder = Path(data_dir).resolve() / MODEL_SUBDIR
+        folder.mkdir(parents=True, exist_ok=True)
+        model_path = folder / MODEL_FILE
+        tmp = model_path.with_suffix(".tmp")
+        sio.dump(self.pipeline, tmp)
+        tmp.replace(model_path)  # atomic: a running app never sees half a file
+        meta = {
+            **self.meta,
+            "format_version": FORMAT_VERSION,
+            "labels": self.labels,
+            "auto_dispatch_threshold": self.auto_dispatch_threshold,
+            "chinese": self.chinese,
+        }
+        (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        return model_path
+
+
+def model_path(data_dir: str | Path) -> Path:
+    """Where the model of ``data_dir`` lives."""
+    return Path(data_dir).resolve() / MODEL_SUBDIR / MODEL_FILE
+
+
+def load(data_dir: str | Path, path: str | Path | None = None) -> TextClassifier:
+    """The model saved under ``data_dir``; ``path`` (if given) must lie inside ``data_dir``.
+
+    Refuses files outside the data directory (also through symlinks) and files holding any type
+    not in the routing model's list of trusted types.
+    """
+    import skops.io as sio
+
+    root = Path(data_dir).resolve()
+    target = (Path(path) if path is not None else root / MODEL_SUBDIR / MODEL_FILE).resolve()
+    if not target.is_relative_to(root):
+        raise ModelError(
+            f"拒绝加载数据目录以外的模型文件：{target}(Refusing to load a model from outside the data "
+            f"directory {root})"
+        )
+    if not target.is_file():
+        raise ModelError(
+            f"没有找到分拨模型：{target}。请先运行 hotline routing train。"
+            f"(No routing model at {target}: run `hotline routing train` first.)"
+        )
+    untrusted = [t for t in sio.get_untrusted_types(file=target) if t not in _TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"模型文件含有不受信任的类型：{untrusted}(Untrusted types in model file)")
+    pipeline = sio.load(target, trusted=_TRUSTED_TYPES)
+    meta_path = target.with_name(META_FILE)
+    meta: dict[str, Any] = {}
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return TextClassifier(
+        pipeline=pipeline,
+        auto_dispatch_threshold=float(meta.get("auto_dispatch_threshold", DEFAULT_THRESHOLD)),
+        chinese=bool(meta.get("chinese", True)),
+        meta=meta,
+    )
+
+
+def train(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    unlabelled: Sequence[str] = (),
+    *,
+    threshold: float | None = None,
+    c: float = 0.5,
+    self_training_confidence: float = 0.8,
+) -> TextClassifier:
+    """A classifier fitted on ``texts``/``labels``.
+
+    With ``unlabelled`` texts it self-trains once: unlabelled messages it classifies with at least
+    ``self_training_confidence`` join the training set with that label (they teach the model what
+    raw messages look like). ``threshold`` is the auto-dispatch threshold (default: DEFAULT_THRESHOLD;
+    :func:`hotline.routing.evaluation.choose_threshold` picks one by cross-validation).
+    """
+    started = time.perf_counter()
+    pairs = [(n, y) for n, y in zip((normalise(t) for t in texts), labels, strict=True)]
+    kept = [(n, y) for n, y in pairs if isinstance(n, NormalisedText)]
+    if len({y for _, y in kept}) < 2:
+        raise ValueError("训练数据至少需要两个类别。(Training needs at least two categories.)")
+    x = [n.text for n, _ in kept]
+    y = [y for _, y in kept]
+    pipeline = build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1)
+    pipeline.fit(x, y)
+    n_pseudo = 0
+    if unlabelled:
+        pool = [n.text for n in (normalise(t) for t in unlabelled) if isinstance(n, NormalisedText)]
+        if pool:
+            proba = pipeline.predict_proba(pool)
+            best = proba.argmax(axis=1)
+            sure = np.flatnonzero(proba.max(axis=1) >= self_training_confidence)
+            x_pseudo = [pool[i] for i in sure]
+            y_pseudo = [str(pipeline.classes_[best[i]]) for i in sure]
+            n_pseudo = len(x_pseudo)
+            if n_pseudo:
+                pipeline = build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1)
+                pipeline.fit(x + x_pseudo, y + y_pseudo)
+    normalised = [n for n, _ in kept]
+    return TextClassifier(
+        pipeline=pipeline,
+        auto_dispatch_threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        chinese=_is_cjk_share(normalised) >= 0.5,
+        meta={
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "n_train": len(x),
+            "n_pseudo_labelled": n_pseudo,
+            "dropped_no_text": len(pairs) - len(kept),
+            "train_seconds": round(time.perf_counter() - started, 1),
+        },
+    )
