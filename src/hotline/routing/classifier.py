@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -107,7 +108,9 @@ class RoutingResult:
         return self.suggestions[0] if self.suggestions else None
 
 
-def build_pipeline(c: float = 0.5, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2) -> Pipeline:
+def build_pipeline(
+    c: float = 0.5, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2, calibration_folds: int = 3
+) -> Pipeline:
     """An untrained pipeline: character n-grams → linear SVM with calibrated probabilities.
 
     ``ensemble=False`` keeps one SVM trained on all rows (whose weights explain suggestions) and
@@ -126,7 +129,7 @@ def build_pipeline(c: float = 0.5, ngram_range: tuple[int, int] = (1, 3), min_df
                     dtype=np.float32,
                 ),
             ),
-            ("clf", CalibratedClassifierCV(LinearSVC(C=c), cv=3, ensemble=False)),
+            ("clf", CalibratedClassifierCV(LinearSVC(C=c), cv=calibration_folds, ensemble=False)),
         ]
     )
 
@@ -326,12 +329,24 @@ def train(
     """
     started = time.perf_counter()
     pairs = [(n, y) for n, y in zip((normalise(t) for t in texts), labels, strict=True)]
-    kept = [(n, y) for n, y in pairs if isinstance(n, NormalisedText)]
+    normalised_pairs = [(n, y) for n, y in pairs if isinstance(n, NormalisedText)]
+    # Calibration needs two examples of a category at least; rarer ones are left out (and listed).
+    counts = Counter(y for _, y in normalised_pairs)
+    too_rare = sorted(label for label, count in counts.items() if count < 2)
+    kept = [(n, y) for n, y in normalised_pairs if counts[y] >= 2]
     if len({y for _, y in kept}) < 2:
-        raise ValueError("训练数据至少需要两个类别。(Training needs at least two categories.)")
+        raise ValueError(
+            "训练数据至少需要两个类别，每类至少两条。(Training needs at least two categories, "
+            "with two examples each.)"
+        )
     x = [n.text for n, _ in kept]
     y = [y for _, y in kept]
-    pipeline = build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1)
+    folds = min(3, min(Counter(y).values()))
+
+    def fresh() -> Pipeline:
+        return build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1, calibration_folds=folds)
+
+    pipeline = fresh()
     pipeline.fit(x, y)
     n_pseudo = 0
     if unlabelled:
@@ -344,7 +359,7 @@ def train(
             y_pseudo = [str(pipeline.classes_[best[i]]) for i in sure]
             n_pseudo = len(x_pseudo)
             if n_pseudo:
-                pipeline = build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1)
+                pipeline = fresh()
                 pipeline.fit(x + x_pseudo, y + y_pseudo)
     normalised = [n for n, _ in kept]
     return TextClassifier(
@@ -355,7 +370,8 @@ def train(
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "n_train": len(x),
             "n_pseudo_labelled": n_pseudo,
-            "dropped_no_text": len(pairs) - len(kept),
+            "dropped_no_text": len(pairs) - len(normalised_pairs),
+            "skipped_rare_labels": too_rare,
             "train_seconds": round(time.perf_counter() - started, 1),
         },
     )
