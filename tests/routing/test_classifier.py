@@ -158,3 +158,11 @@ def test_refuses_a_model_file_with_untrusted_content(tmp_path: Path) -> None:
     sio.dump({"payload": os.getcwd}, folder / clf.MODEL_FILE)
     with pytest.raises(clf.ModelError, match="Untrusted"):
         clf.load(tmp_path)
+
+
+def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClassifier) -> None:
+    tfidf = tiny_model.pipeline.named_steps["features"]
+    for message in ["学校食堂饭菜质量差", "河水被污染", "公司拖欠工资", "路灯坏了"]:
+        x = tfidf.transform([message])
+        expected = tiny_model.pipeline.named_steps["clf"].predict_proba(x)[0]
+        assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-9)

@@ -61,9 +61,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _read(paths: list[Path], text_columns: str, label_column: str | None, seen: set[str]) -> Dataset:
+KeepDuplicates = Annotated[
+    bool,
+    typer.Option(
+        "--keep-duplicates",
+        help="保留重复文本（如 311 投诉类型：重复即另一件诉求）(keep repeated texts: for categorical "
+        "text such as 311 complaint types; also lets cross-validation train on repeats)",
+    ),
+]
+
+
+def _read(
+    paths: list[Path], text_columns: str, label_column: str | None, seen: set[str], dedupe: bool = True
+) -> Dataset:
     try:
-        data = read_csvs(paths, text_columns, label_column, seen=seen)
+        data = read_csvs(paths, text_columns, label_column, seen=seen, dedupe=dedupe)
     except DatasetError as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
@@ -108,15 +120,19 @@ def train(
     folds: Annotated[int, typer.Option(help="选阈值的交叉验证折数 (folds for choosing the threshold)")] = 5,
     c: Annotated[float, typer.Option(help="SVM regularisation C")] = 0.5,
     self_training_confidence: Annotated[float, typer.Option(help="自训练置信度下限")] = 0.8,
+    keep_duplicates: KeepDuplicates = False,
 ) -> None:
     """训练并保存模型。(Train a model and save it in the data directory.)"""
     folder = data_dir or default_data_dir()
     seen: set[str] = set()
     scored_files = [p for p in data if threshold_on is None or p in threshold_on]
     rest_files = [p for p in data if p not in scored_files]
-    scored = _read(scored_files, text_columns, label_column, seen)
+    dedupe = not keep_duplicates
+    scored = _read(scored_files, text_columns, label_column, seen, dedupe)
     rest = (
-        _read(rest_files, text_columns, label_column, seen) if rest_files else Dataset([], [], scored.report)
+        _read(rest_files, text_columns, label_column, seen, dedupe)
+        if rest_files
+        else Dataset([], [], scored.report)
     )
     pool = _read(unlabelled or [], text_columns, None, seen).texts if unlabelled else []
     train_fn = _trainer(c, self_training_confidence)
@@ -130,6 +146,7 @@ def train(
             train_only=(rest.texts, rest.labels),
             unlabelled=pool,
             folds=folds,
+            exclude_near_duplicates=dedupe,
             log=_say,
         )
         threshold = ev.choose_threshold(cv.labels, cv.predicted, cv.confidence, target_accuracy)
@@ -180,6 +197,7 @@ def crossval(
     target_accuracy: Annotated[float, typer.Option(help="自动派单的目标准确率")] = ev.TARGET_ACCURACY,
     c: Annotated[float, typer.Option(help="SVM regularisation C")] = 0.5,
     self_training_confidence: Annotated[float, typer.Option(help="自训练置信度下限")] = 0.8,
+    keep_duplicates: KeepDuplicates = False,
 ) -> None:
     """k 折交叉验证（无泄漏）。(Leak-free k-fold cross-validation on the --data rows.)
 
@@ -187,9 +205,12 @@ def crossval(
     auto-dispatch threshold is chosen on the other folds' predictions, so the figures are honest.
     """
     seen: set[str] = set()
-    scored = _read(data, text_columns, label_column, seen)
+    dedupe = not keep_duplicates
+    scored = _read(data, text_columns, label_column, seen, dedupe)
     extra = (
-        _read(train_only, text_columns, label_column, seen) if train_only else Dataset([], [], scored.report)
+        _read(train_only, text_columns, label_column, seen, dedupe)
+        if train_only
+        else Dataset([], [], scored.report)
     )
     pool = _read(unlabelled, text_columns, None, seen).texts if unlabelled else []
     result = ev.cross_validate(
@@ -200,6 +221,7 @@ def crossval(
         unlabelled=pool,
         folds=folds,
         seed=seed,
+        exclude_near_duplicates=dedupe,
         log=_say,
     )
     report = ev.crossval_report(result, target_accuracy)

@@ -96,13 +96,15 @@ def read_csvs(
     text_columns: str | Sequence[str],
     label_column: str | None = None,
     seen: set[str] | None = None,
+    dedupe: bool = True,
 ) -> Dataset:
     """Rows of ``paths`` as one deduplicated :class:`Dataset`.
 
     ``label_column=None`` reads unlabelled data. ``seen`` holds keys of texts already taken (from
     other files); it is updated, so labelled and unlabelled files can share it and a message never
     counts twice. Same text with a different label is kept (the data really has such rows) and
-    counted as ``conflicting_labels``.
+    counted as ``conflicting_labels``. ``dedupe=False`` keeps repeats: right for categorical text
+    such as a 311 complaint type, where a repeat is another request, not a copy.
     """
     columns = parse_columns(text_columns)
     report = ReadReport()
@@ -132,7 +134,7 @@ def read_csvs(
             if label_column and not label:
                 report.dropped_no_label += 1
                 continue
-            if key in seen:
+            if dedupe and key in seen:
                 if label_column and key in label_of and label_of[key] != label:
                     report.conflicting_labels += 1
                     label_of[key] = label

@@ -11,6 +11,7 @@ Metrics come from scikit-learn. Two things are ours because the hotline needs th
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,14 +123,20 @@ def evaluate(model: TextClassifier, texts: Sequence[str], labels: Sequence[str])
     return report
 
 
+#: Below this many characters two texts are near-duplicates only when nearly identical: short
+#: texts (a 311 complaint type and descriptor) share most bigrams without being the same message.
+SHORT_TEXT = 40
+SHORT_TEXT_SIMILARITY = 0.9
+
+
 def near_duplicate_links(
     queries: Sequence[str], pool: Sequence[str], min_similarity: float = 0.45
 ) -> list[set[int]]:
     """For each query text, the indices of ``pool`` texts that are (nearly) the same message.
 
-    Texts are compared as character-bigram TF-IDF vectors of their normalised form; a segmented,
-    stopword-less copy of a message scores 0.5–1 against the raw message, unrelated messages on
-    the same topic below 0.35.
+    Texts are compared as character-bigram TF-IDF vectors of their normalised form; on the shared
+    12345 data a segmented, stopword-less copy of a message scores 0.5–1 against the raw message,
+    unrelated messages on the same topic below 0.35 (docs/routing.md).
     """
     if not queries or not pool:
         return [set() for _ in queries]
@@ -142,7 +149,8 @@ def near_duplicate_links(
     for start in range(0, len(keys_q), 500):  # in blocks, to bound memory
         block = (xq[start : start + 500] @ xp.T).tocoo()
         for i, j, value in zip(block.row, block.col, block.data, strict=True):
-            if value >= min_similarity:
+            short = min(len(keys_q[start + int(i)]), len(keys_p[int(j)])) < SHORT_TEXT
+            if value >= (max(min_similarity, SHORT_TEXT_SIMILARITY) if short else min_similarity):
                 links[start + int(i)].add(int(j))
     return links
 
@@ -158,6 +166,7 @@ class CrossValidation:
     excluded_near_duplicates: int = 0
     fold_of: list[int] = field(default_factory=list)
     last_model: TextClassifier | None = None
+    rare_rows_train_only: int = 0
 
 
 TrainFn = Callable[[list[str], list[str], list[str]], TextClassifier]
@@ -172,21 +181,39 @@ def cross_validate(
     unlabelled: Sequence[str] = (),
     folds: int = 5,
     seed: int = 0,
+    exclude_near_duplicates: bool = True,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> CrossValidation:
     """Stratified k-fold over ``texts``; ``train_only`` rows only ever train.
 
     Every fold trains without the test rows and without anything near-duplicating them (in
-    ``texts``, ``train_only`` or ``unlabelled``), so a message never meets itself.
+    ``texts``, ``train_only`` or ``unlabelled``), so a message never meets itself — unless
+    ``exclude_near_duplicates`` is false (categorical text, where repeats are real requests).
     """
-    texts, labels = list(texts), list(labels)
     extra_texts, extra_labels = list(train_only[0]), list(train_only[1])
+    # A category with fewer rows than folds cannot be stratified: its rows only train.
+    counts = Counter(labels)
+    rare = {label for label, count in counts.items() if count < folds}
+    extra_texts += [t for t, y in zip(texts, labels, strict=True) if y in rare]
+    extra_labels += [y for y in labels if y in rare]
+    texts = [t for t, y in zip(texts, labels, strict=True) if y not in rare]
+    labels = [y for y in labels if y not in rare]
+    if len(set(labels)) < 2:
+        raise ValueError(
+            f"交叉验证需要至少两个类别、每类至少 {folds} 条。"
+            f"(Cross-validation needs two categories with {folds} rows each.)"
+        )
     unl = list(unlabelled)
-    near_self = near_duplicate_links(texts, texts)
-    near_extra = near_duplicate_links(texts, extra_texts)
-    near_unl = near_duplicate_links(texts, unl)
+    if exclude_near_duplicates:
+        near_self = near_duplicate_links(texts, texts)
+        near_extra = near_duplicate_links(texts, extra_texts)
+        near_unl = near_duplicate_links(texts, unl)
+    else:
+        near_self = [set() for _ in texts]
+        near_extra = [set() for _ in texts]
+        near_unl = [set() for _ in texts]
     y = np.array(labels)
-    n_splits = max(2, min(folds, int(min(np.unique(y, return_counts=True)[1]))))
+    n_splits = folds
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     predicted: list[str | None] = [None] * len(texts)
     confidence = [0.0] * len(texts)
@@ -227,7 +254,16 @@ def cross_validate(
             }
         )
         log(f"fold {number}/{n_splits}: macro_f1={metrics['macro_f1']} accuracy={metrics['accuracy']}")
-    return CrossValidation(labels, predicted, confidence, fold_reports, excluded, fold_of, model)
+    return CrossValidation(
+        labels,
+        predicted,
+        confidence,
+        fold_reports,
+        excluded,
+        fold_of,
+        model,
+        len(extra_texts) - len(train_only[0]),
+    )
 
 
 def summarise(cv: CrossValidation, threshold: float) -> dict[str, Any]:
@@ -274,4 +310,5 @@ def crossval_report(cv: CrossValidation, target_accuracy: float = TARGET_ACCURAC
     }
     report["folds"] = cv.folds
     report["excluded_near_duplicates"] = cv.excluded_near_duplicates
+    report["rare_rows_train_only"] = cv.rare_rows_train_only
     return report
