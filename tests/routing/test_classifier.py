@@ -166,3 +166,9 @@ def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClass
         x = tfidf.transform([message])
         expected = tiny_model.pipeline.named_steps["clf"].predict_proba(x)[0]
         assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-9)
+
+
+def test_model_file_stays_small(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    path = tiny_model.save(tmp_path)
+    assert path.stat().st_size < 1_000_000
+    assert not hasattr(tiny_model.pipeline.named_steps["features"], "stop_words_")

@@ -119,7 +119,9 @@ def train(
     target_accuracy: Annotated[float, typer.Option(help="自动派单的目标准确率")] = ev.TARGET_ACCURACY,
     folds: Annotated[int, typer.Option(help="选阈值的交叉验证折数 (folds for choosing the threshold)")] = 5,
     c: Annotated[float, typer.Option(help="SVM regularisation C")] = 0.5,
-    self_training_confidence: Annotated[float, typer.Option(help="自训练置信度下限")] = 0.8,
+    self_training_confidence: Annotated[
+        float, typer.Option(help="自训练置信度下限 (self-training confidence)")
+    ] = 0.95,
     keep_duplicates: KeepDuplicates = False,
 ) -> None:
     """训练并保存模型。(Train a model and save it in the data directory.)"""
@@ -196,7 +198,9 @@ def crossval(
     seed: Annotated[int, typer.Option(help="随机种子 (shuffle seed)")] = 0,
     target_accuracy: Annotated[float, typer.Option(help="自动派单的目标准确率")] = ev.TARGET_ACCURACY,
     c: Annotated[float, typer.Option(help="SVM regularisation C")] = 0.5,
-    self_training_confidence: Annotated[float, typer.Option(help="自训练置信度下限")] = 0.8,
+    self_training_confidence: Annotated[
+        float, typer.Option(help="自训练置信度下限 (self-training confidence)")
+    ] = 0.95,
     keep_duplicates: KeepDuplicates = False,
 ) -> None:
     """k 折交叉验证（无泄漏）。(Leak-free k-fold cross-validation on the --data rows.)

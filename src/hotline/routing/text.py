@@ -23,7 +23,7 @@ from typing import Final
 
 #: Longest text (in characters, after normalisation) that reaches the model. Messages are a few
 #: hundred characters; the head of a longer one says what it is about, and the cap bounds latency.
-MAX_CHARS: Final = 3000
+MAX_CHARS: Final = 1500
 
 #: Raw input beyond this many characters is cut before any work is done (bounds the cost of
 #: NFKC/OpenCC on a 100,000-character paste).
