@@ -161,14 +161,17 @@ def test_refuses_a_model_file_with_untrusted_content(tmp_path: Path) -> None:
 
 
 def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClassifier) -> None:
-    tfidf = tiny_model.pipeline.named_steps["features"]
-    for message in ["学校食堂饭菜质量差", "河水被污染", "公司拖欠工资", "路灯坏了"]:
-        x = tfidf.transform([message])
-        expected = tiny_model.pipeline.named_steps["clf"].predict_proba(x)[0]
+    features = tiny_model.pipeline.named_steps["features"]
+    for message in ["学校食堂饭菜质量差", "河水被污染", "公司拖欠工资", "路灯坏了" * 20]:
+        x = tiny_model._vectorise_one(message)
+        expected_x = features.transform(clf.to_columns([message]))
+        assert (x != expected_x).nnz == 0
+        expected = tiny_model.pipeline.named_steps["clf"].predict_proba(expected_x)[0]
         assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-9)
 
 
 def test_model_file_stays_small(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
     path = tiny_model.save(tmp_path)
     assert path.stat().st_size < 1_000_000
-    assert not hasattr(tiny_model.pipeline.named_steps["features"], "stop_words_")
+    for _name, vectoriser, _column in tiny_model.pipeline.named_steps["features"].transformers_:
+        assert not hasattr(vectoriser, "stop_words_")
