@@ -113,3 +113,23 @@ def test_crossval_prints_fold_figures(tiny_csv: Path) -> None:
     assert report["n"] == len(TINY)
     assert len(report["folds"]) == 2  # type: ignore[arg-type]
     assert "latency_ms" in report
+
+
+def test_threshold_is_chosen_on_the_named_rows_only(tiny_csv: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text("留言主题,留言详情,一级标签\n路灯,路灯 不亮 晚上 很 黑,城乡建设\n", encoding="utf-8")
+    result = runner.invoke(
+        routing_app,
+        [
+            "train",
+            "--data", str(tiny_csv),
+            "--data", str(extra),
+            "--threshold-on", str(tiny_csv),
+            "--folds", "2",
+            "--data-dir", str(tmp_path / "var"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    meta = last_json(result.stdout)
+    assert meta["crossval"]["n"] == len(TINY)  # type: ignore[index]
+    assert meta["n_train"] == len(TINY) + 1
