@@ -259,6 +259,7 @@ class TextClassifier:
         if isinstance(checked, NothingToClassify):
             return RoutingResult((), False, self.auto_dispatch_threshold, nothing=checked)
         x = self._vectorise_one(checked.text)
+        words = set(segment(checked.text).split())
         if x.nnz == 0:
             return RoutingResult(
                 (),
@@ -276,7 +277,7 @@ class TextClassifier:
             Suggestion(
                 label=self.labels[i],
                 confidence=float(proba[i]),
-                reasons=self._reasons(x, int(i), n_reasons),
+                reasons=self._reasons(x, int(i), n_reasons, words),
             )
             for i in order
         )
@@ -330,29 +331,40 @@ class TextClassifier:
         """The ``k`` best suggestions (empty when there is nothing to classify)."""
         return list(self.route(text, k).suggestions)
 
-    def _reasons(self, x: sparse.csr_matrix, class_index: int, n: int) -> tuple[Reason, ...]:
-        """The message's n-grams that add most to ``class_index``'s score (weight × tf-idf)."""
+    def _reasons(self, x: sparse.csr_matrix, class_index: int, n: int, words: set[str]) -> tuple[Reason, ...]:
+        """The message's terms that add most to ``class_index``'s score (weight × tf-idf).
+
+        A term counts once, summed over the places it was seen (whole text, head, words). Whole
+        words of the message come first (“路灯”, not “灯坏”), then other n-grams of two or more
+        characters, then single characters if nothing longer supports the category.
+        """
         coef = self._svm().coef_
         row = coef[class_index] if coef.shape[0] > 1 else (coef[0] if class_index == 1 else -coef[0])
-        contrib = x.data * row[x.indices]
-        order = np.argsort(-contrib)
         names = self._feature_names()
+        weight_of: dict[str, float] = {}
+        for index, value in zip(x.indices, x.data * row[x.indices], strict=True):
+            term = str(names[index]).strip()
+            weight_of[term] = weight_of.get(term, 0.0) + float(value)
+        ranked = sorted((w, t) for t, w in weight_of.items() if w > 0 and t)
+        ranked.reverse()
+        # (accept a term, go on to the next pass only while fewer reasons than this were found)
+        passes = (
+            (lambda t: len(t) >= 2 and t in words, 1),
+            (lambda t: len(t) >= 2, 1),
+            (lambda t: not t.isascii(), 0),
+        )
         chosen: list[Reason] = []
-        # Terms of two or more characters first (a single character explains little), then single
-        # Chinese characters if nothing longer supports the category.
-        for min_len in (2, 1):
-            for j in order:
-                if contrib[j] <= 0 or len(chosen) >= n:
+        for accept, enough in passes:
+            for weight, term in ranked:
+                if len(chosen) >= n:
                     break
-                term = str(names[x.indices[j]]).strip()
-                if len(term) < min_len or (len(term) < 2 and term.isascii()):
-                    continue
                 # n-grams overlap: keep the strongest, skip pieces of terms already shown
-                if any(term in r.term or r.term in term for r in chosen):
+                if not accept(term) or any(term in r.term or r.term in term for r in chosen):
                     continue
-                chosen.append(Reason(term=term, weight=round(float(contrib[j]), 4)))
-            if chosen:
+                chosen.append(Reason(term=term, weight=round(weight, 4)))
+            if len(chosen) >= enough:
                 break
+        chosen.sort(key=lambda r: -r.weight)
         return tuple(chosen)
 
     def predict_many(self, texts: Sequence[str | None]) -> tuple[list[str | None], list[float]]:
