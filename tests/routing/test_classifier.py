@@ -176,3 +176,20 @@ def test_model_file_stays_small(tiny_model: clf.TextClassifier, tmp_path: Path) 
     assert path.stat().st_size < 1_000_000
     for _name, vectoriser, _column in tiny_model.pipeline.named_steps["features"].transformers_:
         assert not hasattr(vectoriser, "stop_words_")
+
+
+def test_a_category_with_one_example_is_left_out_and_listed() -> None:
+    from tests.routing.conftest import TINY
+
+    texts = [t for t, _ in TINY] * 2 + ["消防通道被私家车堵死"]
+    labels = [y for _, y in TINY] * 2 + ["应急管理"]
+    model = clf.train(texts, labels)
+    assert "应急管理" not in model.labels
+    assert model.meta["skipped_rare_labels"] == ["应急管理"]
+
+
+def test_missing_vocabulary_file_is_a_clear_error(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    tiny_model.save(tmp_path)
+    (tmp_path / clf.MODEL_SUBDIR / clf.VOCABULARY_FILE).unlink()
+    with pytest.raises(clf.ModelError, match="vocabulary"):
+        clf.load(tmp_path)
