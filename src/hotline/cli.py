@@ -74,3 +74,13 @@ def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo
             typer.echo(service.load_city(s, city, datetime.now(UTC)))
     finally:
         db.dispose()
+
+
+def _mount_routing() -> None:
+    """`hotline routing train|evaluate|crossval` (issue 4's classifier, see docs/routing.md)."""
+    from hotline.routing.cli import routing_app
+
+    app.add_typer(routing_app, name="routing", help="Train and score the text classifier 智能分拨模型.")
+
+
+_mount_routing()

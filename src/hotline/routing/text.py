@@ -1,0 +1,119 @@
+"""Normalisation of message text before classification.
+
+Citizens write in simplified or traditional Chinese, in full-width or half-width characters, with
+scraping padding, emoji and sometimes in English. Part of the training data is also jieba-segmented
+with stopwords and punctuation removed. Both kinds must reach the model in one shape, so that what
+it learnt from segmented rows applies to raw messages:
+
+* NFKC folds full-width letters, digits and punctuation to half-width;
+* OpenCC (``t2s``) turns traditional characters into simplified ones;
+* letters are lower-cased; punctuation, symbols, emoji and whitespace are dropped, keeping a single
+  space only between two ASCII letters or digits (the convention of the segmented file).
+
+Bad input never raises: :func:`normalise` returns :class:`NothingToClassify` with a stable code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+#: Longest text (in characters, after normalisation) that reaches the model. Messages are a few
+#: hundred characters; the head of a longer one says what it is about, and the cap bounds latency.
+MAX_CHARS: Final = 1500
+
+#: Raw input beyond this many characters is cut before any work is done (bounds the cost of
+#: NFKC/OpenCC on a 100,000-character paste).
+_RAW_CAP: Final = MAX_CHARS * 4
+
+# Anything that is not a letter, a digit or a CJK character separates tokens.
+_SEPARATORS = re.compile(
+    r"[^0-9a-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
+)
+_ASCII_ALNUM = re.compile(r"[0-9a-z]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True, slots=True)
+class NothingToClassify:
+    """The input has no words to classify; ``code`` is stable for programs, ``message`` is for people."""
+
+    code: str
+    message: str
+
+
+#: Stable codes of :class:`NothingToClassify`.
+EMPTY: Final = "empty"
+NO_WORDS: Final = "no_words"
+
+_MESSAGES: Final = {
+    EMPTY: "诉求内容为空，无法分类。(The message is empty: nothing to classify.)",
+    NO_WORDS: "诉求内容只有标点、符号或表情，无法分类。"
+    "(The message has only punctuation, symbols or emoji: nothing to classify.)",
+}
+
+
+def nothing(code: str) -> NothingToClassify:
+    """The :class:`NothingToClassify` outcome for ``code`` with its bilingual message."""
+    return NothingToClassify(code=code, message=_MESSAGES[code])
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """Text ready for the model, and what was done to it."""
+
+    text: str
+    truncated: bool
+    original_length: int
+
+    @property
+    def is_chinese(self) -> bool:
+        """True when the text holds at least one CJK character."""
+        return _CJK.search(self.text) is not None
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]  # opencc ships no type hints
+    import opencc  # imported lazily: loading its dictionaries costs a few milliseconds
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters converted to simplified ones (OpenCC ``t2s``)."""
+    return str(_t2s().convert(text))
+
+
+def _join_tokens(tokens: list[str]) -> str:
+    """Tokens glued together, with one space kept only between two ASCII letters or digits."""
+    out: list[str] = []
+    for token in tokens:
+        if out and _ASCII_ALNUM.fullmatch(out[-1][-1]) and _ASCII_ALNUM.fullmatch(token[0]):
+            out.append(" ")
+        out.append(token)
+    return "".join(out)
+
+
+def normalise(text: str | None, max_chars: int = MAX_CHARS) -> NormalisedText | NothingToClassify:
+    """The model's form of ``text``, or why there is nothing to classify.
+
+    Never raises on any string (or ``None``): empty text, emoji, 100,000 characters, traditional
+    Chinese and English all get an answer.
+    """
+    if text is None:
+        return nothing(EMPTY)
+    original_length = len(text)
+    raw = text[:_RAW_CAP]
+    if not raw.strip():
+        return nothing(EMPTY)
+    folded = unicodedata.normalize("NFKC", raw).lower()
+    folded = to_simplified(folded)
+    tokens = [t for t in _SEPARATORS.split(folded) if t]
+    if not tokens:
+        return nothing(NO_WORDS)
+    joined = _join_tokens(tokens)
+    truncated = len(joined) > max_chars or original_length > _RAW_CAP
+    return NormalisedText(text=joined[:max_chars], truncated=truncated, original_length=original_length)

@@ -1,0 +1,195 @@
+"""The classifier on a tiny hand-written dataset: suggestions, reasons, bad input, model files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hotline.routing import classifier as clf
+from hotline.routing.text import EMPTY, NO_WORDS
+
+
+def test_suggests_the_right_category_first(tiny_model: clf.TextClassifier) -> None:
+    assert tiny_model.suggest("我家小区门口的路灯坏了")[0].label == "城乡建设"
+    assert tiny_model.suggest("孩子在学校吃不饱饭")[0].label == "教育文体"
+    assert tiny_model.suggest("公司半年不发工资")[0].label == "劳动和社会保障"
+
+
+def test_suggestions_are_ranked_and_k_long(tiny_model: clf.TextClassifier) -> None:
+    suggestions = tiny_model.suggest("河水被工厂污染了", k=3)
+    assert len(suggestions) == 3
+    assert suggestions[0].label == "环境保护"
+    confidences = [s.confidence for s in suggestions]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(0.0 <= c <= 1.0 for c in confidences)
+    assert len({s.label for s in suggestions}) == 3
+
+
+def test_every_suggestion_says_why_with_terms_of_the_message(tiny_model: clf.TextClassifier) -> None:
+    message = "出租车司机拒载"
+    top = tiny_model.suggest(message)[0]
+    assert top.label == "交通运输"
+    assert top.reasons, "the top suggestion must name the terms that chose it"
+    for reason in top.reasons:
+        assert reason.term in message
+        assert reason.weight > 0
+    assert "出租车" in top.explain() or "拒载" in top.explain()
+
+
+def test_traditional_chinese_is_routed_like_simplified(tiny_model: clf.TextClassifier) -> None:
+    simplified = tiny_model.suggest("学校食堂饭菜质量差")[0]
+    traditional = tiny_model.suggest("學校食堂飯菜質量差")[0]
+    assert traditional.label == simplified.label == "教育文体"
+    assert traditional.confidence == pytest.approx(simplified.confidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", EMPTY),
+        (None, EMPTY),
+        ("😀😀😀！！", NO_WORDS),
+        ("My street light is broken", clf.UNSUPPORTED_LANGUAGE),
+    ],
+)
+def test_bad_input_gets_a_clear_answer_and_no_dispatch(
+    tiny_model: clf.TextClassifier, text: str | None, code: str
+) -> None:
+    result = tiny_model.route(text)
+    assert result.nothing is not None
+    assert result.nothing.code == code
+    assert result.suggestions == ()
+    assert not result.auto_dispatch
+    assert tiny_model.suggest(text) == []
+
+
+def test_unknown_characters_are_routed_by_hand(tiny_model: clf.TextClassifier) -> None:
+    result = tiny_model.route("鑫淼犇")  # none of these characters occurs in the training data
+    assert result.nothing is not None
+    assert result.nothing.code == clf.UNKNOWN_WORDS
+
+
+def test_a_hundred_thousand_characters_are_routed(tiny_model: clf.TextClassifier) -> None:
+    result = tiny_model.route("学校食堂饭菜质量差。" * 10_000)
+    assert result.truncated
+    assert result.top is not None
+    assert result.top.label == "教育文体"
+
+
+def test_auto_dispatch_follows_the_threshold(tiny_model: clf.TextClassifier) -> None:
+    result = tiny_model.route("学校食堂饭菜质量差，孩子吃不饱")
+    assert result.top is not None
+    assert result.auto_dispatch == (result.top.confidence >= tiny_model.auto_dispatch_threshold)
+
+
+def test_english_model_routes_new_york_311_text() -> None:
+    rows = [
+        ("Noise - Residential Loud Music/Party", "NYPD"),
+        ("Noise - Street/Sidewalk Loud Talking", "NYPD"),
+        ("Illegal Parking Blocked Hydrant", "NYPD"),
+        ("Blocked Driveway No Access", "NYPD"),
+        ("HEAT/HOT WATER ENTIRE BUILDING", "HPD"),
+        ("PLUMBING WATER SUPPLY", "HPD"),
+        ("PAINT/PLASTER WALL", "HPD"),
+        ("UNSANITARY CONDITION PESTS", "HPD"),
+        ("Street Light Condition Street Light Out", "DOT"),
+        ("Street Condition Pothole", "DOT"),
+        ("Traffic Signal Condition Controller", "DOT"),
+        ("Broken Parking Meter No Receipt", "DOT"),
+    ]
+    model = clf.train([t for t, _ in rows] * 2, [y for _, y in rows] * 2)
+    assert not model.chinese
+    assert model.suggest("loud party music next door")[0].label == "NYPD"
+    assert model.suggest("no heat and no hot water in apartment")[0].label == "HPD"
+    assert model.suggest("pothole in the street")[0].label == "DOT"
+
+
+def test_training_needs_two_categories() -> None:
+    with pytest.raises(ValueError, match="two categories"):
+        clf.train(["路灯坏了", "路灯不亮"], ["城乡建设", "城乡建设"])
+
+
+def test_save_and_load_round_trip(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    path = tiny_model.save(tmp_path)
+    assert path.is_relative_to(tmp_path.resolve())
+    loaded = clf.load(tmp_path)
+    assert loaded.labels == tiny_model.labels
+    assert loaded.auto_dispatch_threshold == tiny_model.auto_dispatch_threshold
+    message = "公交车司机态度恶劣"
+    before, after = tiny_model.suggest(message), loaded.suggest(message)
+    assert [s.label for s in after] == [s.label for s in before]
+    assert after[0].confidence == pytest.approx(before[0].confidence)
+    assert after[0].reasons == before[0].reasons
+
+
+def test_refuses_a_model_outside_the_data_directory(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    outside = tiny_model.save(elsewhere)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with pytest.raises(clf.ModelError, match="outside the data"):
+        clf.load(data_dir, path=outside)
+    with pytest.raises(clf.ModelError, match="outside the data"):
+        clf.load(data_dir, path=data_dir / ".." / "elsewhere" / clf.MODEL_SUBDIR / clf.MODEL_FILE)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_refuses_a_symlink_that_leads_outside(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    outside = tiny_model.save(tmp_path / "elsewhere")
+    data_dir = tmp_path / "data"
+    (data_dir / clf.MODEL_SUBDIR).mkdir(parents=True)
+    (data_dir / clf.MODEL_SUBDIR / clf.MODEL_FILE).symlink_to(outside)
+    with pytest.raises(clf.ModelError, match="outside the data"):
+        clf.load(data_dir)
+
+
+def test_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(clf.ModelError, match="routing train"):
+        clf.load(tmp_path)
+
+
+def test_refuses_a_model_file_with_untrusted_content(tmp_path: Path) -> None:
+    import skops.io as sio
+
+    folder = tmp_path / clf.MODEL_SUBDIR
+    folder.mkdir()
+    sio.dump({"payload": os.getcwd}, folder / clf.MODEL_FILE)
+    with pytest.raises(clf.ModelError, match="Untrusted"):
+        clf.load(tmp_path)
+
+
+def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClassifier) -> None:
+    features = tiny_model.pipeline.named_steps["features"]
+    for message in ["学校食堂饭菜质量差", "河水被污染", "公司拖欠工资", "路灯坏了" * 20]:
+        x = tiny_model._vectorise_one(message)
+        expected_x = features.transform(clf.to_columns([message]))
+        assert x.shape == expected_x.shape
+        assert abs(x - expected_x).max() < 1e-6
+        expected = tiny_model.pipeline.named_steps["clf"].predict_proba(expected_x)[0]
+        assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-6)
+
+
+def test_model_file_stays_small(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    path = tiny_model.save(tmp_path)
+    assert path.stat().st_size < 1_000_000
+    for _name, vectoriser, _column in tiny_model.pipeline.named_steps["features"].transformers_:
+        assert not hasattr(vectoriser, "stop_words_")
+
+
+def test_a_category_with_one_example_is_left_out_and_listed() -> None:
+    from tests.routing.conftest import TINY
+
+    texts = [t for t, _ in TINY] * 2 + ["消防通道被私家车堵死"]
+    labels = [y for _, y in TINY] * 2 + ["应急管理"]
+    model = clf.train(texts, labels)
+    assert "应急管理" not in model.labels
+    assert model.meta["skipped_rare_labels"] == ["应急管理"]
+
+
+def test_missing_vocabulary_file_is_a_clear_error(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    tiny_model.save(tmp_path)
+    (tmp_path / clf.MODEL_SUBDIR / clf.VOCABULARY_FILE).unlink()
+    with pytest.raises(clf.ModelError, match="vocabulary"):
+        clf.load(tmp_path)

@@ -1,0 +1,135 @@
+"""The ``hotline routing`` sub-app as a user runs it: train, evaluate, suggest, crossval."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline.routing.cli import routing_app
+from tests.routing.conftest import TINY
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def tiny_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["留言主题", "留言详情", "一级标签"])
+        for text, label in TINY:
+            writer.writerow([text[:6], text, label])
+    return path
+
+
+def last_json(output: str) -> dict[str, object]:
+    return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_train_then_evaluate_prints_the_figures_as_the_last_line(tiny_csv: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    trained = runner.invoke(
+        routing_app, ["train", "--data", str(tiny_csv), "--data-dir", str(data_dir), "--folds", "2"]
+    )
+    assert trained.exit_code == 0, trained.output
+    assert (data_dir / "routing" / "text_classifier.skops").is_file()
+    threshold = last_json(trained.stdout)["auto_dispatch_threshold"]
+    assert isinstance(threshold, float)
+
+    result = runner.invoke(
+        routing_app,
+        [
+            "evaluate",
+            "--data",
+            str(tiny_csv),
+            "--text-columns",
+            "留言主题,留言详情",
+            "--label-column",
+            "一级标签",
+            "--data-dir",
+            str(data_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = last_json(result.stdout)
+    assert report["n"] == len(TINY)
+    assert set(report) >= {"n", "accuracy", "macro_f1", "per_label", "auto_dispatch", "latency_ms"}
+    assert report["accuracy"] > 0.9  # it has seen these very rows
+    assert report["auto_dispatch"]["threshold"] == threshold  # type: ignore[index]
+    assert set(report["latency_ms"]) == {"p50", "p99"}  # type: ignore[arg-type]
+
+
+def test_suggest_explains_itself(tiny_csv: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    runner.invoke(
+        routing_app, ["train", "--data", str(tiny_csv), "--data-dir", str(data_dir), "--threshold", "0.5"]
+    )
+    result = runner.invoke(routing_app, ["suggest", "学校食堂饭菜太差", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    answer = last_json(result.stdout)
+    top = answer["suggestions"][0]  # type: ignore[index]
+    assert top["label"] == "教育文体"
+    assert top["reasons"], "a suggestion must say why"
+    assert "文中出现" in result.stdout
+
+    empty = runner.invoke(routing_app, ["suggest", "！！！", "--data-dir", str(data_dir)])
+    assert empty.exit_code == 0
+    assert last_json(empty.stdout)["nothing"] == "no_words"
+
+
+def test_evaluate_without_a_model_says_to_train_first(tiny_csv: Path, tmp_path: Path) -> None:
+    result = runner.invoke(routing_app, ["evaluate", "--data", str(tiny_csv), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "routing train" in result.output
+
+
+def test_wrong_column_is_a_clear_error_not_a_traceback(tiny_csv: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        routing_app,
+        ["train", "--data", str(tiny_csv), "--label-column", "Agency", "--data-dir", str(tmp_path)],
+    )
+    assert result.exit_code == 1
+    assert "Agency" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_data_dir_defaults_to_the_environment(
+    tiny_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "from-env"))
+    result = runner.invoke(routing_app, ["train", "--data", str(tiny_csv), "--threshold", "0.6"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from-env" / "routing" / "text_classifier.skops").is_file()
+
+
+def test_crossval_prints_fold_figures(tiny_csv: Path) -> None:
+    result = runner.invoke(routing_app, ["crossval", "--data", str(tiny_csv), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    report = last_json(result.stdout)
+    assert report["n"] == len(TINY)
+    assert len(report["folds"]) == 2  # type: ignore[arg-type]
+    assert "latency_ms" in report
+
+
+def test_threshold_is_chosen_on_the_named_rows_only(tiny_csv: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text("留言主题,留言详情,一级标签\n路灯,路灯 不亮 晚上 很 黑,城乡建设\n", encoding="utf-8")
+    result = runner.invoke(
+        routing_app,
+        [
+            "train",
+            "--data", str(tiny_csv),
+            "--data", str(extra),
+            "--threshold-on", str(tiny_csv),
+            "--folds", "2",
+            "--data-dir", str(tmp_path / "var"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    meta = last_json(result.stdout)
+    assert meta["crossval"]["n"] == len(TINY)  # type: ignore[index]
+    assert meta["n_train"] == len(TINY) + 1

@@ -1,0 +1,72 @@
+"""Normalisation: every kind of bad input gets a clear answer, never an exception."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hotline.routing.text import EMPTY, MAX_CHARS, NO_WORDS, NormalisedText, NothingToClassify, normalise
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "\n\t\t\t\n", "\u3000\u3000"])
+def test_empty_text_is_nothing_to_classify(text: str | None) -> None:
+    result = normalise(text)
+    assert isinstance(result, NothingToClassify)
+    assert result.code == EMPTY
+    assert "空" in result.message and "empty" in result.message
+
+
+@pytest.mark.parametrize("text", ["！！！？？？", "😀😂🎉", "……——~~~", "👍👍 ！！ 😡", "(*^_^*)"])
+def test_punctuation_or_emoji_only_is_nothing_to_classify(text: str) -> None:
+    result = normalise(text)
+    assert isinstance(result, NothingToClassify)
+    assert result.code == NO_WORDS
+
+
+def test_hundred_thousand_characters_are_capped_quickly() -> None:
+    text = "小区路灯坏了，" * 15_000  # 105,000 characters
+    start = time.perf_counter()
+    result = normalise(text)
+    elapsed = time.perf_counter() - start
+    assert isinstance(result, NormalisedText)
+    assert result.truncated
+    assert len(result.text) <= MAX_CHARS
+    assert result.original_length == len(text)
+    assert elapsed < 0.5
+
+
+def test_traditional_chinese_becomes_simplified() -> None:
+    traditional = normalise("學校門口的馬路燈壞了，請儘快維修")
+    simplified = normalise("学校门口的马路灯坏了，请尽快维修")
+    assert isinstance(traditional, NormalisedText)
+    assert isinstance(simplified, NormalisedText)
+    assert traditional.text == simplified.text == "学校门口的马路灯坏了请尽快维修"
+
+
+def test_full_width_letters_and_digits_become_half_width_lower_case() -> None:
+    result = normalise("Ａ市１２３路ＢＵＳ站")
+    assert isinstance(result, NormalisedText)
+    assert result.text == "a市123路bus站"
+
+
+def test_segmentation_spaces_and_punctuation_vanish_so_raw_and_segmented_agree() -> None:
+    raw = normalise("A市小区路灯坏了，晚上很黑！")
+    segmented = normalise("A市 小区 路灯 坏了 晚上 很 黑")
+    assert isinstance(raw, NormalisedText)
+    assert isinstance(segmented, NormalisedText)
+    assert raw.text == segmented.text
+
+
+def test_english_keeps_one_space_between_words() -> None:
+    result = normalise("  Loud   music, PARTY!  Blocked driveway ")
+    assert isinstance(result, NormalisedText)
+    assert result.text == "loud music party blocked driveway"
+    assert not result.is_chinese
+
+
+def test_mixed_script_keeps_no_space_between_chinese_and_latin() -> None:
+    result = normalise("Wi-Fi 信号 差 4G 也 差")
+    assert isinstance(result, NormalisedText)
+    assert result.text == "wi fi信号差4g也差"
+    assert result.is_chinese
