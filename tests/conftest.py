@@ -107,7 +107,9 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
     clock = TestClock()
     with db.write() as s:
         directory.load_city(s, directory.demo_city(), clock())
-    settings = Settings(data_dir=data_dir, database_url=url, demo=False)
+    # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
+    # tests of routing itself (tests/routing_platform).
+    settings = Settings(data_dir=data_dir, database_url=url, demo=False, routing_auto_dispatch=False)
     app = create_app(settings, clock=clock, db=db)
     with TestClient(app) as client:
         yield Platform(backend, db, client, clock)

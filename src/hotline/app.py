@@ -17,6 +17,9 @@ from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
+from hotline.kb.routes import router as kb_router
+from hotline.routing import runtime as routing_runtime
+from hotline.routing.routes import router as routing_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
@@ -38,6 +41,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        routing_runtime.start(database, _app.state.routing, clock(), settings.demo)  # kb duties, model
         yield
         if db is None:  # we made it, we close it
             database.dispose()
@@ -54,12 +58,21 @@ def create_app(
     app.state.db = database
     app.state.clock = clock
     app.state.default_language = settings.language
+    app.state.routing = routing_runtime.Runtime(settings.data_dir)
 
     errors.install(app)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
     docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):
+    for router in (
+        auth_router,
+        directory_router,
+        intake_router,
+        tickets_router,
+        tracking_router,
+        kb_router,
+        routing_router,
+    ):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

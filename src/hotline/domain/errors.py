@@ -138,6 +138,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "手机号码与诉求登记的不一致",
         "The phone number does not match the one given with the request",
     ),
+    # --- routing and the knowledge base (issue 4) ---
+    "kb.article_not_found": ("知识库文章不存在：{id}", "No such knowledge-base article: {id}"),
+    "routing.rule_not_found": ("分拨规则不存在：{id}", "No such routing rule: {id}"),
+    "routing.no_advice": ("该工单没有智能分拨记录：{id}", "Routing has no advice for ticket {id}"),
+    "rule.no_target": (
+        "规则须指定分类或承办单位（或两者）",
+        "A rule needs a category, a unit, or both",
+    ),
     "request.malformed": ("请求格式错误：{detail}", "Malformed request: {detail}"),
     "request.too_large": ("请求过大", "The request is too large"),
     "http.not_found": ("资源不存在", "Not found"),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from hotline.domain.ticket import Actor, Context
 from hotline.domain.vocabulary import Channel, Role
 from hotline.intake import service
 from hotline.intake.schemas import PublicTicketIn, TicketIn
+from hotline.routing.intake_hook import on_intake
+from hotline.routing.schemas import TicketWithRouting
 from hotline.tickets import queries
-from hotline.tickets.schemas import TicketOut
 from hotline.tracking.queries import public_ticket
 from hotline.tracking.schemas import PublicTicket
 from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
@@ -26,9 +27,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/tickets", response_model=TicketOut, status_code=201)
+@router.post("/tickets", response_model=TicketWithRouting, status_code=201)
 def submit(
     body: TicketIn,
+    request: Request,
     response: Response,
     db: DbDep,
     user: UserDep,
@@ -36,7 +38,7 @@ def submit(
     zone: ZoneDep,
     lang: LangDep,
     idempotency_key: IdempotencyKey = None,
-) -> TicketOut:
+) -> TicketWithRouting:
     ctx = Context(actor=user.actor, now=now)
     done = service.submit(
         db, body, ctx, created_by=user.id, idempotency_key=idempotency_key, scope=f"user:{user.id}"
@@ -45,13 +47,18 @@ def submit(
     if not done.created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
+    routing = on_intake(
+        request, done.ticket_id, done.created, now, lang, zone
+    )  # issue 4: route, maybe dispatch
     with db.read() as s:
-        return queries.ticket_detail(s, done.ticket_id, user, zone, lang)
+        detail = queries.ticket_detail(s, done.ticket_id, user, zone, lang)
+    return TicketWithRouting(**detail.model_dump(), routing=routing)
 
 
 @router.post("/public/tickets", response_model=PublicTicket, status_code=201, tags=["public 公众"])
 def submit_public(
     body: PublicTicketIn,
+    request: Request,
     response: Response,
     db: DbDep,
     now: NowDep,
@@ -63,6 +70,7 @@ def submit_public(
     data = TicketIn(channel=Channel.WEB, **body.model_dump())
     ctx = Context(actor=Actor(role=Role.CITIZEN), now=now)
     done = service.submit(db, data, ctx, created_by=None, idempotency_key=idempotency_key, scope="public")
+    on_intake(request, done.ticket_id, done.created, now, lang, zone)  # issue 4: route, maybe dispatch
     if not done.created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

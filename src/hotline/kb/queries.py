@@ -1,0 +1,115 @@
+"""Reads of the knowledge base: search (BM25 over the full-text index), one article, a list."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.directory.models import Category, Unit
+from hotline.kb.models import KbArticle
+from hotline.kb.service import KINDS, SCOPE
+from hotline.search import queries as search_index
+from hotline.search import tokens
+
+SNIPPET_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    article: KbArticle
+    score: float
+    matched: tuple[str, ...]
+    snippet: str
+    best_line: str
+    parts: tuple[tuple[str, float], ...] = ()
+
+
+def best_line(body: str, matched: tuple[str, ...]) -> str:
+    """The line of ``body`` that holds most of the matched terms (longer terms count more): for a
+    duty list, the one duty that matched."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if not matched:
+        return lines[0]
+
+    def weight(line: str) -> int:
+        folded = tokens.fold(line)
+        return sum(len(t) for t in matched if t in folded)
+
+    return max(lines, key=weight)
+
+
+def snippet(body: str, matched: tuple[str, ...], width: int = SNIPPET_CHARS) -> str:
+    """About ``width`` characters of ``body`` around its first matched term."""
+    folded = tokens.fold(body)
+    positions = [folded.find(t) for t in matched if t in folded]
+    start = min(positions) if positions and len(folded) == len(body) else 0
+    begin = max(0, start - width // 4)
+    text = body[begin : begin + width].replace("\n", " ")
+    return ("…" if begin > 0 else "") + text + ("…" if begin + width < len(body) else "")
+
+
+def search(
+    session: Session, query: str | None, kinds: Collection[str] | None = None, limit: int = 10
+) -> list[Found]:
+    """Active articles best matching ``query`` (of the given kinds), best first."""
+    hits = search_index.search(session, SCOPE, query, limit=limit, tags=kinds)
+    if not hits:
+        return []
+    rows = {
+        a.id: a
+        for a in session.scalars(
+            select(KbArticle).where(KbArticle.id.in_([h.ref_id for h in hits]), KbArticle.active.is_(True))
+        )
+    }
+    found = []
+    for hit in hits:
+        article = rows.get(hit.ref_id)
+        if article is None:
+            continue
+        found.append(
+            Found(
+                article=article,
+                score=hit.score,
+                matched=hit.matched,
+                snippet=snippet(article.body, hit.matched),
+                best_line=best_line(article.body, hit.matched),
+                parts=hit.parts,
+            )
+        )
+    return found
+
+
+def get(session: Session, article_id: int) -> KbArticle | None:
+    article = session.get(KbArticle, article_id)
+    return article if article is not None and article.active else None
+
+
+def listing(session: Session, kind: str | None, limit: int, offset: int) -> tuple[list[KbArticle], int]:
+    """Active articles (of one kind), by id; with the total count."""
+    where = [KbArticle.active.is_(True)]
+    if kind is not None:
+        where.append(KbArticle.kind == kind)
+    total = session.scalar(select(func.count()).select_from(KbArticle).where(*where)) or 0
+    rows = session.scalars(select(KbArticle).where(*where).order_by(KbArticle.id).limit(limit).offset(offset))
+    return list(rows), int(total)
+
+
+def names(session: Session, articles: list[KbArticle]) -> tuple[dict[int, Unit], dict[str, Category]]:
+    """The units and categories the articles refer to, for showing their names."""
+    unit_ids = {a.unit_id for a in articles if a.unit_id is not None}
+    codes = {a.category_code for a in articles if a.category_code is not None}
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
+    cats = (
+        {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    return units, cats
+
+
+__all__ = ["KINDS", "Found", "best_line", "get", "listing", "names", "search", "snippet"]

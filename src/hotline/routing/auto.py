@@ -1,0 +1,243 @@
+"""Routing at intake: advise on a new ticket, remember the advice, and dispatch at once (秒派)
+when routing is sure.
+
+Auto-dispatch happens only when all hold: it is switched on (``HOTLINE_ROUTING_AUTO_DISPATCH``);
+the best suggestion's confidence reaches the threshold (``HOTLINE_ROUTING_AUTO_DISPATCH_THRESHOLD``,
+default 0.9) and names a unit; the request is not an emergency (the operator must hand it off);
+no open ticket looks like the same problem (the operator may merge it); and it is not a
+consultation the knowledge base answers (the operator answers at intake). The dispatch goes
+through the workflow's own Dispatch command by the system actor, with the reasons in its note,
+so it stands in the event log like any other dispatch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.db.engine import Database
+from hotline.domain import commands as c
+from hotline.domain.errors import DomainError
+from hotline.domain.ticket import Actor
+from hotline.domain.vocabulary import Kind, Role, TicketStatus
+from hotline.routing import history
+from hotline.routing.emergency import EmergencyResult
+from hotline.routing.models import TicketRouting
+from hotline.routing.runtime import Runtime
+from hotline.routing.service import Advice, RouteRequest, advise
+from hotline.tickets.models import TicketRow
+
+log = logging.getLogger("hotline.routing")
+
+SYSTEM = Actor(role=Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Policy:
+    auto_dispatch: bool = True
+    threshold: float = 0.9
+    duplicate_window_hours: float = 72
+    duplicate_distance_m: float = 500
+
+    @classmethod
+    def of(cls, settings: Any) -> Policy:
+        return cls(
+            auto_dispatch=settings.routing_auto_dispatch,
+            threshold=settings.routing_auto_dispatch_threshold,
+            duplicate_window_hours=settings.routing_duplicate_window_hours,
+            duplicate_distance_m=settings.routing_duplicate_distance_m,
+        )
+
+
+@dataclass
+class Outcome:
+    ticket_id: int
+    advice: Advice
+    decision: str
+    auto_dispatched: bool
+
+
+def decide(advice: Advice, kind: str, status: str, policy: Policy) -> str:
+    """What to do with the advice: ``auto_dispatched`` or why not."""
+    top = advice.top
+    if status != TicketStatus.RECEIVED:
+        return "not_received"
+    if top is None:
+        return "nothing_to_route"
+    if advice.emergency:
+        return "emergency"
+    if advice.duplicates:
+        return "duplicate"
+    if kind == Kind.CONSULTATION and advice.answers:
+        return "answer_at_intake"
+    if not policy.auto_dispatch:
+        return "disabled"
+    if top.confidence < policy.threshold:
+        return "below_threshold"
+    if top.unit is None or top.unit.kind == "centre" or not top.unit.active:
+        return "no_unit"
+    return "auto_dispatched"
+
+
+def _note(advice: Advice, policy: Policy) -> str:
+    top = advice.top
+    assert top is not None
+    reasons = "；".join(ev.zh for ev in top.evidence[:4])
+    return f"智能分拨秒派（置信度 {top.confidence:.2f} ≥ {policy.threshold:.2f}）：{reasons}"[:1000]
+
+
+def row_values(advice: Advice, decision: str, now: datetime) -> dict[str, Any]:
+    from hotline.routing.views import advice_json
+
+    top = advice.top
+    place = advice.place
+    stored = advice_json(advice)
+    return {
+        "computed_at": now,
+        "suggestions": stored["suggestions"],
+        "top_category_code": top.category.code if top and top.category else None,
+        "top_unit_id": top.unit.id if top and top.unit else None,
+        "top_confidence": round(top.confidence, 4) if top else None,
+        "emergency_service": advice.emergency.service,
+        "emergency": stored["emergency"],
+        "district_id": place.district.id if place and place.district else None,
+        "street_id": place.street.id if place and place.street else None,
+        "community_id": place.community.id if place and place.community else None,
+        "grid_id": place.grid.id if place and place.grid else None,
+        "place": stored["place"],
+        "duplicates": stored["duplicates"],
+        "answers": stored["answers"],
+        "decision": decision,
+        "auto_dispatched": decision == "auto_dispatched",
+    }
+
+
+def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int, now: datetime) -> Outcome:
+    """Advise on a ticket just taken in; store the advice; dispatch at once when sure.
+
+    Safe to call twice (the advice is replaced; a second dispatch is refused by the workflow).
+    """
+    with db.read() as session:
+        t = session.execute(
+            select(
+                TicketRow.title,
+                TicketRow.content,
+                TicketRow.kind,
+                TicketRow.channel,
+                TicketRow.status,
+                TicketRow.address,
+                TicketRow.latitude,
+                TicketRow.longitude,
+                TicketRow.category_code,
+            ).where(TicketRow.id == ticket_id)
+        ).one()
+        request = RouteRequest(
+            text=t.content,
+            title=t.title,
+            kind=t.kind,
+            channel=t.channel,
+            address=t.address,
+            latitude=t.latitude,
+            longitude=t.longitude,
+            category_code=t.category_code,
+            ticket_id=ticket_id,
+        )
+        advice = advise(
+            session,
+            runtime,
+            request,
+            now,
+            duplicate_window_hours=policy.duplicate_window_hours,
+            duplicate_distance_m=policy.duplicate_distance_m,
+        )
+    decision = decide(advice, t.kind, t.status, policy)
+    with db.write() as session:
+        history.index_ticket(session, ticket_id, t.title, t.content, now)
+        store(session, ticket_id, advice, decision, now)
+    if decision == "auto_dispatched":
+        decision = _dispatch(db, ticket_id, advice, policy, now)
+    return Outcome(ticket_id, advice, decision, decision == "auto_dispatched")
+
+
+def store(session: Any, ticket_id: int, advice: Advice, decision: str, now: datetime) -> None:
+    values = row_values(advice, decision, now)
+    row = session.get(TicketRouting, ticket_id)
+    if row is None:
+        session.add(TicketRouting(ticket_id=ticket_id, **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    session.flush()
+
+
+def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now: datetime) -> str:
+    from hotline.tickets import service as tickets
+
+    top = advice.top
+    assert top is not None and top.unit is not None
+    command = c.Dispatch(
+        lead_unit=top.unit.id,
+        category=top.category.code if top.category else None,
+        note=_note(advice, policy),
+    )
+    try:
+        tickets.execute(db, ticket_id, command, SYSTEM, now)
+        return "auto_dispatched"
+    except DomainError as exc:  # someone dispatched first, or the unit was retired meanwhile
+        log.info("auto-dispatch of ticket %s refused: %s", ticket_id, exc.code)
+        with db.write() as session:
+            row = session.get(TicketRouting, ticket_id)
+            if row is not None:
+                row.decision, row.auto_dispatched = "dispatch_refused", False
+        return "dispatch_refused"
+
+
+def refresh_duplicates(
+    db: Database, runtime: Runtime, policy: Policy, ticket_id: int, now: datetime
+) -> list[dict[str, Any]] | None:
+    """Duplicates of a stored ticket looked up again; None when the ticket is finished."""
+    from hotline.routing import duplicates as dup
+    from hotline.routing.views import advice_json
+
+    with db.read() as session:
+        t = session.execute(
+            select(
+                TicketRow.title,
+                TicketRow.content,
+                TicketRow.status,
+                TicketRow.latitude,
+                TicketRow.longitude,
+                TicketRouting.community_id,
+                TicketRouting.street_id,
+                TicketRouting.district_id,
+                TicketRouting.top_category_code,
+            )
+            .join(TicketRouting, TicketRouting.ticket_id == TicketRow.id)
+            .where(TicketRow.id == ticket_id)
+        ).one_or_none()
+        if t is None or t.status not in {s.value for s in dup.OPEN}:
+            return None
+        world = runtime.world(session)
+        lowest = next((i for i in (t.community_id, t.street_id, t.district_id) if i is not None), None)
+        place = None
+        if lowest is not None and lowest in world.places.units:
+            place = world.places.place_of(world.places.units[lowest], "stored")
+        found = dup.find(
+            session,
+            world,
+            history.ticket_text(t.title, t.content),
+            place,
+            t.latitude,
+            t.longitude,
+            world.categories.get(t.top_category_code) if t.top_category_code else None,
+            now,
+            exclude=ticket_id,
+            window_hours=policy.duplicate_window_hours,
+            distance_m=policy.duplicate_distance_m,
+        )
+    empty = Advice([], None, EmergencyResult(()), duplicates=found)
+    return list(advice_json(empty)["duplicates"])

@@ -1,0 +1,173 @@
+"""Duplicates (并单): is a new request about a problem already being handled?
+
+Candidates are open tickets received within a window (default 72 hours) that are near the same
+place — within a distance (default 500 m) when both have a point, or in the same community (or
+street, when a community is unknown) — and whose text is alike (character-bigram cosine).
+Thresholds: near and similarity ≥ 0.3, or near and the same category and similarity ≥ 0.15;
+without a place for either, only a similarity ≥ 0.6 counts. The operator sees them and merges
+through the workflow's merge command; nothing is merged automatically.
+
+Reads the tickets' projection directly (read-only), joined with routing's own advice rows, which
+hold each ticket's resolved place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.domain.vocabulary import TicketStatus
+from hotline.routing.models import TicketRouting
+from hotline.routing.places import Place
+from hotline.routing.world import CategoryInfo, World
+from hotline.search.tokens import char_ngrams, cosine
+from hotline.tickets.models import TicketRow
+
+OPEN: Final = (
+    TicketStatus.RECEIVED,
+    TicketStatus.DISPATCHED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.REPLIED,
+    TicketStatus.REOPENED,
+    TicketStatus.SENT_BACK,
+)
+SIMILAR: Final = 0.3
+SIMILAR_SAME_CATEGORY: Final = 0.15
+SIMILAR_NO_PLACE: Final = 0.6
+MAX_CANDIDATES: Final = 500
+COMPARED_CHARS: Final = 600
+
+
+@dataclass
+class Duplicate:
+    ticket_id: int
+    tracking_code: str
+    status: str
+    title: str | None
+    content: str
+    received_at: datetime
+    similarity: float
+    distance_m: float | None
+    same_place: str | None  # the shared community or street, by name
+    same_category: bool
+    duplicates: int  # callers already merged into it
+    zh: list[str] = field(default_factory=list)
+    en: list[str] = field(default_factory=list)
+
+
+def find(
+    session: Session,
+    world: World,
+    text: str,
+    place: Place | None,
+    latitude: float | None,
+    longitude: float | None,
+    category: CategoryInfo | None,
+    now: datetime,
+    *,
+    exclude: int | None = None,
+    window_hours: float = 72,
+    distance_m: float = 500,
+    limit: int = 5,
+) -> list[Duplicate]:
+    since = now - timedelta(hours=window_hours)
+    rows = session.execute(
+        select(
+            TicketRow.id,
+            TicketRow.tracking_code,
+            TicketRow.status,
+            TicketRow.title,
+            TicketRow.content,
+            TicketRow.category_code,
+            TicketRow.latitude,
+            TicketRow.longitude,
+            TicketRow.received_at,
+            TicketRow.duplicate_ids,
+            TicketRouting.street_id,
+            TicketRouting.community_id,
+            TicketRouting.top_category_code,
+        )
+        .outerjoin(TicketRouting, TicketRouting.ticket_id == TicketRow.id)
+        .where(TicketRow.received_at >= since, TicketRow.status.in_([s.value for s in OPEN]))
+        .order_by(TicketRow.received_at.desc())
+        .limit(MAX_CANDIDATES)
+    ).all()
+    mine = char_ngrams(text, COMPARED_CHARS)
+    my_community = place.community.id if place and place.community else None
+    my_street = place.street.id if place and place.street else None
+    found: list[Duplicate] = []
+    for r in rows:
+        if r.id == exclude:
+            continue
+        sim = cosine(mine, char_ngrams(f"{r.title or ''}\n{r.content}", COMPARED_CHARS))
+        if sim < SIMILAR_SAME_CATEGORY:
+            continue
+        metres = None
+        if None not in (latitude, longitude, r.latitude, r.longitude):
+            metres = distance_m(latitude, longitude, r.latitude, r.longitude)  # type: ignore[arg-type]
+        shared = None
+        if my_community is not None and r.community_id == my_community:
+            shared = world.units[my_community].name if my_community in world.units else None
+        elif (
+            my_street is not None
+            and r.street_id == my_street
+            and (my_community is None or r.community_id is None)
+        ):
+            shared = world.units[my_street].name if my_street in world.units else None
+        near = (metres is not None and metres <= distance_m) or shared is not None
+        their_category = r.category_code or r.top_category_code
+        same_category = (
+            category is not None
+            and their_category is not None
+            and (
+                their_category == category.code
+                or (
+                    their_category in world.categories
+                    and world.categories[their_category].top_code == category.top_code
+                )
+            )
+        )
+        known_place = metres is not None or (
+            place is not None and (r.street_id is not None or r.community_id is not None)
+        )
+        if near:
+            ok = sim >= SIMILAR or (same_category and sim >= SIMILAR_SAME_CATEGORY)
+        else:
+            ok = not known_place and sim >= SIMILAR_NO_PLACE
+        if not ok:
+            continue
+        d = Duplicate(
+            ticket_id=r.id,
+            tracking_code=r.tracking_code,
+            status=r.status,
+            title=r.title,
+            content=r.content[:200],
+            received_at=r.received_at,
+            similarity=round(sim, 4),
+            distance_m=None if metres is None else round(metres, 1),
+            same_place=shared,
+            same_category=bool(same_category),
+            duplicates=len(r.duplicate_ids or []),
+        )
+        d.zh.append(f"内容相似度 {sim:.2f}")
+        d.en.append(f"text similarity {sim:.2f}")
+        if metres is not None and metres <= distance_m:
+            d.zh.append(f"相距 {metres:.0f} 米")
+            d.en.append(f"{metres:.0f} m away")
+        if shared:
+            d.zh.append(f"同在{shared}")
+            d.en.append(f"same place ({shared})")
+        if same_category:
+            d.zh.append("同类诉求")
+            d.en.append("same category")
+        if d.duplicates:
+            d.zh.append(f"已并入 {d.duplicates} 件")
+            d.en.append(f"{d.duplicates} already merged into it")
+        found.append(d)
+    # the incident that already gathered callers first, then the most alike, then the oldest
+    found.sort(key=lambda d: (-min(d.duplicates, 1), -d.similarity, d.received_at))
+    return found[:limit]

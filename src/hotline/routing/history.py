@@ -1,0 +1,115 @@
+"""Past tickets as routing evidence: their text is indexed at intake, and a new request is
+compared with the ones a person routed (an operator's dispatch) or that were settled (the unit
+replied, was reviewed, followed up, closed) — never with tickets only the router itself sent, so
+its own guesses do not teach it.
+
+Reads the tickets' projection and event log directly (read-only): tickets/queries.py has no
+read of this shape yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.domain.vocabulary import Role, TicketStatus
+from hotline.search import queries as search
+from hotline.search import service as index
+from hotline.search.tokens import char_ngrams, cosine
+from hotline.tickets.models import TicketEventRow, TicketRow
+
+SCOPE: Final = "ticket"
+#: Characters of a ticket that are indexed and compared: what it is about is said first.
+INDEXED_CHARS: Final = 300
+MIN_SIMILARITY: Final = 0.25
+
+SETTLED: Final = frozenset(
+    {TicketStatus.REPLIED, TicketStatus.REVIEWED, TicketStatus.FOLLOWED_UP, TicketStatus.CLOSED}
+)
+PEOPLE: Final = frozenset({Role.OPERATOR.value, Role.DISPATCHER.value, Role.UNIT_REVIEWER.value})
+
+
+def ticket_text(title: str | None, content: str) -> str:
+    return f"{title}\n{content}" if title else content
+
+
+def index_ticket(session: Session, ticket_id: int, title: str | None, content: str, now: datetime) -> None:
+    index.index(session, SCOPE, ticket_id, ticket_text(title, content), now, max_chars=INDEXED_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class PastTicket:
+    id: int
+    similarity: float
+    category_code: str | None
+    unit_id: int | None
+    status: str
+    satisfaction: str | None
+    routed_by: str  # person | settled
+    received_at: datetime
+
+
+def similar(session: Session, text: str, exclude: int | None = None, limit: int = 5) -> list[PastTicket]:
+    """The past tickets most alike ``text`` whose routing a person made or the work confirmed."""
+    hits = search.search(session, SCOPE, text, limit=40, query_chars=INDEXED_CHARS)
+    ids = [h.ref_id for h in hits if h.ref_id != exclude]
+    if not ids:
+        return []
+    rows = {
+        r.id: r
+        for r in session.execute(
+            select(
+                TicketRow.id,
+                TicketRow.title,
+                TicketRow.content,
+                TicketRow.status,
+                TicketRow.category_code,
+                TicketRow.lead_unit_id,
+                TicketRow.satisfaction,
+                TicketRow.received_at,
+            ).where(TicketRow.id.in_(ids))
+        )
+    }
+    last_dispatcher: dict[int, str] = {}
+    for ticket_id, role in session.execute(
+        select(TicketEventRow.ticket_id, TicketEventRow.actor_role)
+        .where(
+            TicketEventRow.ticket_id.in_(ids),
+            TicketEventRow.tag.in_(["ticket.dispatched", "assignment.send_back_accepted"]),
+        )
+        .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+    ):
+        last_dispatcher[ticket_id] = role
+    mine = char_ngrams(text[: INDEXED_CHARS * 2], INDEXED_CHARS)
+    found = []
+    for ticket_id in ids:
+        row = rows.get(ticket_id)
+        if row is None or row.lead_unit_id is None:
+            continue
+        if row.status in SETTLED:
+            routed_by = "settled"
+        elif last_dispatcher.get(ticket_id) in PEOPLE and row.status != TicketStatus.SENT_BACK:
+            routed_by = "person"
+        else:
+            continue
+        sim = cosine(mine, char_ngrams(ticket_text(row.title, row.content), INDEXED_CHARS))
+        if sim < MIN_SIMILARITY:
+            continue
+        found.append(
+            PastTicket(
+                id=row.id,
+                similarity=round(sim, 4),
+                category_code=row.category_code,
+                unit_id=row.lead_unit_id,
+                status=row.status,
+                satisfaction=row.satisfaction,
+                routed_by=routed_by,
+                received_at=row.received_at,
+            )
+        )
+    found.sort(key=lambda p: (-p.similarity, -p.id))
+    return found[:limit]

@@ -1,0 +1,212 @@
+"""Routing over HTTP: suggestions for any text, a ticket's routing advice, rules, status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import func, select
+
+from hotline.auth.service import CurrentUser
+from hotline.domain.errors import forbidden, not_found
+from hotline.domain.vocabulary import Role
+from hotline.kb.models import KbArticle
+from hotline.routing import auto, rules, views
+from hotline.routing import schemas as s
+from hotline.routing.models import RoutingRule, TicketRouting
+from hotline.routing.runtime import Runtime
+from hotline.routing.service import RouteRequest, advise
+from hotline.search.models import SearchDocument
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+
+router = APIRouter(prefix="/api/v1", tags=["routing 智能分拨"])
+
+CENTRE_DESK = {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The app's routing runtime (made on first use when the app did not make one)."""
+    state = request.app.state
+    if getattr(state, "routing", None) is None:
+        state.routing = Runtime(state.settings.data_dir)
+    return state.routing  # type: ignore[no-any-return]
+
+
+def _require(user: CurrentUser, roles: set[Role], action: str) -> None:
+    if user.role not in roles:
+        raise forbidden("permission.role", role=user.role.value, action=action)
+
+
+@router.post("/routing/suggest", response_model=s.SuggestOut)
+def suggest(
+    body: s.SuggestIn,
+    request: Request,
+    db: DbDep,
+    user: UserDep,
+    now: NowDep,
+    zone: ZoneDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> s.SuggestOut:
+    """Where a request goes and why: ranked (category, unit, confidence) with the reasons of each,
+    the place, an emergency to hand off, open tickets it may duplicate, kb answers."""
+    _require(user, CENTRE_DESK | {Role.GRID_WORKER}, "routing.suggest")
+    runtime = runtime_of(request)
+    policy = auto.Policy.of(settings)
+    req = RouteRequest(
+        text=body.text,
+        title=body.title,
+        kind=body.kind,
+        channel=body.channel,
+        address=body.address,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        category_code=body.category_code,
+    )
+    with db.read() as session:
+        advice = advise(
+            session,
+            runtime,
+            req,
+            now,
+            k=body.limit,
+            duplicate_window_hours=policy.duplicate_window_hours,
+            duplicate_distance_m=policy.duplicate_distance_m,
+        )
+    decision = auto.decide(advice, body.kind or "", "received", policy)
+    rendered = views.render(views.advice_json(advice), lang, zone)
+    return s.SuggestOut(
+        **rendered.model_dump(),
+        auto_dispatch_threshold=policy.threshold,
+        would_auto_dispatch=decision == "auto_dispatched",
+        decision=decision,
+        decision_label=views.decision_label(decision, lang),
+    )
+
+
+@router.get("/tickets/{ticket_id}/routing", response_model=s.TicketRoutingOut)
+def ticket_routing(
+    ticket_id: int,
+    request: Request,
+    db: DbDep,
+    user: UserDep,
+    now: NowDep,
+    zone: ZoneDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> s.TicketRoutingOut:
+    """What routing advised at intake, with duplicates looked up again (new calls may have come)."""
+    _require(user, CENTRE_DESK, "routing.view")
+    with db.read() as session:
+        row = session.get(TicketRouting, ticket_id)
+        if row is None:
+            raise not_found("routing.no_advice", id=ticket_id)
+        stored = {
+            "suggestions": row.suggestions,
+            "place": row.place,
+            "emergency": row.emergency,
+            "duplicates": row.duplicates,
+            "answers": row.answers,
+        }
+        computed_at, decision, auto_dispatched = row.computed_at, row.decision, row.auto_dispatched
+    fresh = auto.refresh_duplicates(db, runtime_of(request), auto.Policy.of(settings), ticket_id, now)
+    if fresh is not None:
+        stored["duplicates"] = fresh
+    rendered = views.render(stored, lang, zone)
+    return s.TicketRoutingOut(
+        **rendered.model_dump(),
+        ticket_id=ticket_id,
+        computed_at=computed_at.astimezone(zone),
+        decision=decision,
+        decision_label=views.decision_label(decision, lang),
+        auto_dispatched=auto_dispatched,
+    )
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def _rule_out(r: RoutingRule, zone: ZoneDep) -> s.RuleOut:
+    return s.RuleOut(
+        id=r.id,
+        name=r.name,
+        keywords=list(r.keywords),
+        exclude_keywords=list(r.exclude_keywords or []),
+        category_code=r.category_code,
+        unit_id=r.unit_id,
+        area_unit_id=r.area_unit_id,
+        confidence=r.confidence,
+        active=r.active,
+        updated_at=r.updated_at.astimezone(zone),
+    )
+
+
+@router.get("/routing/rules", response_model=list[s.RuleOut])
+def list_rules(db: DbDep, user: UserDep, zone: ZoneDep) -> list[s.RuleOut]:
+    _require(user, CENTRE_DESK, "routing.rules")
+    with db.read() as session:
+        return [_rule_out(r, zone) for r in rules.listing(session)]
+
+
+@router.post("/routing/rules", response_model=s.RuleOut, status_code=201)
+def create_rule(body: s.RuleIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep) -> s.RuleOut:
+    """Add an explicit rule (administrators): keywords (and an area) → category and/or unit."""
+    _require(user, {Role.ADMIN}, "routing.rules.create")
+    with db.write() as session:
+        return _rule_out(rules.create(session, body.model_dump(), user.id, now), zone)
+
+
+@router.patch("/routing/rules/{rule_id}", response_model=s.RuleOut)
+def update_rule(
+    rule_id: int, body: s.RulePatch, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep
+) -> s.RuleOut:
+    _require(user, {Role.ADMIN}, "routing.rules.update")
+    with db.write() as session:
+        return _rule_out(
+            rules.update(session, rule_id, body.model_dump(exclude_unset=True), user.id, now), zone
+        )
+
+
+@router.delete("/routing/rules/{rule_id}", status_code=204)
+def delete_rule(rule_id: int, db: DbDep, user: UserDep) -> Response:
+    _require(user, {Role.ADMIN}, "routing.rules.delete")
+    with db.write() as session:
+        rules.delete(session, rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/routing/status", response_model=s.StatusOut)
+def status(request: Request, db: DbDep, user: UserDep, settings: SettingsDep) -> s.StatusOut:
+    """Is a model loaded, which labels does it know, how full are the kb and the ticket index."""
+    _require(user, CENTRE_DESK, "routing.status")
+    runtime = runtime_of(request)
+    model = runtime.model()
+    with db.read() as session:
+        count = lambda q: int(session.scalar(q) or 0)  # noqa: E731
+        kb_duties = count(
+            select(func.count())
+            .select_from(KbArticle)
+            .where(KbArticle.kind == "duty", KbArticle.active.is_(True))
+        )
+        kb_answers = count(
+            select(func.count())
+            .select_from(KbArticle)
+            .where(KbArticle.kind == "answer", KbArticle.active.is_(True))
+        )
+        indexed = count(
+            select(func.count()).select_from(SearchDocument).where(SearchDocument.scope == "ticket")
+        )
+        n_rules = count(select(func.count()).select_from(RoutingRule).where(RoutingRule.active.is_(True)))
+        categories = len(runtime.world(session).leaves)
+    return s.StatusOut(
+        model_present=model is not None,
+        model_labels=list(model.labels) if model is not None else [],
+        model_threshold=model.auto_dispatch_threshold if model is not None else None,
+        model_trained_at=(model.meta or {}).get("trained_at") if model is not None else None,
+        model_error=runtime.model_error,
+        auto_dispatch=settings.routing_auto_dispatch,
+        auto_dispatch_threshold=settings.routing_auto_dispatch_threshold,
+        kb_duties=kb_duties,
+        kb_answers=kb_answers,
+        indexed_tickets=indexed,
+        rules=n_rules,
+        categories=categories,
+    )

@@ -1,0 +1,81 @@
+"""Administrators' explicit routing rules: keyword (and area) → category and/or unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.directory.models import Category, Unit
+from hotline.domain.errors import invalid, not_found
+from hotline.routing.models import RoutingRule
+
+
+def _check(session: Session, data: dict[str, Any]) -> None:
+    code = data.get("category_code")
+    if (
+        code is not None
+        and session.scalar(select(Category.id).where(Category.code == code, Category.active.is_(True)))
+        is None
+    ):
+        raise invalid("category.not_found", category=code, field="category_code")
+    for name in ("unit_id", "area_unit_id"):
+        unit_id = data.get(name)
+        if unit_id is not None:
+            unit = session.get(Unit, unit_id)
+            if unit is None or not unit.active:
+                raise invalid("unit.not_found", unit=unit_id, field=name)
+            if name == "unit_id" and unit.kind == "centre":
+                raise invalid("dispatch.centre", field=name)
+
+
+def create(session: Session, data: dict[str, Any], user_id: int | None, now: datetime) -> RoutingRule:
+    _check(session, data)
+    rule = RoutingRule(
+        name=data["name"],
+        keywords=list(data["keywords"]),
+        exclude_keywords=list(data.get("exclude_keywords") or []),
+        category_code=data.get("category_code"),
+        unit_id=data.get("unit_id"),
+        area_unit_id=data.get("area_unit_id"),
+        confidence=float(data.get("confidence", 0.95)),
+        active=True,
+        created_at=now,
+        updated_at=now,
+        updated_by_user_id=user_id,
+    )
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def get(session: Session, rule_id: int) -> RoutingRule:
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise not_found("routing.rule_not_found", id=rule_id)
+    return rule
+
+
+def update(
+    session: Session, rule_id: int, changes: dict[str, Any], user_id: int | None, now: datetime
+) -> RoutingRule:
+    rule = get(session, rule_id)
+    _check(session, changes)
+    for name, value in changes.items():
+        setattr(rule, name, list(value) if isinstance(value, list) else value)
+    if rule.category_code is None and rule.unit_id is None:
+        raise invalid("rule.no_target", field="category_code")
+    rule.updated_at = now
+    rule.updated_by_user_id = user_id
+    session.flush()
+    return rule
+
+
+def delete(session: Session, rule_id: int) -> None:
+    session.delete(get(session, rule_id))
+
+
+def listing(session: Session) -> list[RoutingRule]:
+    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))

@@ -1,0 +1,103 @@
+"""Routing's state in a running app: the text classifier (loaded from the data directory only,
+no network) and the cached directory view (`world`), plus the start-up work.
+
+One `Runtime` per app (``app.state.routing``). The model file is checked at most every
+``MODEL_CHECK_SECONDS`` and reloaded when a retrain replaced it, so a `hotline routing retrain`
+run beside a serving platform is picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from hotline.db.engine import Database
+from hotline.routing import world as world_mod
+from hotline.routing.world import World
+
+log = logging.getLogger("hotline.routing")
+
+MODEL_CHECK_SECONDS: Final = 30.0
+
+
+class Runtime:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._lock = threading.Lock()
+        self._world: World | None = None
+        self._fingerprint: tuple[object, ...] | None = None
+        self._model: Any = None
+        self._model_mtime: float | None = None
+        self._model_checked = 0.0
+        self.model_error: str | None = None
+
+    # -- the directory view -------------------------------------------------------------------
+    def world(self, session: Session) -> World:
+        current = world_mod.fingerprint(session)
+        with self._lock:
+            if self._world is None or current != self._fingerprint:
+                self._world = world_mod.build(session)
+                self._fingerprint = current
+            return self._world
+
+    def forget_world(self) -> None:
+        with self._lock:
+            self._world = None
+
+    # -- the classifier -----------------------------------------------------------------------
+    def model(self) -> Any:
+        """The trained classifier of the data directory, or None when there is none (or it is bad)."""
+        now = time.monotonic()
+        if now - self._model_checked < MODEL_CHECK_SECONDS and self._model_checked:
+            return self._model
+        with self._lock:
+            self._model_checked = now
+            from hotline.routing import classifier
+
+            path = classifier.model_path(self.data_dir)
+            try:
+                mtime = path.stat().st_mtime
+            except OSError:
+                self._model, self._model_mtime, self.model_error = None, None, None
+                return None
+            if mtime == self._model_mtime:
+                return self._model
+            try:
+                self._model = classifier.load(self.data_dir)
+                self.model_error = None
+                log.info("routing model loaded from %s", path)
+            except Exception as exc:  # a bad file must not stop routing: kb, rules and history remain
+                self._model = None
+                self.model_error = str(exc)
+                log.warning("routing model not loaded: %s", exc)
+            self._model_mtime = mtime
+            return self._model
+
+    def reload_model(self) -> Any:
+        self._model_checked = 0.0
+        self._model_mtime = None
+        return self.model()
+
+
+def start(db: Database, runtime: Runtime, now: datetime, demo: bool) -> None:
+    """Start-up work: the kb's duty lists in step with the directory, the demo city's answers
+    (when the demo city is loaded and no answer was ever stored), and the model loaded."""
+    from hotline.kb import service as kb
+
+    try:
+        with db.write() as session:
+            kb.sync_duties(session, now)
+            if demo and not kb.has_answers(session):
+                answers = kb.demo_answers()
+                units = {a.get("unit") for a in answers} - {None}
+                if units <= set(runtime.world(session).unit_codes):  # only into the demo city
+                    kb.load_answers(session, answers, now)
+    except Exception:  # e.g. two instances starting at once: the other one did it
+        log.exception("routing start-up: kb sync failed")
+    runtime.reload_model()
