@@ -176,7 +176,7 @@ def demo_answers() -> list[dict[str, Any]]:
 def load_answers(session: Session, answers: list[dict[str, Any]], now: datetime, source: str = "demo") -> int:
     """Insert answers not yet loaded (by key); unknown category or unit codes are left empty."""
     known = set(session.scalars(select(KbArticle.source_key).where(KbArticle.source_key.is_not(None))))
-    unit_ids = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
+    unit_ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
     categories = set(session.scalars(select(Category.code)))
     added = 0
     for spec in answers:

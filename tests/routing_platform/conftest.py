@@ -1,0 +1,60 @@
+"""A platform of its own for routing's tests, on SQLite and on PostgreSQL, built like the shared
+`platform` fixture (tests/conftest.py: real migrations, the demo city, the app) but with routing's
+auto-dispatch switched on and the demo city's kb answers loaded. Its own database, so the
+workflow tests' tickets (the same texts, dispatched by hand) do not become routing's history."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hotline.kb import service as kb
+from tests.conftest import ADMIN_PG_URL, Platform, _pg_unavailable, _platform
+from tests.integration.api import Api
+
+
+def _with_routing(gen: Iterator[Platform]) -> Iterator[Platform]:
+    p = next(gen)
+    p.client.app.state.settings.routing_auto_dispatch = True  # type: ignore[attr-defined]
+    with p.db.write() as s:
+        kb.load_answers(s, kb.demo_answers(), p.clock())
+    try:
+        yield p
+    finally:
+        next(gen, None)
+
+
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+def rp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp(f"routing-{request.param}")
+    if request.param == "sqlite":
+        yield from _with_routing(_platform("sqlite", f"sqlite:///{data_dir / 'hotline.db'}", data_dir))
+        return
+    name = f"hotline_routing_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        _pg_unavailable(str(exc).splitlines()[0])
+    url = make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield from _with_routing(_platform("postgresql", url, data_dir))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def api(rp: Platform) -> Api:
+    return Api(rp)
+
+
+def suggest(api: Api, user: str = "operator1", expect: int = 200, **body: object) -> dict:  # type: ignore[type-arg]
+    return api.post(user, "/api/v1/routing/suggest", body, expect)  # type: ignore[no-any-return]
