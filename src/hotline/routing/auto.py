@@ -66,10 +66,10 @@ def decide(advice: Advice, kind: str, status: str, policy: Policy) -> str:
     top = advice.top
     if status != TicketStatus.RECEIVED:
         return "not_received"
-    if top is None:
-        return "nothing_to_route"
     if advice.emergency:
         return "emergency"
+    if top is None:
+        return "nothing_to_route"
     if advice.duplicates:
         return "duplicate"
     if kind == Kind.CONSULTATION and advice.answers:
