@@ -41,6 +41,7 @@ def test_emergencies_are_recognised(text: str, services: list[str]) -> None:
         "去年工伤受伤了，公司不给赔偿",
         "没有人受伤，只是车被刮了",  # no accident word left either
         "烟囱冒烟污染空气",
+        "家里燃气灶打不着火，燃气公司能上门吗",
         "小区路灯坏了",
         "There is no fire, only noise from the bar",
         "",

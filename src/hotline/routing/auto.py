@@ -237,7 +237,7 @@ def refresh_duplicates(
             now,
             exclude=ticket_id,
             window_hours=policy.duplicate_window_hours,
-            distance_m=policy.duplicate_distance_m,
+            max_distance_m=policy.duplicate_distance_m,
         )
     empty = Advice([], None, EmergencyResult(()), duplicates=found)
     return list(advice_json(empty)["duplicates"])

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.domain.vocabulary import TicketStatus
 from hotline.routing.models import TicketRouting
-from hotline.routing.places import Place
+from hotline.routing.places import Place, distance_m
 from hotline.routing.world import CategoryInfo, World
 from hotline.search.tokens import char_ngrams, cosine
 from hotline.tickets.models import TicketRow
@@ -71,7 +71,7 @@ def find(
     *,
     exclude: int | None = None,
     window_hours: float = 72,
-    distance_m: float = 500,
+    max_distance_m: float = 500,
     limit: int = 5,
 ) -> list[Duplicate]:
     since = now - timedelta(hours=window_hours)
@@ -118,7 +118,7 @@ def find(
             and (my_community is None or r.community_id is None)
         ):
             shared = world.units[my_street].name if my_street in world.units else None
-        near = (metres is not None and metres <= distance_m) or shared is not None
+        near = (metres is not None and metres <= max_distance_m) or shared is not None
         their_category = r.category_code or r.top_category_code
         same_category = (
             category is not None
@@ -155,7 +155,7 @@ def find(
         )
         d.zh.append(f"内容相似度 {sim:.2f}")
         d.en.append(f"text similarity {sim:.2f}")
-        if metres is not None and metres <= distance_m:
+        if metres is not None and metres <= max_distance_m:
             d.zh.append(f"相距 {metres:.0f} 米")
             d.en.append(f"{metres:.0f} m away")
         if shared:

@@ -142,7 +142,11 @@ def recognise(text: str | None) -> EmergencyResult:
             for match in pattern.finditer(clause):
                 before = clause[max(0, match.start() - 8) : match.start()]
                 after = clause[match.end() : match.end() + 8]
-                if _NEGATION_BEFORE.search(before) or _HARMLESS_AFTER.search(after):
+                if (
+                    _NEGATION_BEFORE.search(before)
+                    or before.endswith(("不", "没", "未"))  # 打不着火: the stove will not light
+                    or _HARMLESS_AFTER.search(after)
+                ):
                     continue
                 found.setdefault(service, EmergencyMatch(service, what, match.group(0)))
                 break

@@ -18,7 +18,8 @@ Within a source the strongest evidence counts; across sources they combine like 
 witnesses (noisy-OR): ``raw = 1 − Π(1 − reliability × strength)``. Then competition: each of
 the three strongest candidates for *another* unit takes away half of its own raw score in share,
 ``confidence = raw × Π(1 − raw_other / 2)``, so two equally good answers are each about 0.45 and
-none is dispatched on its own. These numbers are hand-set, documented in docs/routing.md, and
+none is dispatched on its own — except a candidate backed by a person's explicit decision (the
+operator's category, an administrator's rule), which keeps its raw score. These numbers are hand-set, documented in docs/routing.md, and
 meant to be refitted on the platform's own routed tickets.
 """
 
@@ -40,6 +41,9 @@ RELIABILITY: Final = {
     "answer": 0.6,
     "place": 0.0,  # says which unit answers for a territorial category; never which category
 }
+#: Sources that are a person's explicit decision: their candidates are not discounted for competing
+#: evidence (the operator chose the category; an administrator wrote the rule).
+EXPLICIT: Final = frozenset({"operator", "rule"})
 BM25_HALF: Final = 8.0  # the BM25 score at which kb evidence counts one half
 COMPETITORS: Final = 3
 
@@ -150,6 +154,9 @@ def rank(candidates: list[Candidate], k: int) -> list[Candidate]:
         cand.score()
     pool = [c for c in candidates if c.raw > 0]
     for cand in pool:
+        if any(ev.source in EXPLICIT for ev in cand.evidence):
+            cand.confidence = cand.raw
+            continue
         others = sorted(
             (
                 o.raw

@@ -590,7 +590,7 @@ def advise(
             now,
             exclude=req.ticket_id,
             window_hours=duplicate_window_hours,
-            distance_m=duplicate_distance_m,
+            max_distance_m=duplicate_distance_m,
         )
         if has_words
         else []
