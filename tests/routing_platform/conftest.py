@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -28,13 +30,13 @@ def _with_routing(gen: Iterator[Platform]) -> Iterator[Platform]:
         next(gen, None)
 
 
-@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
-def rp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    data_dir = tmp_path_factory.mktemp(f"routing-{request.param}")
-    if request.param == "sqlite":
-        yield from _with_routing(_platform("sqlite", f"sqlite:///{data_dir / 'hotline.db'}", data_dir))
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database of its own (SQLite file, or a PostgreSQL database dropped after)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'fresh.db'}"
         return
-    name = f"hotline_routing_{secrets.token_hex(4)}"
+    name = f"hotline_fresh_{secrets.token_hex(4)}"
     admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -42,13 +44,19 @@ def rp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     except Exception as exc:
         admin.dispose()
         _pg_unavailable(str(exc).splitlines()[0])
-    url = make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        yield from _with_routing(_platform("postgresql", url, data_dir))
+        yield make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+def rp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp(f"routing-{request.param}")
+    with fresh_database(request.param, data_dir) as url:
+        yield from _with_routing(_platform(request.param, url, data_dir))
 
 
 @pytest.fixture

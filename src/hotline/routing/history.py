@@ -113,3 +113,14 @@ def similar(session: Session, text: str, exclude: int | None = None, limit: int 
         )
     found.sort(key=lambda p: (-p.similarity, -p.id))
     return found[:limit]
+
+
+def reindex(session: Session, now: datetime) -> int:
+    """Index every ticket's text (after an upgrade, or to rebuild the index); returns how many."""
+    n = 0
+    for ticket_id, title, content in session.execute(
+        select(TicketRow.id, TicketRow.title, TicketRow.content)
+    ):
+        index_ticket(session, ticket_id, title, content, now)
+        n += 1
+    return n

@@ -1,0 +1,139 @@
+"""Retrain the text classifier from the platform's own tickets (and any CSV a user gives).
+
+Training examples are tickets whose routing was confirmed: **closed** tickets (the work was done
+by the unit they went to), and, when asked, tickets an operator or dispatcher dispatched by hand
+(the choice is remembered as an example the moment it is made — it is in the event log). Their
+text (title + content) is labelled with the final category code (or the lead unit's code with
+``label="unit"``). The model is saved in the data directory, which the running platform reloads
+on its own (`runtime.Runtime.model`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.directory.models import Unit
+from hotline.domain.vocabulary import TicketStatus
+from hotline.routing.history import PEOPLE, ticket_text
+from hotline.tickets.models import TicketEventRow, TicketRow
+
+FIELDS: Final = ("ticket_id", "text", "category", "unit", "source")
+
+
+@dataclass(frozen=True)
+class Example:
+    ticket_id: int | None
+    text: str
+    category: str | None
+    unit: str | None
+    source: str  # closed | dispatched | file
+
+
+def examples(session: Session, include_dispatched: bool = False) -> list[Example]:
+    """Closed tickets (and, if asked, tickets a person dispatched) with their final routing."""
+    units = {uid: code for uid, code in session.execute(select(Unit.id, Unit.code))}
+    rows = session.execute(
+        select(
+            TicketRow.id,
+            TicketRow.title,
+            TicketRow.content,
+            TicketRow.category_code,
+            TicketRow.lead_unit_id,
+            TicketRow.status,
+        )
+        .where(TicketRow.lead_unit_id.is_not(None))
+        .order_by(TicketRow.id)
+    ).all()
+    by_person: set[int] = set()
+    if include_dispatched:
+        last: dict[int, str] = {}
+        for ticket_id, role in session.execute(
+            select(TicketEventRow.ticket_id, TicketEventRow.actor_role)
+            .where(TicketEventRow.tag.in_(["ticket.dispatched", "assignment.send_back_accepted"]))
+            .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+        ):
+            last[ticket_id] = role
+        by_person = {t for t, role in last.items() if role in PEOPLE}
+    found = []
+    for r in rows:
+        if r.status == TicketStatus.CLOSED:
+            source = "closed"
+        elif r.id in by_person and r.status not in (
+            TicketStatus.SENT_BACK,
+            TicketStatus.MERGED,
+            TicketStatus.WITHDRAWN,
+        ):
+            source = "dispatched"
+        else:
+            continue
+        found.append(
+            Example(r.id, ticket_text(r.title, r.content), r.category_code, units.get(r.lead_unit_id), source)
+        )
+    return found
+
+
+def write_csv(rows: list[Example], path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FIELDS)
+        for e in rows:
+            writer.writerow([e.ticket_id or "", e.text, e.category or "", e.unit or "", e.source])
+    return len(rows)
+
+
+def read_csv(path: Path, text_columns: list[str], label_column: str) -> list[Example]:
+    """A user's labelled CSV: the text columns joined, the label as given (a category code, a unit
+    code, or a first-level name that `taxonomy_map.json` knows)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in [*text_columns, label_column] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: 缺少列 missing columns {missing}")
+        return [
+            Example(
+                None,
+                "\n".join((r.get(c) or "").strip() for c in text_columns),
+                (r.get(label_column) or "").strip(),
+                None,
+                "file",
+            )
+            for r in reader
+            if (r.get(label_column) or "").strip()
+        ]
+
+
+def label_of(e: Example, label: str) -> str | None:
+    return e.unit if label == "unit" and e.source != "file" else e.category
+
+
+def train_and_save(
+    rows: list[Example], data_dir: Path, label: str = "category"
+) -> tuple[object, dict[str, object]]:
+    """Train on the examples and save the model under ``data_dir``; returns it and a report.
+
+    Raises ``ValueError`` (with a bilingual message) when there is too little to learn from.
+    """
+    from hotline.routing import classifier
+
+    pairs = [(e.text, y) for e in rows if (y := label_of(e, label)) and e.text.strip()]
+    counts = Counter(y for _, y in pairs)
+    model = classifier.train([t for t, _ in pairs], [y for _, y in pairs])
+    model.meta["label_space"] = label
+    model.meta["sources"] = dict(Counter(e.source for e in rows))
+    path = model.save(data_dir)
+    report = {
+        "model": str(path),
+        "examples": len(pairs),
+        "labels": len(counts),
+        "by_source": dict(Counter(e.source for e in rows)),
+        "skipped_rare_labels": model.meta.get("skipped_rare_labels", []),
+    }
+    return model, report

@@ -1,0 +1,133 @@
+"""Import a three-level category taxonomy (一级分类, 二级分类, 三级分类) into the category tree.
+
+Made for 附件1 of the public 12345 messages (shared/data/tipdm2020c_gov_messages/
+label_taxonomy_attachment1.csv): 15 first-level, 118 second-level and 517 third-level categories.
+The file is read where it lies and never copied into the repository (no licence is stated).
+Without it the built-in tree stays.
+
+Each node gets a stable ASCII code from its path (``tx.`` + 10 hex digits of SHA-1 of
+"一级/二级/三级"), so importing again updates rather than duplicates, and the unit that answers
+for it from `taxonomy_map.json` (most specific entry wins; "@territorial" = the unit of the place).
+By default the imported tree replaces the built-in one: other categories are retired (kept for
+the tickets that use them, no longer offered).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.directory.models import Category, Unit
+from hotline.routing.labels import taxonomy_map
+
+COLUMNS: Final = ("一级分类", "二级分类", "三级分类")
+TERRITORIAL: Final = "@territorial"
+#: Where the shared data lie beside a working tree (…/shared/data); a user's machine has none.
+SHARED_FILE: Final = Path("../shared/data/tipdm2020c_gov_messages/label_taxonomy_attachment1.csv")
+
+
+class TaxonomyError(ValueError):
+    """The file cannot be read as a three-level taxonomy."""
+
+
+def read(path: Path) -> list[tuple[str, str, str]]:
+    """Distinct (level 1, level 2, level 3) rows of a CSV with the columns 一级分类, 二级分类, 三级分类."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise TaxonomyError(f"{path}: 缺少列 missing columns {missing}")
+            rows = [tuple((r.get(c) or "").strip() for c in COLUMNS) for r in reader]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(f"{path}: {exc}") from exc
+    found = list(dict.fromkeys(r for r in rows if all(r)))
+    if not found:
+        raise TaxonomyError(f"{path}: 没有分类 no categories")
+    return found  # type: ignore[return-value]
+
+
+def code_of(names: Iterable[str]) -> str:
+    return "tx." + hashlib.sha1("/".join(names).encode()).hexdigest()[:10]
+
+
+@dataclass
+class Imported:
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+    territorial: int = 0
+    without_unit: int = 0
+
+
+def unit_for(names: tuple[str, ...]) -> str | None:
+    """The unit code (or "@territorial") for a node: the most specific mapping entry."""
+    units: dict[str, str] = taxonomy_map()["units"]
+    for depth in range(len(names), 0, -1):
+        found = units.get("/".join(names[:depth]))
+        if found:
+            return found
+    return None
+
+
+def import_rows(
+    session: Session, rows: list[tuple[str, str, str]], now: datetime, *, replace: bool = True
+) -> Imported:
+    """Insert or update every node of the taxonomy; retire the other categories when ``replace``."""
+    unit_ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
+    existing = {c.code: c for c in session.scalars(select(Category))}
+    result = Imported()
+    wanted: set[str] = set()
+    nodes: list[tuple[str, ...]] = []
+    for row in rows:
+        for depth in (1, 2, 3):
+            node = row[:depth]
+            if node not in nodes:
+                nodes.append(node)
+    for node in nodes:
+        code = code_of(node)
+        wanted.add(code)
+        parent = existing.get(code_of(node[:-1])) if len(node) > 1 else None
+        target = unit_for(node)
+        territorial = target == TERRITORIAL
+        unit_id = None if territorial or target is None else unit_ids.get(target)
+        if len(node) == 3:
+            result.territorial += territorial
+            result.without_unit += not territorial and unit_id is None
+        cat = existing.get(code)
+        if cat is None:
+            cat = Category(
+                code=code,
+                name=node[-1],
+                name_en=None,
+                parent_id=parent.id if parent else None,
+                level=len(node),
+                default_unit_id=unit_id,
+                territorial=territorial,
+                keywords=[],
+                description="附件1 三级分类（泰迪杯 2020 C 题）",
+                active=True,
+            )
+            session.add(cat)
+            session.flush()
+            existing[code] = cat
+            result.created += 1
+        else:
+            cat.parent_id = parent.id if parent else None
+            cat.default_unit_id, cat.territorial, cat.active = unit_id, territorial, True
+            result.updated += 1
+    if replace:
+        for cat in existing.values():
+            if cat.code not in wanted and cat.active:
+                cat.active = False
+                result.retired += 1
+    session.flush()
+    return result
