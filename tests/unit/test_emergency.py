@@ -42,6 +42,10 @@ def test_emergencies_are_recognised(text: str, services: list[str]) -> None:
         "没有人受伤，只是车被刮了",  # no accident word left either
         "烟囱冒烟污染空气",
         "家里燃气灶打不着火，燃气公司能上门吗",
+        "楼道堆满杂物，一旦发生火灾后果不堪设想",  # hypothetical
+        "多次拨打人工服务都没有人接",  # 拨打人工 is not 打人
+        "游乐场的跳楼机安全吗",
+        "这个路口交通事故频发，建议装红绿灯",
         "小区路灯坏了",
         "There is no fire, only noise from the bar",
         "",

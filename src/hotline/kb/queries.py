@@ -54,10 +54,14 @@ def snippet(body: str, matched: tuple[str, ...], width: int = SNIPPET_CHARS) -> 
 
 
 def search(
-    session: Session, query: str | None, kinds: Collection[str] | None = None, limit: int = 10
+    session: Session,
+    query: str | None,
+    kinds: Collection[str] | None = None,
+    limit: int = 10,
+    query_chars: int = 500,
 ) -> list[Found]:
     """Active articles best matching ``query`` (of the given kinds), best first."""
-    hits = search_index.search(session, SCOPE, query, limit=limit, tags=kinds)
+    hits = search_index.search(session, SCOPE, query, limit=limit, tags=kinds, query_chars=query_chars)
     if not hits:
         return []
     rows = {

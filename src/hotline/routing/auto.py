@@ -226,10 +226,11 @@ def refresh_duplicates(
         place = None
         if lowest is not None and lowest in world.places.units:
             place = world.places.place_of(world.places.units[lowest], "stored")
+        text = history.ticket_text(t.title, t.content)
         found = dup.find(
             session,
             world,
-            history.ticket_text(t.title, t.content),
+            text,
             place,
             t.latitude,
             t.longitude,
@@ -238,6 +239,7 @@ def refresh_duplicates(
             exclude=ticket_id,
             window_hours=policy.duplicate_window_hours,
             max_distance_m=policy.duplicate_distance_m,
+            candidates=history.search_tickets(session, text),
         )
     empty = Advice([], None, EmergencyResult(()), duplicates=found)
     return list(advice_json(empty)["duplicates"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from hotline.domain.vocabulary import TicketStatus
@@ -39,7 +39,7 @@ SIMILAR: Final = 0.3
 SIMILAR_SAME_CATEGORY: Final = 0.15
 SIMILAR_NO_PLACE: Final = 0.6
 MAX_CANDIDATES: Final = 500
-COMPARED_CHARS: Final = 600
+COMPARED_CHARS: Final = 300
 
 
 @dataclass
@@ -73,7 +73,11 @@ def find(
     window_hours: float = 72,
     max_distance_m: float = 500,
     limit: int = 5,
+    candidates: list[int] | None = None,
 ) -> list[Duplicate]:
+    """Open tickets that look like the same problem, best first. ``candidates`` are the ids the
+    full-text index found alike (history.search_tickets); without them, the newest open tickets
+    of the window are compared one by one."""
     since = now - timedelta(hours=window_hours)
     rows = session.execute(
         select(
@@ -93,6 +97,7 @@ def find(
         )
         .outerjoin(TicketRouting, TicketRouting.ticket_id == TicketRow.id)
         .where(TicketRow.received_at >= since, TicketRow.status.in_([s.value for s in OPEN]))
+        .where(TicketRow.id.in_(candidates) if candidates is not None else true())
         .order_by(TicketRow.received_at.desc())
         .limit(MAX_CANDIDATES)
     ).all()

@@ -32,7 +32,7 @@ SERVICE_NAMES: Final = {
 
 # (service, what it is, pattern). Chinese patterns match simplified text (input is folded first).
 _RULES: Final[list[tuple[str, str, str]]] = [
-    (FIRE, "fire", r"[着著]火|起火|失火|火灾|大火|火势|烧起来|燃起来|冒浓烟|浓烟滚滚|有人被困|爆炸"),
+    (FIRE, "fire", r"[着著]火|起火|失火|火灾|大火|火势|烧起来|燃起来|冒浓烟|有人被困|爆炸了|发生爆炸"),
     (
         FIRE,
         "smoke",
@@ -47,9 +47,9 @@ _RULES: Final[list[tuple[str, str, str]]] = [
     (
         POLICE,
         "crime",
-        r"抢劫|抢东西|打架|斗殴|群殴|持刀|拿刀|砍人|捅人|杀人|行凶|绑架|劫持|强奸|家暴|打人|入室盗窃|正在偷|小偷正在|有人撬门|拐卖|持枪|开枪|枪击|拿着枪|有枪",
+        r"抢劫|抢东西|打架|斗殴|群殴|持刀|拿刀|砍人|捅人|杀人|行凶|绑架|劫持|强奸|家暴|(?<!拨)打人|入室盗窃|正在偷|小偷正在|有人撬门|拐卖|持枪|开枪|枪击|拿着枪|有枪",
     ),
-    (POLICE, "self-harm", r"跳楼|轻生|自杀"),
+    (POLICE, "self-harm", r"跳楼(?!机)|轻生|自杀"),
     (TRAFFIC, "traffic accident", r"车祸|交通事故|撞车|追尾|被车撞|撞人|撞倒|翻车|连环撞"),
     # English (311 cities, foreigners calling 12345)
     (FIRE, "fire", r"\b(?:fire|on fire|burning|smoke coming|explosion|gas leak|smell(?:s)? of gas)\b"),
@@ -74,17 +74,20 @@ _COMPILED: Final = [(service, what, re.compile(pattern, re.IGNORECASE)) for serv
 # A negation shortly before a match cancels it.
 _NEGATION_BEFORE: Final = re.compile(
     r"(?:不是|并非|并不是|没有|没|未|无|无人|没人|没有人|不存在|不算|排除|谈不上|不属于|防止|预防|避免|以免|"
+    r"一旦|万一|如果|假如|若是|要是|可能|容易|以防|慢性|心在|"
     r"\bno\b|\bnot\b|\bnobody\b|\bno one\b|\bwithout\b|\bisn't\b|\bwasn't\b|\bnever\b)[^，。,.;；!?！？]{0,4}$",
     re.IGNORECASE,
 )
 # Words right after a match that make it a non-emergency (a hazard, a claim, an alarm that works).
 _HARMLESS_AFTER: Final = re.compile(
-    r"^[^，。,.;；!?！？]{0,2}(?:隐患|演练|报警器|预防|安全检查|宣传|通道|风险|赔偿|鉴定|认定|保险|hazard|drill|alarm|safety|insurance)",
+    r"^[^，。,.;；!?！？]{0,2}(?:隐患|演练|报警器|预防|安全检查|宣传|通道|风险|赔偿|鉴定|认定|保险|频发|流汗|后|"
+    r"hazard|drill|alarm|safety|insurance)",
     re.IGNORECASE,
 )
 # Words anywhere in the same clause that show the emergency is over or is about paperwork.
 _HARMLESS_CLAUSE: Final = re.compile(
-    r"工伤|赔偿|理赔|保险公司|医药费|报销|鉴定|认定|已经扑灭|已扑灭|已经灭了|去年|上个月|几年前|以前|隐患|演练|消防通道|"
+    r"工伤|赔偿|理赔|保险公司|医药费|医疗费|报销|鉴定|认定|已经扑灭|已扑灭|已经灭了|去年|上个月|几年前|以前|曾经|当时|"
+    r"隐患|演练|消防通道|频发|经常|多次|"
     r"消防设施|灭火器|\b(?:last (?:year|month|week)|years ago|hazard|drill|insurance|claim)\b",
     re.IGNORECASE,
 )

@@ -53,10 +53,22 @@ class PastTicket:
     received_at: datetime
 
 
-def similar(session: Session, text: str, exclude: int | None = None, limit: int = 5) -> list[PastTicket]:
+def search_tickets(session: Session, text: str, limit: int = 20) -> list[int]:
+    """Ids of the indexed tickets most alike ``text`` (BM25), best first: the candidates of both
+    history and duplicates, so a busy centre's thousands of open tickets are never all compared."""
+    return [h.ref_id for h in search.search(session, SCOPE, text, limit=limit, query_chars=INDEXED_CHARS)]
+
+
+def similar(
+    session: Session,
+    text: str,
+    exclude: int | None = None,
+    limit: int = 5,
+    candidates: list[int] | None = None,
+) -> list[PastTicket]:
     """The past tickets most alike ``text`` whose routing a person made or the work confirmed."""
-    hits = search.search(session, SCOPE, text, limit=40, query_chars=INDEXED_CHARS)
-    ids = [h.ref_id for h in hits if h.ref_id != exclude]
+    found_ids = search_tickets(session, text) if candidates is None else candidates
+    ids = [i for i in found_ids if i != exclude]
     if not ids:
         return []
     rows = {

@@ -34,6 +34,8 @@ from hotline.search import tokens
 READ_CHARS: Final = 2_000
 #: Below this, a kb answer is not offered for answering at intake.
 ANSWER_MIN_STRENGTH: Final = 0.5
+#: Characters of the request's head that are looked up in the knowledge base.
+KB_QUERY_CHARS: Final = 300
 #: BM25 scores (of the meaningful matched terms) at which duty and answer evidence count one half.
 DUTY_HALF: Final = 6.0
 ANSWER_HALF: Final = 8.0
@@ -298,11 +300,19 @@ def _shown(world: World, words: set[str], good: list[tuple[str, float]], n: int 
     return [t for t in terms if not any(t != o and t in o for o in terms)][:n]
 
 
+def _kb(session: Session, text: str) -> tuple[list[kb.Found], list[kb.Found]]:
+    """Duty lists and answers matching the request: one search, read from the request's head."""
+    found = kb.search(session, text, limit=16, query_chars=KB_QUERY_CHARS)
+    duties = [f for f in found if f.article.kind == "duty"][:8]
+    answers = [f for f in found if f.article.kind == "answer"][:5]
+    return duties, answers
+
+
 def _duties(
-    board: Board, world: World, session: Session, text: str, words: set[str], place: Place | None
+    board: Board, world: World, found_duties: list[kb.Found], words: set[str], place: Place | None
 ) -> None:
     seen_lines: set[str] = set()
-    for found in kb.search(session, text, kinds=["duty"], limit=8):
+    for found in found_duties:
         unit_id = found.article.unit_id
         unit = world.units.get(unit_id) if unit_id is not None else None
         if unit is None or not unit.active or unit.kind == "centre":
@@ -347,9 +357,9 @@ def _duties(
             board.support_unit(unit.id, ev)
 
 
-def _answers(board: Board, world: World, session: Session, text: str, words: set[str]) -> list[AnswerHit]:
+def _answers(board: Board, world: World, found_answers: list[kb.Found], words: set[str]) -> list[AnswerHit]:
     hits = []
-    for found in kb.search(session, text, kinds=["answer"], limit=5):
+    for found in found_answers:
         a = found.article
         about = tokens.fold(" ".join([a.title, *(a.keywords or [])]))
         good = _good(world, words | {tokens.fold(k) for k in a.keywords or []}, found.parts)
@@ -388,8 +398,10 @@ _SATISFACTION = {
 }
 
 
-def _history(board: Board, world: World, session: Session, text: str, exclude: int | None) -> None:
-    past = history.similar(session, text, exclude=exclude, limit=8)
+def _history(
+    board: Board, world: World, session: Session, text: str, exclude: int | None, candidates: list[int]
+) -> None:
+    past = history.similar(session, text, exclude=exclude, limit=8, candidates=candidates)
     groups: dict[tuple[str | None, int | None], list[history.PastTicket]] = {}
     for p in past:
         groups.setdefault((p.category_code, p.unit_id), []).append(p)
@@ -566,14 +578,17 @@ def advise(
     board = Board(world)
     _operator_category(board, world, req.category_code)
     answers: list[AnswerHit] = []
+    alike: list[int] = []
     model_used, model_note = False, None
     if has_words:
         _rules(board, world, active_rules(session), folded, place)
         _keywords(board, world, what)
         words = _query_words(what)
-        _duties(board, world, session, what, words, place)
-        answers = _answers(board, world, session, what, words)
-        _history(board, world, session, text, req.ticket_id)
+        found_duties, found_answers = _kb(session, what)
+        _duties(board, world, found_duties, words, place)
+        answers = _answers(board, world, found_answers, words)
+        alike = history.search_tickets(session, text)
+        _history(board, world, session, text, req.ticket_id, alike)
         model_used, model_note = _classifier(board, world, runtime, text)
     candidates = _place_units(world, board.candidates(), place)
     ranked = engine.rank(candidates, k)
@@ -591,6 +606,7 @@ def advise(
             exclude=req.ticket_id,
             window_hours=duplicate_window_hours,
             max_distance_m=duplicate_distance_m,
+            candidates=alike,
         )
         if has_words
         else []
