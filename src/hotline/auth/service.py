@@ -59,23 +59,33 @@ def logout(session: Session, token: str, now: datetime) -> None:
 
 
 def user_for_token(session: Session, token: str, now: datetime) -> CurrentUser:
+    """The user a bearer token belongs to, or 401. Selects plain columns: this runs on every
+    authenticated request, and loading two ORM objects cost more than the query."""
     row = session.execute(
-        select(User, Unit, ApiToken.expires_at, ApiToken.revoked_at)
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.role,
+            User.active,
+            Unit.id.label("unit_id"),
+            Unit.path,
+            Unit.name,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+        )
         .join(ApiToken, ApiToken.user_id == User.id)
         .join(Unit, Unit.id == User.unit_id)
         .where(ApiToken.token_hash == _digest(token))
     ).first()
-    if row is None:
-        raise unauthorized("auth.invalid_token")
-    user, unit, expires_at, revoked_at = row
-    if revoked_at is not None or expires_at <= now or not user.active:
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
         raise unauthorized("auth.invalid_token")
     return CurrentUser(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
-        unit_id=unit.id,
-        unit_path=unit.path,
-        unit_name=unit.name,
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        unit_id=row.unit_id,
+        unit_path=row.path,
+        unit_name=row.name,
     )
