@@ -24,6 +24,8 @@ from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 TICKETS = TicketRow.__table__
 EVENTS = TicketEventRow.__table__
 ASSIGNMENTS = AssignmentRow.__table__
+_INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
+_INSERT_EVENT = insert(EVENTS)
 
 
 def load_records(session: Session, ticket_id: int) -> list[Recorded]:
@@ -118,7 +120,13 @@ def assignment_columns(a: Assignment) -> dict[str, Any]:
     }
 
 
-def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
+def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]] | dict[str, Any]:
+    """The rows to insert; a single row as a plain dict (one INSERT, not the executemany path)."""
+    rows = _event_row_list(ticket_id, records)
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _event_row_list(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
     return [
         {
             "ticket_id": ticket_id,
@@ -163,7 +171,7 @@ def append(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise conflict("concurrency.conflict")
-    session.execute(insert(EVENTS), _event_rows(ticket_id, records))
+    session.connection().execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     _write_assignments(session, ticket_id, after, {a.no for a in before.assignments}, before)
 
 
