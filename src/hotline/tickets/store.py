@@ -26,6 +26,7 @@ EVENTS = TicketEventRow.__table__
 ASSIGNMENTS = AssignmentRow.__table__
 _INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
 _INSERT_EVENT = insert(EVENTS)
+_INSERT_ASSIGNMENT = insert(ASSIGNMENTS)
 
 
 def load_records(session: Session, ticket_id: int) -> list[Recorded]:
@@ -147,12 +148,11 @@ def _event_row_list(ticket_id: int, records: Sequence[Recorded]) -> list[dict[st
 
 def create(session: Session, ticket: Ticket, records: Sequence[Recorded], created_by: int | None) -> int:
     """Store a new ticket (its first events and state); returns its id."""
-    ticket_id: int = session.execute(
-        insert(TICKETS)
-        .values(**ticket_columns(ticket), created_by_user_id=created_by)
-        .returning(TICKETS.c.id)
+    conn = session.connection()
+    ticket_id: int = conn.execute(
+        _INSERT_TICKET, {**ticket_columns(ticket), "created_by_user_id": created_by}
     ).scalar_one()
-    session.execute(insert(EVENTS), _event_rows(ticket_id, records))
+    conn.execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     if ticket.assignments:
         _write_assignments(session, ticket_id, ticket, set())
     return ticket_id
@@ -183,7 +183,7 @@ def _write_assignments(
         {"ticket_id": ticket_id, **assignment_columns(a)} for a in after.assignments if a.no not in existing
     ]
     if new_rows:
-        session.execute(insert(ASSIGNMENTS), new_rows)
+        session.connection().execute(_INSERT_ASSIGNMENT, new_rows)
     for a in after.assignments:
         if a.no in existing and old.get(a.no) != a:
             session.execute(
