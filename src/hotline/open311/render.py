@@ -68,10 +68,7 @@ def to_json(value: Any) -> str:
 
 def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:
     """`root` names the XML document element (`services`, `service_requests`, …)."""
-    if fmt == "json":
-        body = to_json(value)
-    else:
-        body = to_xml(root, value)
+    body = to_json(value) if fmt == "json" else to_xml(root, value)
     return Response(body.encode("utf-8"), status_code=status, media_type=MEDIA_TYPES[fmt])
 
 
