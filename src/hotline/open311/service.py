@@ -332,8 +332,9 @@ def _content(
     if not lines:
         return head
     block = "\n\n【Open311 附加信息】\n" + "\n".join(lines)
-    if len(head) + len(block) > MAX_CONTENT:
-        block = block[: max(0, MAX_CONTENT - len(head) - 1)] + "…"
+    room = MAX_CONTENT - len(head)
+    if len(block) > room:  # the citizen's words come first; the answers stay in open311_requests
+        block = block[: room - 1] + "…" if room > 1 else ""
     return head + block
 
 
