@@ -267,8 +267,11 @@ def test_georeport_xml_and_an_empty_result(live: Live) -> None:
     # <service_requests/> (xmltodict gives None): a bug of the client. The document itself is the
     # spec's empty list, so it is checked here directly.
     client = GeoReport(live.root, jurisdiction=JURISDICTION, output_format="xml")
-    with pytest.raises(TypeError):
-        client.get_service_requests(service_code="no-such-service")
+    try:
+        found = client.get_service_requests(service_code="no-such-service")
+    except TypeError:  # georeport 0.3.1's bug described above
+        found = []
+    assert _listed(found or []) == []
     r = requests.get(f"{live.root}/requests.xml", params={"service_code": "no-such-service"}, timeout=10)
     assert r.status_code == 200
     assert r.content == b'<?xml version="1.0" encoding="UTF-8"?>\n<service_requests />'
