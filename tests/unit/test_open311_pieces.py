@@ -116,6 +116,8 @@ def test_an_attribute_spec_rejects_values_that_do_not_fit_its_datatype() -> None
     with pytest.raises(ValueError, match="values_required"):
         AttributeSpec(code="a", datatype="multivaluelist", order=1, description="x")
     with pytest.raises(ValueError, match="values_unexpected"):
-        AttributeSpec(code="a", datatype="number", order=1, description="x", values=[{"key": "1", "name": "一"}])
+        AttributeSpec(
+            code="a", datatype="number", order=1, description="x", values=[{"key": "1", "name": "一"}]
+        )
     with pytest.raises(ValueError, match="required_not_variable"):
         AttributeSpec(code="a", datatype="string", order=1, description="x", required=True, variable=False)

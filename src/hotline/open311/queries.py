@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -138,6 +139,10 @@ class ServiceView:
         )
 
     def attributes(self) -> list[AttributeSpec]:
+        return self._specs
+
+    @cached_property
+    def _specs(self) -> list[AttributeSpec]:  # parsed once per catalogue load, not once per request
         specs = [AttributeSpec.model_validate(a) for a in self.attribute_specs]
         return sorted(specs, key=lambda a: (a.order, a.code))
 
