@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.config import Settings
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
+from hotline.intake.service import normalise_tracking_code
 from hotline.open311 import queries, render, service
 from hotline.open311.queries import RequestFilter, View, w3c
 from hotline.open311.schemas import (
@@ -334,7 +335,9 @@ def token(token: str, fmt: str, inputs: InputsDep, db: DbDep, settings: Settings
     """The token is the request's tracking code (the one the citizen follows it by)."""
     _checked(fmt, inputs, settings)
     with db.read() as s:
-        return render.respond(fmt, "service_requests", queries.token_document(s, token.strip().upper()))
+        return render.respond(
+            fmt, "service_requests", queries.token_document(s, normalise_tracking_code(token))
+        )
 
 
 _MEDIA_NAME = re.compile(r"^[0-9a-f]{40}\.(jpg|png|gif|webp)$")
