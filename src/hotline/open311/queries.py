@@ -319,10 +319,31 @@ class View:
     media_base: str
 
 
+# Only what a document shows (whole rows would decode every JSON column and the ticket's text).
+_COLUMNS = (
+    TicketRow.id,
+    TicketRow.status,
+    TicketRow.category_code,
+    TicketRow.address,
+    TicketRow.latitude,
+    TicketRow.longitude,
+    TicketRow.lead_unit_id,
+    TicketRow.received_at,
+    TicketRow.updated_at,
+    Open311Request.id.label("open311_id"),
+    Open311Request.service_id,
+    Open311Request.description,
+    Open311Request.attributes,
+    Open311Request.address_id,
+    Open311Request.media_url,
+    Open311Request.media_file,
+)
+
+
 def find_requests(session: Session, f: RequestFilter, view: View) -> list[dict[str, Any]]:
     catalogue = Catalogue.load(session)
     query = (
-        select(TicketRow, Open311Request)
+        select(*_COLUMNS)
         .outerjoin(Open311Request, Open311Request.ticket_id == TicketRow.id)
         .where(or_(Open311Request.id.is_not(None), TicketRow.category_code.in_(list(catalogue.for_category))))
     )
@@ -353,8 +374,7 @@ def find_requests(session: Session, f: RequestFilter, view: View) -> list[dict[s
             query = query.where(TicketRow.updated_at < f.updated_before)
         query = query.offset(f.offset).limit(f.limit)
     query = query.order_by(TicketRow.received_at.desc(), TicketRow.id.desc())
-    rows = [(t, o) for t, o in session.execute(query).all()]
-    return _documents(session, rows, catalogue, view)
+    return _documents(session, list(session.execute(query).all()), catalogue, view)
 
 
 def request_document(session: Session, raw_id: str, view: View) -> list[dict[str, Any]]:
@@ -389,13 +409,13 @@ def media_file(session: Session, name: str) -> tuple[str, str] | None:
 
 def _documents(
     session: Session,
-    rows: list[tuple[TicketRow, Open311Request | None]],
+    rows: list[Any],
     catalogue: Catalogue,
     view: View,
 ) -> list[dict[str, Any]]:
     if not rows:
         return []
-    ids = [t.id for t, _ in rows]
+    ids = [r.id for r in rows]
     assignments: dict[int, dict[int, int]] = defaultdict(dict)
     due: dict[int, datetime | None] = {}
     for a in session.execute(
@@ -427,16 +447,17 @@ def _documents(
     ):
         steps[ev.ticket_id].append(ev)
     unit_ids = {u for per in assignments.values() for u in per.values()}
-    unit_ids |= {t.lead_unit_id for t, _ in rows if t.lead_unit_id}
+    unit_ids |= {r.lead_unit_id for r in rows if r.lead_unit_id}
     units = {
         u.id: (pick(u.public_name or u.name, u.name_en, view.lang) or u.name)
         for u in (session.scalars(select(Unit).where(Unit.id.in_(unit_ids))) if unit_ids else [])
     }
 
     docs = []
-    for t, o in rows:
+    for t in rows:
+        o = t if t.open311_id is not None else None  # what only Open311 requests show
         service = (
-            catalogue.by_id.get(o.service_id)
+            catalogue.by_id.get(t.service_id)
             if o is not None
             else catalogue.for_category.get(t.category_code or "")
         )
@@ -502,13 +523,13 @@ def _unit_of(tag: str, payload: dict[str, Any], assignments: dict[int, int]) -> 
     return assignments.get(no) if isinstance(no, int) else None
 
 
-def _media_url(o: Open311Request, view: View) -> str | None:
+def _media_url(o: Any, view: View) -> str | None:
     if o.media_file:
         return f"{view.media_base}/{o.media_file}"
     return o.media_url
 
 
-def _attribute_values(o: Open311Request, service: ServiceView) -> list[dict[str, Any]]:
+def _attribute_values(o: Any, service: ServiceView) -> list[dict[str, Any]]:
     given = o.attributes or {}
     out = []
     for spec in service.attributes():
