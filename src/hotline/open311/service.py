@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.db.engine import Database
@@ -497,29 +498,32 @@ def submit(
     done = intake.submit(
         db, checked.data, ctx, created_by=None, idempotency_key=idempotency_key, scope=f"open311:{key_id}"
     )
-    with db.write() as s:
-        exists = s.scalar(select(Open311Request.id).where(Open311Request.ticket_id == done.ticket_id))
-        if exists is None:  # a replayed Idempotency-Key finds it already there
-            s.add(
-                Open311Request(
-                    ticket_id=done.ticket_id,
-                    service_id=service.id,
-                    api_key_id=key_id,
-                    description=checked.description,
-                    attributes=checked.attributes,
-                    address_id=params.get("address_id"),
-                    media_url=checked.media_url,
-                    media_file=media[0] if media else None,
-                    media_type=media[1] if media else None,
-                    email=params.get("email"),
-                    first_name=params.get("first_name"),
-                    last_name=params.get("last_name"),
-                    phone=params.get("phone"),
-                    device_id=params.get("device_id"),
-                    account_id=params.get("account_id"),
-                    created_at=now,
-                )
-            )
+    row = Open311Request(
+        ticket_id=done.ticket_id,
+        service_id=service.id,
+        api_key_id=key_id,
+        description=checked.description,
+        attributes=checked.attributes,
+        address_id=params.get("address_id"),
+        media_url=checked.media_url,
+        media_file=media[0] if media else None,
+        media_type=media[1] if media else None,
+        email=params.get("email"),
+        first_name=params.get("first_name"),
+        last_name=params.get("last_name"),
+        phone=params.get("phone"),
+        device_id=params.get("device_id"),
+        account_id=params.get("account_id"),
+        created_at=now,
+    )
+    try:
+        with db.write() as s:
+            exists = s.scalar(select(Open311Request.id).where(Open311Request.ticket_id == done.ticket_id))
+            if exists is None:  # a replayed Idempotency-Key finds it already there
+                s.add(row)
+    except IntegrityError:  # a replay racing its first attempt: that one wrote it
+        if done.created:
+            raise
     code_text = done.ticket.tracking_code
     own = pick(service.notice, service.notice_en, lang)
     told = (
