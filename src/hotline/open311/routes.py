@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.config import Settings
+from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
 from hotline.intake.service import normalise_tracking_code
 from hotline.open311 import queries, render, service
@@ -364,7 +366,7 @@ def unknown(rest: str) -> Response:
 admin_router = APIRouter(prefix="/api/v1/open311", tags=["open311 admin 开放接口管理"])
 
 
-def _service_out(db: Any, code: str, zone: Any) -> ServiceOut:
+def _service_out(db: Database, code: str, zone: ZoneInfo) -> ServiceOut:
     with db.read() as s:
         return queries.service_out(queries.Catalogue.load(s).by_code[code], zone)
 
