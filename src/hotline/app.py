@@ -17,6 +17,8 @@ from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
+from hotline.open311.routes import admin_router as open311_admin_router
+from hotline.open311.routes import router as open311_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
@@ -61,6 +63,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):
         app.include_router(router)
+    app.include_router(open311_admin_router)
+    app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
 
     @app.get("/", include_in_schema=False)
     def home() -> FileResponse:

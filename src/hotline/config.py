@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     db_pool_size: int = Field(default=20, ge=1)
+    # Open311 GeoReport v2 (docs/open311.md): the one jurisdiction this platform serves, and the
+    # largest photo a client may upload (below max_body_bytes, so the Open311 413 answers first).
+    open311_jurisdiction: str = Field(default="demo.hotline", min_length=1, max_length=100)
+    open311_max_media_bytes: int = Field(default=1_000_000, ge=1024)
 
     @field_validator("timezone")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hotline.db.base import Base
 from hotline.directory import models as _directory  # noqa: F401  (registers tables)
+from hotline.open311 import models as _open311  # noqa: F401  (registers tables)
 from hotline.tickets import models as _tickets  # noqa: F401  (registers tables)
 
 metadata = Base.metadata
