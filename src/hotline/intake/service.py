@@ -46,6 +46,9 @@ def normalise_tracking_code(code: str) -> str:
 Authenticate = Callable[[Session], CurrentUser | None]
 """Who submits, resolved inside the intake transaction (None: a citizen on the public portal)."""
 
+OnCreated = Callable[[Session, int, Ticket], None]
+"""A channel's own rows for a new ticket (e.g. Open311's), written in the intake transaction."""
+
 
 @dataclass(frozen=True)
 class Submitted:
@@ -96,6 +99,8 @@ def submit(
     now: datetime,
     authenticate: Authenticate,
     idempotency_key: str | None = None,
+    scope: str | None = None,
+    on_created: OnCreated | None = None,
 ) -> Submitted:
     """Store a new ticket in ONE transaction: who is asking, the category, the ticket, its first
     events and the idempotency key. The answer is built from the state just written, so a request
@@ -104,15 +109,18 @@ def submit(
     An earlier attempt with the same key is not looked up first: the key's unique constraint is the
     real guard, so a repeated key makes the first round fail as a whole (nothing is kept) and the
     next round, which does look, answers with the earlier ticket. Retries are rare; lookups on
-    every request are not."""
+    every request are not.
+
+    `scope` names whose keys these are (default: the user, or "public"); `on_created` writes a
+    channel's own rows in the same transaction, so they exist exactly when the ticket does."""
     digest = _request_hash(data) if idempotency_key else ""
     for attempt in range(3):
         try:
             with db.write() as s:
                 user = authenticate(s)
-                scope = f"user:{user.id}" if user is not None else "public"
+                key_scope = scope or (f"user:{user.id}" if user is not None else "public")
                 if idempotency_key and attempt > 0:
-                    found = _existing(s, scope, idempotency_key, digest)
+                    found = _existing(s, key_scope, idempotency_key, digest)
                     if found is not None:
                         return Submitted(found, store.load(s, found), created=False, user=user)
                 if data.category_code is not None and not directory.category_exists(s, data.category_code):
@@ -120,11 +128,13 @@ def submit(
                 actor = user.actor if user is not None else Actor(role=Role.CITIZEN)
                 ticket, records = handle(None, _command(data), Context(actor=actor, now=now))
                 ticket_id = store.create(s, ticket, records, user.id if user is not None else None)
+                if on_created is not None:
+                    on_created(s, ticket_id, ticket)
                 if idempotency_key:
                     s.connection().execute(
                         _INSERT_KEY,
                         {
-                            "scope": scope,
+                            "scope": key_scope,
                             "key": idempotency_key,
                             "request_hash": digest,
                             "ticket_id": ticket_id,

@@ -22,13 +22,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.db.engine import Database
 from hotline.directory.models import Category
 from hotline.domain.errors import DomainError, ErrorKind, conflict, forbidden, invalid, not_found
-from hotline.domain.ticket import Actor, Context
+from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import Channel, Kind, Role
 from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
@@ -494,36 +493,39 @@ def submit(
     if upload is not None and media is not None:
         _write_media(upload, media_dir, media[0])
 
-    ctx = Context(actor=Actor(role=Role.CITIZEN), now=now)
+    def side_row(session: Session, ticket_id: int, _ticket: Ticket) -> None:
+        session.add(
+            Open311Request(
+                ticket_id=ticket_id,
+                service_id=service.id,
+                api_key_id=key_id,
+                description=checked.description,
+                attributes=checked.attributes,
+                address_id=params.get("address_id"),
+                media_url=checked.media_url,
+                media_file=media[0] if media else None,
+                media_type=media[1] if media else None,
+                email=params.get("email"),
+                first_name=params.get("first_name"),
+                last_name=params.get("last_name"),
+                phone=params.get("phone"),
+                device_id=params.get("device_id"),
+                account_id=params.get("account_id"),
+                created_at=now,
+            )
+        )
+        session.flush()
+
+    # The ticket and its Open311 row are written in one transaction (intake's).
     done = intake.submit(
-        db, checked.data, ctx, created_by=None, idempotency_key=idempotency_key, scope=f"open311:{key_id}"
+        db,
+        checked.data,
+        now,
+        lambda _s: None,
+        idempotency_key=idempotency_key,
+        scope=f"open311:{key_id}",
+        on_created=side_row,
     )
-    row = Open311Request(
-        ticket_id=done.ticket_id,
-        service_id=service.id,
-        api_key_id=key_id,
-        description=checked.description,
-        attributes=checked.attributes,
-        address_id=params.get("address_id"),
-        media_url=checked.media_url,
-        media_file=media[0] if media else None,
-        media_type=media[1] if media else None,
-        email=params.get("email"),
-        first_name=params.get("first_name"),
-        last_name=params.get("last_name"),
-        phone=params.get("phone"),
-        device_id=params.get("device_id"),
-        account_id=params.get("account_id"),
-        created_at=now,
-    )
-    try:
-        with db.write() as s:
-            exists = s.scalar(select(Open311Request.id).where(Open311Request.ticket_id == done.ticket_id))
-            if exists is None:  # a replayed Idempotency-Key finds it already there
-                s.add(row)
-    except IntegrityError:  # a replay racing its first attempt: that one wrote it
-        if done.created:
-            raise
     code_text = done.ticket.tracking_code
     own = pick(service.notice, service.notice_en, lang)
     told = (
