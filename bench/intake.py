@@ -4,7 +4,7 @@
     .venv/bin/python bench/intake.py --database sqlite
 
 Prepares a fresh database (migrations + the demo city, like `hotline.cli.prepare`), starts the
-real server (`uvicorn hotline.asgi:app`, 1 worker) on a free loopback port, logs in as
+real server (`uvicorn hotline.asgi:app`, `--workers`, default 1) on a free loopback port, logs in as
 `operator1`, and POSTs `/api/v1/tickets` with varied Chinese bodies and a unique
 `Idempotency-Key` each, from N concurrent clients, for a warm-up then a measured time. Then it
 does the same against `bench/_server.py` (a bare FastAPI endpoint inserting one row, no platform
@@ -111,6 +111,25 @@ def _proc_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
 
 
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    with suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with suppress(OSError):
+                out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _tree_cpu(pid: int) -> float | None:
+    """CPU seconds of a process and its live descendants (uvicorn's worker processes)."""
+    total = _proc_cpu(pid)
+    if total is None:
+        return None
+    for child in _children(pid):
+        total += _tree_cpu(child) or 0.0
+    return total
+
+
 def _postgres_cpu() -> float | None:
     """CPU seconds of all `postgres` processes on this machine (others' sessions included)."""
     total, seen = 0.0, False
@@ -140,7 +159,7 @@ def _sample(server_pid: int) -> dict[str, Any]:
     return {
         "wall": time.perf_counter(),
         "loadgen": time.process_time(),
-        "server": _proc_cpu(server_pid),
+        "server": _tree_cpu(server_pid),
         "postgres": _postgres_cpu(),
         "machine": _machine_busy(),
     }
@@ -282,13 +301,18 @@ class Server:
 
 @contextmanager
 def serve(
-    app: str, env: dict[str, str], log: Path, prefix: list[str], app_dir: Path | None = None
+    app: str,
+    env: dict[str, str],
+    log: Path,
+    prefix: list[str],
+    app_dir: Path | None = None,
+    workers: int = 1,
 ) -> Iterator[Server]:
     import httpx2
 
     port = free_port()
     cmd = [*prefix, sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+    cmd += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     if app_dir is not None:
         cmd += ["--app-dir", str(app_dir)]
     with log.open("wb") as out:
@@ -452,6 +476,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0, help="measured time per target")
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up time per target, not counted")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes, the same for the platform and the baseline (default 1: the "
+        "cost of our code per request; production runs one per core)",
+    )
     p.add_argument("--skip-baseline", action="store_true", help="measure the platform only (no ratio)")
     p.add_argument(
         "--py-spy",
@@ -469,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     admin_url = (args.url if args.database == "postgresql" else None) or DEFAULT_PG
     print(
         f"intake bench: {args.database}, {args.concurrency} concurrent clients, warm-up {args.warmup:g} s, "
-        f"measured {args.seconds:g} s per target; uvicorn, 1 worker each; load generator: 1 separate "
+        f"measured {args.seconds:g} s per target; uvicorn, {args.workers} worker(s) each; load generator: 1 separate "
         f"process (asyncio + httpx2); {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.2f})"
     )
     try:
@@ -503,7 +534,8 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     }
 
     # the platform
-    with serve("hotline.asgi:app", env, workdir / "platform.log", profiler(args, "platform")) as server:
+    prefix = profiler(args, "platform")
+    with serve("hotline.asgi:app", env, workdir / "platform.log", prefix, workers=args.workers) as server:
         token = login(server.url)
         print(f"platform at {server.url} (pid {server.python_pid}), logged in as operator1")
         ours_raw = run_load(server.url, token, args.concurrency, args.warmup, args.seconds, server.python_pid)
@@ -522,7 +554,9 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         base_url = url if args.database == "postgresql" else f"sqlite:///{workdir / 'baseline.db'}"
         base_env = {"BENCH_BASELINE_URL": base_url}
         prefix = profiler(args, "baseline")
-        with serve("_server:app", base_env, workdir / "baseline.log", prefix, BENCH_DIR) as server:
+        with serve(
+            "_server:app", base_env, workdir / "baseline.log", prefix, BENCH_DIR, args.workers
+        ) as server:
             print(f"baseline at {server.url} (pid {server.python_pid}): bare FastAPI + one INSERT")
             base_raw = run_load(
                 server.url, None, args.concurrency, args.warmup, args.seconds, server.python_pid
@@ -552,7 +586,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "database": args.database,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
-        "workers": 1,
+        "workers": args.workers,
         "tickets_per_s": ours["tickets_per_s"],
         "p50_ms": ours["p50_ms"],
         "p99_ms": ours["p99_ms"],

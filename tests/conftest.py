@@ -25,6 +25,7 @@ from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.directory import service as directory
+from hotline.open311 import service as open311
 
 ADMIN_PG_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,6 +108,7 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
     clock = TestClock()
     with db.write() as s:
         directory.load_city(s, directory.demo_city(), clock())
+        open311.load_demo(s, clock())
     # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
     # tests of routing itself (tests/routing_platform).
     settings = Settings(data_dir=data_dir, database_url=url, demo=False, routing_auto_dispatch=False)

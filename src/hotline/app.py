@@ -18,6 +18,8 @@ from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
+from hotline.open311.routes import admin_router as open311_admin_router
+from hotline.open311.routes import router as open311_router
 from hotline.routing import runtime as routing_runtime
 from hotline.routing.routes import router as routing_router
 from hotline.tickets.routes import router as tickets_router
@@ -74,6 +76,8 @@ def create_app(
         routing_router,
     ):
         app.include_router(router)
+    app.include_router(open311_admin_router)
+    app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
 
     @app.get("/", include_in_schema=False)
     def home() -> FileResponse:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hotline.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Hotline 12345 政务服务便民热线 platform.", no_args_is_help=True)
 
@@ -27,9 +31,18 @@ def prepare(settings: Settings, demo: bool) -> None:
         with db.write() as s:
             if service.is_empty(s):
                 counts = service.load_city(s, service.demo_city(), datetime.now(UTC))
+                counts.update(_load_demo_open311(s))
                 typer.echo(f"演示城市已载入 demo city loaded: {counts}")
     finally:
         db.dispose()
+
+
+def _load_demo_open311(session: Session) -> dict[str, int]:
+    """The demo city's Open311 services and its documented demo key (docs/open311.md)."""
+    from hotline.open311.service import load_demo
+
+    counts = load_demo(session, datetime.now(UTC))
+    return {"open311_services": counts["services"], "open311_keys": counts["keys"]}
 
 
 @app.command()
@@ -71,7 +84,10 @@ def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo
             if not service.is_empty(s):
                 raise typer.BadParameter("the directory is not empty")
             city = service.read_city(path) if path else service.demo_city()
-            typer.echo(service.load_city(s, city, datetime.now(UTC)))
+            counts = service.load_city(s, city, datetime.now(UTC))
+            if not path:
+                counts.update(_load_demo_open311(s))
+            typer.echo(counts)
     finally:
         db.dispose()
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     routing_duplicate_distance_m: float = Field(
         default=500, gt=0, description="How near a duplicate's point must be."
     )
+    # Open311 GeoReport v2 (docs/open311.md): the one jurisdiction this platform serves, and the
+    # largest photo a client may upload (below max_body_bytes, so the Open311 413 answers first).
+    open311_jurisdiction: str = Field(default="demo.hotline", min_length=1, max_length=100)
+    open311_max_media_bytes: int = Field(default=1_000_000, ge=1024)
 
     @field_validator("timezone")
     @classmethod

@@ -58,6 +58,9 @@ def test_serve_starts_the_demo_city_on_a_fresh_machine(tmp_path: Path) -> None:
         token = login.json()["access_token"]
         units = httpx2.get(f"{base}/api/v1/units", headers={"Authorization": f"Bearer {token}"}).json()
         assert any(u["name"] == "海滨市12345政务服务便民热线中心" for u in units)
+        # the demo city's Open311 services come with it (docs/open311.md)
+        services = httpx2.get(f"{base}/open311/v2/services.json").json()
+        assert "101" in {s["service_code"] for s in services}
         assert (tmp_path / "var" / "hotline.db").exists()
     finally:
         proc.terminate()

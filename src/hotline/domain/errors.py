@@ -151,6 +151,91 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.not_found": ("资源不存在", "Not found"),
     "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "server.error": ("服务器内部错误", "Internal server error"),
+    # --- Open311 GeoReport v2 (hotline.open311; docs/open311.md) ---
+    "open311.jurisdiction_not_found": (
+        "未知的辖区：{jurisdiction}",
+        "Unknown jurisdiction_id: {jurisdiction}",
+    ),
+    "open311.api_key_invalid": (
+        "api_key 缺失、无效或已停用，不能提交诉求",
+        "The api_key is missing, not valid or revoked: the request cannot be created",
+    ),
+    "open311.service_code_missing": ("请提供 service_code", "service_code is required"),
+    "open311.service_not_found": ("未知的服务代码：{service}", "Unknown service_code: {service}"),
+    "open311.service_code_taken": (
+        "服务代码已存在：{service}",
+        "The service_code is already in use: {service}",
+    ),
+    "open311.request_not_found": ("诉求不存在：{id}", "No such service request: {id}"),
+    "open311.token_not_found": ("令牌不存在：{token}", "No such token: {token}"),
+    "open311.media_not_found": ("文件不存在", "No such media file"),
+    "open311.resource_not_found": ("Open311 接口没有此资源", "No such Open311 resource"),
+    "open311.format_unknown": ("格式只能是 xml 或 json", "The format must be xml or json"),
+    "open311.location_missing": (
+        "请提供位置：lat 和 long、address_string 或 address_id",
+        "A location is required: lat and long, address_string or address_id",
+    ),
+    "open311.coordinates_incomplete": ("lat 和 long 须同时提供", "lat and long must be given together"),
+    "open311.coordinate_invalid": ("{field} 不是数字：{value}", "{field} is not a number: {value}"),
+    "open311.latitude_out_of_range": ("纬度 lat 须在 -90 到 90 之间", "lat must be between -90 and 90"),
+    "open311.longitude_out_of_range": (
+        "经度 long 须在 -180 到 180 之间",
+        "long must be between -180 and 180",
+    ),
+    "open311.description_too_long": (
+        "description 最多 {max} 个字符（收到 {length} 个）",
+        "description may have at most {max} characters (got {length})",
+    ),
+    "open311.attribute_required": ("缺少必填属性：{attribute}", "Required attribute missing: {attribute}"),
+    "open311.attribute_not_in_list": (
+        "属性 {attribute} 的值不在可选列表中：{value}",
+        "Attribute {attribute}: the value is not in its list: {value}",
+    ),
+    "open311.attribute_single": (
+        "属性 {attribute} 只能有一个值",
+        "Attribute {attribute} takes a single value",
+    ),
+    "open311.attribute_not_number": (
+        "属性 {attribute} 须为数字：{value}",
+        "Attribute {attribute} must be a number: {value}",
+    ),
+    "open311.attribute_not_datetime": (
+        "属性 {attribute} 须为带时区的日期时间（如 2026-11-20T09:30:00+08:00）：{value}",
+        "Attribute {attribute} must be a date and time with a zone (e.g. 2026-11-20T09:30:00+08:00): {value}",
+    ),
+    "open311.attribute_too_long": (
+        "属性 {attribute} 最多 {max} 个字符",
+        "Attribute {attribute} may have at most {max} characters",
+    ),
+    "open311.field_invalid": ("{field} 无效：{detail}", "{field} is not valid: {detail}"),
+    "open311.date_invalid": (
+        "{field} 须为 W3C 日期时间（如 2026-11-20T09:30:00+08:00）：{value}",
+        "{field} must be a W3C date and time (e.g. 2026-11-20T09:30:00+08:00): {value}",
+    ),
+    "open311.date_range_reversed": ("start_date 晚于 end_date", "start_date is after end_date"),
+    "open311.date_range_too_long": (
+        "start_date 与 end_date 之间不能超过 {days} 天",
+        "start_date and end_date may not span more than {days} days",
+    ),
+    "open311.status_invalid": (
+        "status 只能是 open 或 closed：{value}",
+        "status must be open or closed: {value}",
+    ),
+    "open311.number_invalid": (
+        "{field} 须为 {min} 到 {max} 之间的整数：{value}",
+        "{field} must be a whole number from {min} to {max}: {value}",
+    ),
+    "open311.media_too_large": ("上传的文件超过 {max} 字节", "The uploaded media is larger than {max} bytes"),
+    "open311.media_type": (
+        "只接受 JPEG、PNG、GIF 或 WebP 图片",
+        "Only JPEG, PNG, GIF or WebP images are accepted",
+    ),
+    "open311.media_url_invalid": ("media_url 须为 http(s) 网址", "media_url must be an http(s) URL"),
+    "open311.key_not_found": ("API 密钥不存在：{id}", "No such API key: {id}"),
+    "open311.attributes_invalid": (
+        "服务属性定义有误：{detail}",
+        "The service's attributes are not valid: {detail}",
+    ),
 }
 
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from hotline.domain.ticket import Actor, Context
-from hotline.domain.vocabulary import Channel, Role
+from hotline.auth.service import user_for_token
+from hotline.domain.vocabulary import Channel
 from hotline.intake import service
 from hotline.intake.schemas import PublicTicketIn, TicketIn
 from hotline.routing.intake_hook import on_intake
@@ -15,7 +15,7 @@ from hotline.routing.schemas import TicketWithRouting
 from hotline.tickets import queries
 from hotline.tracking.queries import public_ticket
 from hotline.tracking.schemas import PublicTicket
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, TokenDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["intake 受理"])
 
@@ -33,25 +33,29 @@ def submit(
     request: Request,
     response: Response,
     db: DbDep,
-    user: UserDep,
+    token: TokenDep,
     now: NowDep,
     zone: ZoneDep,
     lang: LangDep,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketWithRouting:
-    ctx = Context(actor=user.actor, now=now)
+    # The token is checked inside the intake transaction (one transaction per request).
     done = service.submit(
-        db, body, ctx, created_by=user.id, idempotency_key=idempotency_key, scope=f"user:{user.id}"
+        db, body, now, lambda s: user_for_token(s, token, now), idempotency_key=idempotency_key
     )
+    user = done.user
+    assert user is not None
     response.headers["Location"] = f"/api/v1/tickets/{done.ticket_id}"
-    if not done.created:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    routing = on_intake(
-        request, done.ticket_id, done.created, now, lang, zone
-    )  # issue 4: route, maybe dispatch
-    with db.read() as s:
-        detail = queries.ticket_detail(s, done.ticket_id, user, zone, lang)
+    # issue 4: advise (and maybe dispatch at once) after the ticket is committed
+    routing = on_intake(request, done.ticket_id, done.created, now, lang, zone)
+    if done.created and (routing is None or not routing.auto_dispatched):
+        detail = queries.new_ticket_detail(done.ticket_id, done.ticket, user, zone, lang)
+    else:  # a replay, or auto-dispatched: read the ticket as it now stands
+        if not done.created:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
+        with db.read() as s:
+            detail = queries.ticket_detail(s, done.ticket_id, user, zone, lang)
     return TicketWithRouting(**detail.model_dump(), routing=routing)
 
 
@@ -68,8 +72,7 @@ def submit_public(
 ) -> PublicTicket:
     """A citizen's own submission (web channel). The answer carries the tracking code to follow it."""
     data = TicketIn(channel=Channel.WEB, **body.model_dump())
-    ctx = Context(actor=Actor(role=Role.CITIZEN), now=now)
-    done = service.submit(db, data, ctx, created_by=None, idempotency_key=idempotency_key, scope="public")
+    done = service.submit(db, data, now, lambda _s: None, idempotency_key=idempotency_key)
     on_intake(request, done.ticket_id, done.created, now, lang, zone)  # issue 4: route, maybe dispatch
     if not done.created:
         response.status_code = 200

@@ -10,17 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from hotline.auth.service import CurrentUser
 from hotline.db.engine import Database
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
 from hotline.domain.errors import conflict, invalid
-from hotline.domain.ticket import Context, Ticket, handle
-from hotline.domain.vocabulary import Channel
+from hotline.domain.ticket import Actor, Context, Ticket, handle
+from hotline.domain.vocabulary import Channel, Role
 from hotline.intake.schemas import TicketIn
 from hotline.tickets import store
 from hotline.tickets.models import IdempotencyKey
@@ -28,6 +32,7 @@ from hotline.tickets.models import IdempotencyKey
 # No 0/O, 1/I/L: a code read out over the phone must not be misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 10
+_INSERT_KEY = insert(IdempotencyKey.__table__)
 
 
 def new_tracking_code() -> str:
@@ -38,11 +43,19 @@ def normalise_tracking_code(code: str) -> str:
     return code.replace("-", "").replace(" ", "").upper()
 
 
+Authenticate = Callable[[Session], CurrentUser | None]
+"""Who submits, resolved inside the intake transaction (None: a citizen on the public portal)."""
+
+OnCreated = Callable[[Session, int, Ticket], None]
+"""A channel's own rows for a new ticket (e.g. Open311's), written in the intake transaction."""
+
+
 @dataclass(frozen=True)
 class Submitted:
     ticket_id: int
     ticket: Ticket
     created: bool  # False when an earlier attempt with the same idempotency key made it
+    user: CurrentUser | None
 
 
 def _request_hash(data: TicketIn) -> str:
@@ -50,68 +63,87 @@ def _request_hash(data: TicketIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _existing(db: Database, scope: str, key: str, digest: str) -> Submitted | None:
-    with db.read() as s:
-        row = s.scalars(
-            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-        ).first()
-        if row is None:
-            return None
-        if row.request_hash != digest:
-            raise conflict("idempotency.key_reused")
-        return Submitted(row.ticket_id, store.load(s, row.ticket_id), created=False)
+def _existing(s: Session, scope: str, key: str, digest: str) -> int | None:
+    row = s.execute(
+        select(IdempotencyKey.ticket_id, IdempotencyKey.request_hash).where(
+            IdempotencyKey.scope == scope, IdempotencyKey.key == key
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise conflict("idempotency.key_reused")
+    return int(row.ticket_id)
+
+
+def _command(data: TicketIn) -> c.SubmitTicket:
+    return c.SubmitTicket(
+        channel=Channel(data.channel),
+        kind=data.kind,
+        urgency=data.urgency,
+        content=data.content,
+        tracking_code=new_tracking_code(),
+        title=data.title,
+        category=data.category_code,
+        citizen_name=data.citizen_name,
+        citizen_phone=data.citizen_phone,
+        address=data.address,
+        latitude=data.latitude,
+        longitude=data.longitude,
+    )
 
 
 def submit(
     db: Database,
     data: TicketIn,
-    ctx: Context,
-    created_by: int | None,
+    now: datetime,
+    authenticate: Authenticate,
     idempotency_key: str | None = None,
-    scope: str = "public",
+    scope: str | None = None,
+    on_created: OnCreated | None = None,
 ) -> Submitted:
-    digest = _request_hash(data)
-    if idempotency_key:
-        found = _existing(db, scope, idempotency_key, digest)
-        if found is not None:
-            return found
-    for _attempt in range(3):
-        command = c.SubmitTicket(
-            channel=Channel(data.channel),
-            kind=data.kind,
-            urgency=data.urgency,
-            content=data.content,
-            tracking_code=new_tracking_code(),
-            title=data.title,
-            category=data.category_code,
-            citizen_name=data.citizen_name,
-            citizen_phone=data.citizen_phone,
-            address=data.address,
-            latitude=data.latitude,
-            longitude=data.longitude,
-        )
-        ticket, records = handle(None, command, ctx)
+    """Store a new ticket in ONE transaction: who is asking, the category, the ticket, its first
+    events and the idempotency key. The answer is built from the state just written, so a request
+    costs one transaction, not four.
+
+    An earlier attempt with the same key is not looked up first: the key's unique constraint is the
+    real guard, so a repeated key makes the first round fail as a whole (nothing is kept) and the
+    next round, which does look, answers with the earlier ticket. Retries are rare; lookups on
+    every request are not.
+
+    `scope` names whose keys these are (default: the user, or "public"); `on_created` writes a
+    channel's own rows in the same transaction, so they exist exactly when the ticket does."""
+    digest = _request_hash(data) if idempotency_key else ""
+    for attempt in range(3):
         try:
             with db.write() as s:
+                user = authenticate(s)
+                key_scope = scope or (f"user:{user.id}" if user is not None else "public")
+                if idempotency_key and attempt > 0:
+                    found = _existing(s, key_scope, idempotency_key, digest)
+                    if found is not None:
+                        return Submitted(found, store.load(s, found), created=False, user=user)
                 if data.category_code is not None and not directory.category_exists(s, data.category_code):
                     raise invalid("category.not_found", category=data.category_code, field="category_code")
-                ticket_id = store.create(s, ticket, records, created_by)
+                actor = user.actor if user is not None else Actor(role=Role.CITIZEN)
+                ticket, records = handle(None, _command(data), Context(actor=actor, now=now))
+                ticket_id = store.create(s, ticket, records, user.id if user is not None else None)
+                if on_created is not None:
+                    on_created(s, ticket_id, ticket)
                 if idempotency_key:
-                    s.add(
-                        IdempotencyKey(
-                            scope=scope,
-                            key=idempotency_key,
-                            request_hash=digest,
-                            ticket_id=ticket_id,
-                            created_at=ctx.now,
-                        )
+                    s.connection().execute(
+                        _INSERT_KEY,
+                        {
+                            "scope": key_scope,
+                            "key": idempotency_key,
+                            "request_hash": digest,
+                            "ticket_id": ticket_id,
+                            "created_at": now,
+                        },
                     )
-                    s.flush()
-            return Submitted(ticket_id, ticket, created=True)
+            return Submitted(ticket_id, ticket, created=True, user=user)
         except IntegrityError:
-            if idempotency_key:
-                found = _existing(db, scope, idempotency_key, digest)
-                if found is not None:
-                    return found
-            # otherwise the tracking code collided (about 1 in 10^14): draw another one
+            # Either a concurrent attempt with the same key won (the next round finds its ticket)
+            # or the tracking code collided (about 1 in 10^14): draw another one.
+            continue
     raise RuntimeError("could not store the ticket after three attempts")

@@ -7,6 +7,7 @@ full only to those who call citizens: the centre desk, and handlers of a unit ho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,9 +18,11 @@ from hotline.auth.service import CurrentUser
 from hotline.directory.models import Unit, User
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.privacy import mask_phone
+from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import Role, label
 from hotline.tickets import schemas as out
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+from hotline.tickets.store import ticket_columns
 
 _FULL_PHONE_CENTRE = {Role.OPERATOR, Role.DISPATCHER}
 _FULL_PHONE_HOLDERS = {Role.UNIT_HANDLER, Role.GRID_WORKER}
@@ -81,6 +84,28 @@ def ticket_detail(
         select(AssignmentRow).where(AssignmentRow.ticket_id == ticket_id).order_by(AssignmentRow.no)
     ).all()
     units = _units(session, {row.lead_unit_id} | {a.unit_id for a in assignments})
+    return _detail(row, assignments, units, user, zone, lang)
+
+
+def new_ticket_detail(
+    ticket_id: int, ticket: Ticket, created_by: CurrentUser, zone: ZoneInfo, lang: str
+) -> out.TicketOut:
+    """The answer to a submission, from the state just written (no read-back: nothing else can
+    have changed a ticket that did not exist until this transaction committed, and a new ticket
+    has no assignments yet, so no unit names to look up)."""
+    assert not ticket.assignments, "a ticket is dispatched by a later command"
+    row = TicketRow(id=ticket_id, **ticket_columns(ticket), created_by_user_id=created_by.id)
+    return _detail(row, [], {}, created_by, zone, lang)
+
+
+def _detail(
+    row: TicketRow,
+    assignments: Sequence[AssignmentRow],
+    units: dict[int, Unit],
+    user: CurrentUser,
+    zone: ZoneInfo,
+    lang: str,
+) -> out.TicketOut:
     holds = any(a.unit_id == user.unit_id for a in assignments)
     full_phone = user.role in _FULL_PHONE_CENTRE or (user.role in _FULL_PHONE_HOLDERS and holds)
     return out.TicketOut(

@@ -19,6 +19,15 @@ from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, replay
 from hotline.domain.vocabulary import Role, TicketStatus
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 
+# Plain Core tables for the inserts: the ORM's unit of work (add + flush) cost more than the
+# INSERT itself on the intake path (bench/intake.py), and these rows are never read back as objects.
+TICKETS = TicketRow.__table__
+EVENTS = TicketEventRow.__table__
+ASSIGNMENTS = AssignmentRow.__table__
+_INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
+_INSERT_EVENT = insert(EVENTS)
+_INSERT_ASSIGNMENT = insert(ASSIGNMENTS)
+
 
 def load_records(session: Session, ticket_id: int) -> list[Recorded]:
     rows = session.scalars(
@@ -112,7 +121,13 @@ def assignment_columns(a: Assignment) -> dict[str, Any]:
     }
 
 
-def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
+def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]] | dict[str, Any]:
+    """The rows to insert; a single row as a plain dict (one INSERT, not the executemany path)."""
+    rows = _event_row_list(ticket_id, records)
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _event_row_list(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
     return [
         {
             "ticket_id": ticket_id,
@@ -133,13 +148,14 @@ def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, A
 
 def create(session: Session, ticket: Ticket, records: Sequence[Recorded], created_by: int | None) -> int:
     """Store a new ticket (its first events and state); returns its id."""
-    row = TicketRow(**ticket_columns(ticket), created_by_user_id=created_by)
-    session.add(row)
-    session.flush()
-    session.execute(insert(TicketEventRow), _event_rows(row.id, records))
+    conn = session.connection()
+    ticket_id: int = conn.execute(
+        _INSERT_TICKET, {**ticket_columns(ticket), "created_by_user_id": created_by}
+    ).scalar_one()
+    conn.execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     if ticket.assignments:
-        _write_assignments(session, row.id, ticket, set())
-    return row.id
+        _write_assignments(session, ticket_id, ticket, set())
+    return ticket_id
 
 
 def append(
@@ -155,7 +171,7 @@ def append(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise conflict("concurrency.conflict")
-    session.execute(insert(TicketEventRow), _event_rows(ticket_id, records))
+    session.connection().execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     _write_assignments(session, ticket_id, after, {a.no for a in before.assignments}, before)
 
 
@@ -167,7 +183,7 @@ def _write_assignments(
         {"ticket_id": ticket_id, **assignment_columns(a)} for a in after.assignments if a.no not in existing
     ]
     if new_rows:
-        session.execute(insert(AssignmentRow), new_rows)
+        session.connection().execute(_INSERT_ASSIGNMENT, new_rows)
     for a in after.assignments:
         if a.no in existing and old.get(a.no) != a:
             session.execute(

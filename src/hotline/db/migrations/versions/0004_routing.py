@@ -13,7 +13,7 @@ from alembic import op
 import hotline.db.types
 
 revision: str = "0004_routing"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003_open311"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
