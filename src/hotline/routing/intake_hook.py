@@ -27,6 +27,9 @@ def on_intake(
     db = request.app.state.db
     try:
         if created:
+            with db.read() as session:  # a channel that cannot tell a replay: advised already?
+                created = session.get(TicketRouting, ticket_id) is None
+        if created:
             outcome = auto.after_intake(
                 db, runtime_of(request), auto.Policy.of(request.app.state.settings), ticket_id, now
             )
