@@ -20,6 +20,7 @@ from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
+from hotline.routing import queue as routing_queue
 from hotline.routing import runtime as routing_runtime
 from hotline.routing.routes import router as routing_router
 from hotline.tickets.routes import router as tickets_router
@@ -44,7 +45,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         routing_runtime.start(database, _app.state.routing, clock(), settings.demo)  # kb duties, model
+        if settings.routing_in_process:
+            _app.state.router = routing_queue.Router(database, _app.state.routing, settings, clock)
+            _app.state.router.start()
         yield
+        if settings.routing_in_process:
+            _app.state.router.stop()
         if db is None:  # we made it, we close it
             database.dispose()
 

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1)
     # routing (issue 4, docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
+    routing_in_process: bool = Field(
+        default=True,
+        description="Route new tickets in a thread of the web process (the embedded default); off when "
+        "`hotline routing work` processes do it beside the web tier.",
+    )
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
     routing_duplicate_window_hours: float = Field(
         default=72, gt=0, description="How far back duplicates are looked for."

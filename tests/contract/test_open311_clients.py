@@ -85,7 +85,13 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         directory.load_city(s, directory.demo_city(), clock())
         open311.load_demo(s, clock())
     app = create_app(
-        Settings(data_dir=data_dir, database_url=url, demo=False, routing_auto_dispatch=False),
+        Settings(
+            data_dir=data_dir,
+            database_url=url,
+            demo=False,
+            routing_auto_dispatch=False,
+            routing_in_process=False,
+        ),
         clock=clock,
         db=db,
     )

@@ -9,12 +9,14 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hotline.kb import service as kb
+from hotline.routing import auto, queue
 from tests.conftest import ADMIN_PG_URL, Platform, _pg_unavailable, _platform
 from tests.integration.api import Api
 
@@ -59,9 +61,35 @@ def rp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
         yield from _with_routing(_platform(request.param, url, data_dir))
 
 
+class RoutedApi(Api):
+    """The API as an operator's console sees it: a ticket is taken in, the router (which the test
+    runs at once, instead of the web process's thread) routes it, and the console shows the ticket
+    as it then stands with routing's advice under "routing"."""
+
+    def route_waiting(self) -> int:
+        state = self.client.app.state  # type: ignore[attr-defined]
+        return queue.drain(self.p.db, state.routing, auto.Policy.of(state.settings), self.p.clock)
+
+    def intake(self, user: str = "operator1", expect: int = 201, **fields: Any) -> Any:
+        t = super().intake(user, expect, **fields)
+        if expect >= 300:
+            return t
+        self.route_waiting()
+        now = self.get(user, f"/api/v1/tickets/{t['id']}")
+        r = self.client.get(f"/api/v1/tickets/{t['id']}/routing", headers=self.p.headers("dispatcher"))
+        if r.status_code == 404:  # nothing advised (e.g. routing failed): the operator routes it
+            return {**now, "routing": None}
+        assert r.status_code == 200, r.text
+        advice = r.json()
+        head = {k: advice.pop(k) for k in ("decision", "decision_label", "auto_dispatched")}
+        for k in ("ticket_id", "computed_at"):
+            advice.pop(k)
+        return {**now, "routing": {**head, "advice": advice}}
+
+
 @pytest.fixture
-def api(rp: Platform) -> Api:
-    return Api(rp)
+def api(rp: Platform) -> RoutedApi:
+    return RoutedApi(rp)
 
 
 def suggest(api: Api, user: str = "operator1", expect: int = 200, **body: object) -> dict:  # type: ignore[type-arg]

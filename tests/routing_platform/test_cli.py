@@ -87,3 +87,28 @@ def test_retraining_from_a_users_csv_saves_a_model_in_the_data_directory(
     report = last_json(result.stdout)
     assert report["examples"] == 8 and report["by_source"] == {"file": 8}
     assert (data_dir / "routing" / "text_classifier.skops").is_file()
+
+
+def test_a_routing_worker_process_routes_what_intake_left_waiting(data_dir: Path) -> None:
+    from datetime import UTC, datetime
+
+    from hotline.config import Settings
+    from hotline.db.engine import Database
+    from hotline.intake import service as intake
+    from hotline.intake.schemas import TicketIn
+    from hotline.routing.models import TicketRouting
+
+    db = Database(Settings().resolved_database_url)
+    try:
+        body = TicketIn(channel="web", kind="complaint", content="望海社区门口那盏路灯闪个不停")
+        done = intake.submit(db, body, datetime.now(UTC), lambda _s: None)
+        result = runner.invoke(app, ["routing", "work", "--once"])
+        assert result.exit_code == 0, result.output
+        assert last_json(result.stdout) == {"routed": 1}
+        with db.read() as s:
+            advice = s.get(TicketRouting, done.ticket_id)
+            assert advice is not None and advice.top_category_code == "urban.streetlight"
+        again = runner.invoke(app, ["routing", "work", "--once"])
+        assert last_json(again.stdout) == {"routed": 0}
+    finally:
+        db.dispose()

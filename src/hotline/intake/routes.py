@@ -10,9 +10,9 @@ from hotline.auth.service import user_for_token
 from hotline.domain.vocabulary import Channel
 from hotline.intake import service
 from hotline.intake.schemas import PublicTicketIn, TicketIn
-from hotline.routing.intake_hook import on_intake
-from hotline.routing.schemas import TicketWithRouting
+from hotline.routing import queue as routing_queue
 from hotline.tickets import queries
+from hotline.tickets.schemas import TicketOut
 from hotline.tracking.queries import public_ticket
 from hotline.tracking.schemas import PublicTicket
 from hotline.web.deps import DbDep, LangDep, NowDep, TokenDep, ZoneDep
@@ -27,7 +27,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/tickets", response_model=TicketWithRouting, status_code=201)
+@router.post("/tickets", response_model=TicketOut, status_code=201)
 def submit(
     body: TicketIn,
     request: Request,
@@ -38,7 +38,9 @@ def submit(
     zone: ZoneDep,
     lang: LangDep,
     idempotency_key: IdempotencyKey = None,
-) -> TicketWithRouting:
+) -> TicketOut:
+    """Take a request in. The answer comes as soon as the ticket is stored; routing (advice, and
+    dispatch at once when sure) follows within a second: `GET /api/v1/tickets/{id}/routing`."""
     # The token is checked inside the intake transaction (one transaction per request).
     done = service.submit(
         db, body, now, lambda s: user_for_token(s, token, now), idempotency_key=idempotency_key
@@ -46,17 +48,13 @@ def submit(
     user = done.user
     assert user is not None
     response.headers["Location"] = f"/api/v1/tickets/{done.ticket_id}"
-    # issue 4: advise (and maybe dispatch at once) after the ticket is committed
-    routing = on_intake(request, done.ticket_id, done.created, now, lang, zone)
-    if done.created and (routing is None or not routing.auto_dispatched):
-        detail = queries.new_ticket_detail(done.ticket_id, done.ticket, user, zone, lang)
-    else:  # a replay, or auto-dispatched: read the ticket as it now stands
-        if not done.created:
-            response.status_code = 200
-            response.headers["Idempotent-Replayed"] = "true"
-        with db.read() as s:
-            detail = queries.ticket_detail(s, done.ticket_id, user, zone, lang)
-    return TicketWithRouting(**detail.model_dump(), routing=routing)
+    if done.created:
+        routing_queue.notify(request.app.state)
+        return queries.new_ticket_detail(done.ticket_id, done.ticket, user, zone, lang)
+    response.status_code = 200
+    response.headers["Idempotent-Replayed"] = "true"
+    with db.read() as s:
+        return queries.ticket_detail(s, done.ticket_id, user, zone, lang)
 
 
 @router.post("/public/tickets", response_model=PublicTicket, status_code=201, tags=["public 公众"])
@@ -73,7 +71,7 @@ def submit_public(
     """A citizen's own submission (web channel). The answer carries the tracking code to follow it."""
     data = TicketIn(channel=Channel.WEB, **body.model_dump())
     done = service.submit(db, data, now, lambda _s: None, idempotency_key=idempotency_key)
-    on_intake(request, done.ticket_id, done.created, now, lang, zone)  # issue 4: route, maybe dispatch
+    routing_queue.notify(request.app.state)
     if not done.created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

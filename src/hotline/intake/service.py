@@ -26,6 +26,7 @@ from hotline.domain.errors import conflict, invalid
 from hotline.domain.ticket import Actor, Context, Ticket, handle
 from hotline.domain.vocabulary import Channel, Role
 from hotline.intake.schemas import TicketIn
+from hotline.routing import queue as routing_queue
 from hotline.tickets import store
 from hotline.tickets.models import IdempotencyKey
 
@@ -128,6 +129,7 @@ def submit(
                 actor = user.actor if user is not None else Actor(role=Role.CITIZEN)
                 ticket, records = handle(None, _command(data), Context(actor=actor, now=now))
                 ticket_id = store.create(s, ticket, records, user.id if user is not None else None)
+                routing_queue.enqueue(s, ticket_id, now)  # routed right after, off this request
                 if on_created is not None:
                     on_created(s, ticket_id, ticket)
                 if idempotency_key:

@@ -37,7 +37,7 @@ from hotline.open311.schemas import (
     ServicePatch,
 )
 from hotline.open311.service import Params, Refused, Upload, parse_datetime, refuse
-from hotline.routing.intake_hook import on_intake
+from hotline.routing import queue as routing_queue
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
 from hotline.web.errors import request_lang
 
@@ -226,7 +226,7 @@ def create_request(
         max_media_bytes=settings.open311_max_media_bytes,
         idempotency_key=idempotency_key,
     )
-    on_intake(request, created.ticket_id, True, now, lang, settings.zone)  # issue 4: route, maybe dispatch
+    routing_queue.notify(request.app.state)
     doc = [
         {
             "service_request_id": str(created.ticket_id),

@@ -409,3 +409,41 @@ def reindex() -> None:
     finally:
         db.dispose()
     _print_json({"duties": duties, "tickets": tickets})
+
+
+@routing_app.command()
+def work(
+    once: bool = typer.Option(False, "--once", help="Route what waits now, then stop."),
+) -> None:
+    """智能分拨进程：为新受理的工单出建议、秒派 (route new tickets beside the web tier).
+
+    Run one or more beside `hotline serve` started with HOTLINE_ROUTING_IN_PROCESS=false; they
+    share the queue without taking a ticket twice. Stops on Ctrl-C (SIGINT) or SIGTERM."""
+    import signal
+    import threading
+    from datetime import UTC, datetime
+
+    from hotline.routing import auto, queue
+    from hotline.routing.runtime import Runtime, start
+
+    settings, db = _platform_db()
+    runtime = Runtime(settings.data_dir)
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    start(db, runtime, clock(), settings.demo)
+    try:
+        if once:
+            _print_json({"routed": queue.drain(db, runtime, auto.Policy.of(settings), clock)})
+            return
+        router = queue.Router(db, runtime, settings, clock)
+        stopped = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stopped.set())
+        router.start()
+        _say("智能分拨进程已启动 routing worker started")
+        stopped.wait()
+        router.stop()
+    finally:
+        db.dispose()

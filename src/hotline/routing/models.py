@@ -58,3 +58,17 @@ class TicketRouting(Base):
     # disabled | not_received | dispatch_refused | nothing_to_route
     decision: Mapped[str] = mapped_column(String(40))
     auto_dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RoutingQueueRow(Base):
+    """A ticket taken in and not yet routed. Intake writes the row in its own transaction (so no
+    acknowledged ticket is ever left unrouted); the router claims rows with a lease, routes the
+    ticket, and deletes the row. A router that dies mid-way leaves the lease to run out."""
+
+    __tablename__ = "routing_queue"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(1000))

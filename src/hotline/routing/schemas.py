@@ -8,7 +8,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from hotline.tickets.schemas import TicketOut
 from hotline.web.text import ShortText, no_markup
 
 #: A suggestion may be asked for any text a person pastes, up to 200,000 characters (it is read
@@ -144,21 +143,6 @@ class TicketRoutingOut(Advice):
     decision: str
     decision_label: str
     auto_dispatched: bool
-
-
-class IntakeRouting(BaseModel):
-    """What routing did with a ticket just taken in."""
-
-    decision: str
-    decision_label: str
-    auto_dispatched: bool
-    advice: Advice
-
-
-class TicketWithRouting(TicketOut):
-    """The new ticket, with routing's advice (suggestions, emergency prompt, duplicates)."""
-
-    routing: IntakeRouting | None = None
 
 
 class RuleIn(BaseModel):

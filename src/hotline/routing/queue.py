@@ -1,0 +1,154 @@
+"""Routing off the intake path: intake enqueues, a router routes.
+
+Intake answers as soon as the ticket is durable (a few milliseconds); routing a ticket (kb search,
+history, place, classifier, maybe a dispatch) costs tens of milliseconds and may fail, and neither
+must slow down or endanger an acknowledgement. So intake writes a `routing_queue` row in its own
+transaction and the router — a thread of `hotline serve` (``HOTLINE_ROUTING_IN_PROCESS``, on by
+default) or `hotline routing work` processes beside the web tier — routes the ticket within a
+second: advice stored, dispatched at once when sure (see `auto.py`).
+
+Claims take a lease (`LEASE`) with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several routers
+never take the same ticket; SQLite's single writer does the same. Routing a ticket twice is
+harmless anyway (`auto.after_intake` replaces the advice; a second dispatch is refused by the
+workflow). A ticket whose routing fails is retried with a growing pause, at most `MAX_ATTEMPTS`
+times, then left to the operator (it is still listed as received, and the error is kept).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from hotline.db.engine import Database
+from hotline.routing import auto
+from hotline.routing.models import RoutingQueueRow
+from hotline.routing.runtime import Runtime
+
+log = logging.getLogger("hotline.routing")
+
+LEASE: Final = timedelta(seconds=120)
+MAX_ATTEMPTS: Final = 5
+BATCH: Final = 20
+POLL_SECONDS: Final = 1.0
+
+_QUEUE = RoutingQueueRow.__table__
+_ENQUEUE = insert(_QUEUE)
+
+
+def enqueue(session: Session, ticket_id: int, now: datetime) -> None:
+    """Called by intake inside its transaction: the ticket waits for the router."""
+    session.connection().execute(_ENQUEUE, {"ticket_id": ticket_id, "enqueued_at": now, "attempts": 0})
+
+
+def claim(db: Database, now: datetime, limit: int = BATCH) -> list[int]:
+    """Take up to `limit` waiting tickets, oldest first, under a lease."""
+    with db.write() as s:
+        due = or_(RoutingQueueRow.lease_until.is_(None), RoutingQueueRow.lease_until <= now)
+        ids = list(
+            s.scalars(
+                select(RoutingQueueRow.ticket_id)
+                .where(due, RoutingQueueRow.attempts < MAX_ATTEMPTS)
+                .order_by(RoutingQueueRow.enqueued_at, RoutingQueueRow.ticket_id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if ids:
+            s.execute(
+                update(RoutingQueueRow)
+                .where(RoutingQueueRow.ticket_id.in_(ids))
+                .values(lease_until=now + LEASE, attempts=RoutingQueueRow.attempts + 1)
+            )
+        return ids
+
+
+def _done(db: Database, ticket_id: int) -> None:
+    with db.write() as s:
+        s.execute(delete(RoutingQueueRow).where(RoutingQueueRow.ticket_id == ticket_id))
+
+
+def _failed(db: Database, ticket_id: int, now: datetime, error: str) -> None:
+    with db.write() as s:
+        row = s.get(RoutingQueueRow, ticket_id)
+        if row is not None:  # try again later: 30 s, 1 min, 2 min, …
+            row.lease_until = now + timedelta(seconds=30 * 2 ** max(row.attempts - 1, 0))
+            row.last_error = error[:1000]
+
+
+def route_pending(
+    db: Database, runtime: Runtime, policy: auto.Policy, clock: Callable[[], datetime], limit: int = BATCH
+) -> int:
+    """Route what waits (one batch); returns how many tickets were routed."""
+    routed = 0
+    for ticket_id in claim(db, clock(), limit):
+        try:
+            auto.after_intake(db, runtime, policy, ticket_id, clock())
+        except Exception as exc:  # routing must never lose a ticket: it stays for the operator
+            log.exception("routing failed for ticket %s; retried later", ticket_id)
+            _failed(db, ticket_id, clock(), f"{type(exc).__name__}: {exc}")
+            continue
+        _done(db, ticket_id)
+        routed += 1
+    return routed
+
+
+def drain(db: Database, runtime: Runtime, policy: auto.Policy, clock: Callable[[], datetime]) -> int:
+    """Route everything waiting now (tests, `hotline routing work --once`)."""
+    total = 0
+    while n := route_pending(db, runtime, policy, clock):
+        total += n
+    return total
+
+
+def waiting(session: Session) -> int:
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.count()).select_from(RoutingQueueRow)) or 0)
+
+
+class Router:
+    """The routing loop in a thread: wakes when intake says a ticket came in, else every second."""
+
+    def __init__(self, db: Database, runtime: Runtime, settings: Any, clock: Callable[[], datetime]) -> None:
+        self._db, self._runtime, self._settings, self._clock = db, runtime, settings, clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="hotline-router", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            try:
+                while not self._stop.is_set() and route_pending(
+                    self._db, self._runtime, auto.Policy.of(self._settings), self._clock
+                ):
+                    pass
+            except Exception:  # the database away for a moment: try again on the next tick
+                log.exception("routing loop: will retry")
+
+
+def notify(app_state: Any) -> None:
+    """After intake committed: wake this process's router, if it runs one."""
+    router = getattr(app_state, "router", None)
+    if router is not None:
+        router.wake()

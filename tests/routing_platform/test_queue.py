@@ -1,0 +1,87 @@
+"""Routing runs off the intake path: intake leaves the ticket in the routing queue (in its own
+transaction), a router takes it under a lease and routes it. A router that dies leaves the lease
+to run out; two routers never take the same ticket."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+
+from hotline.routing import queue
+from hotline.routing.models import RoutingQueueRow
+from tests.routing_platform.conftest import RoutedApi
+
+
+def _post(api: RoutedApi, content: str) -> int:
+    body = {"kind": "complaint", "content": content, "citizen_phone": "13800003333"}
+    return int(api.post("operator1", "/api/v1/tickets", body, expect=201)["id"])
+
+
+def _waiting(api: RoutedApi) -> set[int]:
+    with api.p.db.read() as s:
+        return set(s.scalars(select(RoutingQueueRow.ticket_id)))
+
+
+def test_intake_leaves_the_ticket_waiting_for_the_router_and_answers_at_once(api: RoutedApi) -> None:
+    api.route_waiting()
+    ticket = _post(api, "燃气表后面的管子有点松，想请人来看看")
+    assert _waiting(api) == {ticket}
+    assert api.get("operator1", f"/api/v1/tickets/{ticket}")["status"] == "received"
+    api.get("dispatcher", f"/api/v1/tickets/{ticket}/routing", expect=404)  # not routed yet
+    assert api.route_waiting() == 1
+    assert _waiting(api) == set()
+    assert api.get("dispatcher", f"/api/v1/tickets/{ticket}/routing")["suggestions"]
+
+
+def test_the_router_thread_routes_a_new_ticket_within_moments(api: RoutedApi) -> None:
+    api.route_waiting()
+    state = api.client.app.state  # type: ignore[attr-defined]
+    router = queue.Router(api.p.db, state.routing, state.settings, api.p.clock)
+    router.start()
+    try:
+        ticket = _post(api, "望海社区门口那盏路灯闪个不停")
+        router.wake()
+        deadline = time.monotonic() + 20
+        while ticket in _waiting(api) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        router.stop()
+    assert ticket not in _waiting(api)
+    advice = api.get("dispatcher", f"/api/v1/tickets/{ticket}/routing")
+    assert advice["suggestions"][0]["category"]["code"] == "urban.streetlight"
+
+
+def test_a_claimed_ticket_is_taken_again_only_when_its_lease_runs_out(api: RoutedApi) -> None:
+    api.route_waiting()
+    ticket = _post(api, "公交车司机甩站，等了四十分钟")
+    db, clock = api.p.db, api.p.clock
+    assert queue.claim(db, clock()) == [ticket]  # a router took it ... and died
+    assert queue.claim(db, clock()) == []  # nobody else takes it while the lease runs
+    clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    assert queue.claim(db, clock()) == [ticket]  # after the lease: taken again, not lost
+    clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    assert api.route_waiting() == 1 and _waiting(api) == set()
+
+
+def test_two_routers_claiming_at_once_never_take_the_same_ticket(api: RoutedApi) -> None:
+    api.route_waiting()
+    tickets = {_post(api, f"幸福路{n}号门前的下水道堵了，污水漫到路上") for n in range(12)}
+    db, clock = api.p.db, api.p.clock
+    taken: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def router(i: int) -> None:
+        start.wait()
+        while got := queue.claim(db, clock(), limit=3):
+            taken[i].extend(got)
+
+    threads = [threading.Thread(target=router, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(taken[0] + taken[1]) == sorted(tickets)  # each ticket taken exactly once
+    clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    assert api.route_waiting() == len(tickets)
