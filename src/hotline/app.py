@@ -17,6 +17,7 @@ from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
+from hotline.sla import calculator as sla_calculator
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
@@ -52,6 +53,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
+    sla_calculator.bind(database, sla_calculator.sla_from_settings(settings))
     app.state.clock = clock
     app.state.default_language = settings.language
 

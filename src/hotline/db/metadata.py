@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hotline.db.base import Base
 from hotline.directory import models as _directory  # noqa: F401  (registers tables)
+from hotline.notify import models as _notify  # noqa: F401  (registers tables)
+from hotline.sla import models as _sla  # noqa: F401  (registers tables)
 from hotline.tickets import models as _tickets  # noqa: F401  (registers tables)
 
 metadata = Base.metadata

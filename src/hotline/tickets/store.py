@@ -8,6 +8,7 @@ someone else changed the ticket meanwhile, nothing is written and a 409 conflict
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from hotline.domain import events as e
 from hotline.domain.errors import conflict, not_found
-from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, replay
-from hotline.domain.vocabulary import Role, TicketStatus
+from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, next_check_at, replay, step_open
+from hotline.domain.vocabulary import DeadlineStep, Role, TicketStatus
+from hotline.notify import service as notify
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 
 
@@ -65,6 +67,7 @@ def ticket_columns(t: Ticket) -> dict[str, Any]:
         "longitude": t.longitude,
         "lead_unit_id": lead.unit if lead is not None else _last_lead_unit(t),
         "supervised": t.supervised,
+        "complex": t.complex,
         "reopen_count": t.reopen_count,
         "answer": t.answer,
         "merged_into_id": t.merged_into,
@@ -109,7 +112,32 @@ def assignment_columns(a: Assignment) -> dict[str, Any]:
         "rejections": a.rejections,
         "improper_send_backs": a.improper_send_backs,
         "urges": a.urges,
+        "escalations": a.escalations,
+        "acknowledge_due_at": _due(a, DeadlineStep.ACKNOWLEDGE),
+        "contact_due_at": _due(a, DeadlineStep.CONTACT),
+        "deadlines": [
+            {
+                "step": d.step.value,
+                "limit": d.limit,
+                "due_at": _iso(d.due_at),
+                "warn_at": _iso(d.warn_at),
+                "warned": d.warned,
+                "overdue": d.overdue,
+                "open": step_open(a, d.step),
+            }
+            for d in a.deadlines
+        ],
+        "next_check_at": next_check_at(a),
     }
+
+
+def _due(a: Assignment, step: DeadlineStep) -> Any:
+    d = a.deadline(step)
+    return None if d is None else d.due_at
+
+
+def _iso(dt: Any) -> str | None:
+    return None if dt is None else dt.astimezone(UTC).isoformat()
 
 
 def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
@@ -139,6 +167,7 @@ def create(session: Session, ticket: Ticket, records: Sequence[Recorded], create
     session.execute(insert(TicketEventRow), _event_rows(row.id, records))
     if ticket.assignments:
         _write_assignments(session, row.id, ticket, set())
+    notify.on_events(session, row.id, ticket, records)
     return row.id
 
 
@@ -157,6 +186,7 @@ def append(
         raise conflict("concurrency.conflict")
     session.execute(insert(TicketEventRow), _event_rows(ticket_id, records))
     _write_assignments(session, ticket_id, after, {a.no for a in before.assignments}, before)
+    notify.on_events(session, ticket_id, after, records)
 
 
 def _write_assignments(
