@@ -33,13 +33,32 @@ def create_app(
     settings: Settings | None = None,
     clock: Callable[[], datetime] = system_clock,
     db: Database | None = None,
+    run_worker: bool = False,
 ) -> FastAPI:
+    """``run_worker``: run the sweeper and webhook deliveries in this process (`hotline serve` on the
+    embedded database; see `Settings.worker`)."""
     settings = settings or Settings()
     database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        background = None
+        if run_worker:
+            from hotline.worker import BackgroundWorker, Worker
+
+            background = BackgroundWorker(
+                Worker(
+                    database,
+                    clock,
+                    interval_s=settings.worker_interval_s,
+                    webhook_timeout_s=settings.webhook_timeout_s,
+                    webhook_max_attempts=settings.webhook_max_attempts,
+                )
+            )
+            background.start()
         yield
+        if background is not None:
+            background.close()
         if db is None:  # we made it, we close it
             database.dispose()
 

@@ -21,12 +21,17 @@ def cst(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetim
 
 
 class Timeline:
+    """Logins made since the last jump stay valid while the clock stays within 11 hours after it."""
+
     def __init__(self, platform: Platform) -> None:
         self.p = platform
+        self.anchor: datetime | None = None
 
     def set(self, instant: datetime) -> None:
         self.p.clock.now = instant
-        self.p.tokens.clear()
+        if self.anchor is None or not self.anchor <= instant < self.anchor + timedelta(hours=11):
+            self.p.tokens.clear()
+            self.anchor = instant
 
     def advance(self, **delta: float) -> datetime:
         self.set(self.p.clock.now + timedelta(**delta))

@@ -205,3 +205,13 @@ def _write_assignments(
                 .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
                 .values(**assignment_columns(a))
             )
+
+
+def refresh_assignments(session: Session, ticket_id: int, state: Ticket) -> None:
+    """Rewrite a ticket's assignment rows from its state (the log's truth): a repair, no new event."""
+    for a in state.assignments:
+        session.execute(
+            update(AssignmentRow)
+            .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
+            .values(**assignment_columns(a))
+        )
