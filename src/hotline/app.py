@@ -17,6 +17,8 @@ from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
+from hotline.notify.routes import admin as webhooks_admin_router
+from hotline.notify.routes import router as inbox_router
 from hotline.sla import calculator as sla_calculator
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
@@ -81,6 +83,8 @@ def create_app(
     docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):
+        app.include_router(router)
+    for router in (inbox_router, webhooks_admin_router):  # issue 3: inbox, webhooks
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

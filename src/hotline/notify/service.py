@@ -4,9 +4,11 @@ event and its notifications are committed together or not at all."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,11 +18,11 @@ from sqlalchemy.orm import Session
 from hotline.auth.service import CurrentUser
 from hotline.directory import queries as directory
 from hotline.domain import events as e
-from hotline.domain.errors import not_found
+from hotline.domain.errors import invalid, not_found
 from hotline.domain.ticket import Recorded, Ticket
 from hotline.domain.vocabulary import Role
 from hotline.notify import queries
-from hotline.notify.models import Notification, NotificationRead, OutboxEntry
+from hotline.notify.models import Notification, NotificationRead, OutboxEntry, WebhookSubscription
 
 # A recipient: (unit, role or None for everyone in it). Centre recipients use the centre's unit id.
 _CENTRE = -1
@@ -140,3 +142,62 @@ def _insert_reads(session: Session, user_id: int, ids: Sequence[int], now: datet
     dialect = session.get_bind().dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(NotificationRead)
     session.execute(stmt.on_conflict_do_nothing(), rows)
+
+
+# --- webhook subscriptions (administrators) ------------------------------------------------------
+
+
+def _check_subscription(
+    session: Session, url: str | None, unit_id: int | None, tags: list[str] | None
+) -> None:
+    if url is not None:
+        parsed = urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise invalid("webhook.url", field="url")
+    if unit_id is not None and not directory.active_unit_ids(session, [unit_id]):
+        raise invalid("unit.not_found", unit=unit_id, field="unit_id")
+    for tag in tags or []:
+        if tag not in e.EVENT_TYPES:
+            raise invalid("validation.failed", field="event_tags")
+
+
+def create_subscription(
+    session: Session, data: dict[str, Any], now: datetime
+) -> tuple[WebhookSubscription, str]:
+    """A new receiver; returns it with its secret (generated when none is given), shown only once."""
+    _check_subscription(session, data["url"], data.get("unit_id"), data.get("event_tags"))
+    secret = data.get("secret") or secrets.token_urlsafe(32)
+    sub = WebhookSubscription(
+        name=data["name"],
+        url=data["url"],
+        secret=secret,
+        unit_id=data.get("unit_id"),
+        event_tags=sorted(set(data.get("event_tags") or [])),
+        active=data.get("active", True),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(sub)
+    session.flush()
+    return sub, secret
+
+
+def update_subscription(
+    session: Session, sub_id: int, changes: dict[str, Any], now: datetime
+) -> WebhookSubscription:
+    sub = session.get(WebhookSubscription, sub_id)
+    if sub is None:
+        raise not_found("webhook.not_found")
+    _check_subscription(session, changes.get("url"), changes.get("unit_id"), changes.get("event_tags"))
+    for name, value in changes.items():
+        if name == "event_tags":
+            value = sorted(set(value or []))
+        setattr(sub, name, value)
+    sub.updated_at = now
+    session.flush()
+    return sub
+
+
+def deactivate_subscription(session: Session, sub_id: int, now: datetime) -> None:
+    """Stop sending new events; deliveries already made stay, for the record (and may still be sent)."""
+    update_subscription(session, sub_id, {"active": False}, now)
