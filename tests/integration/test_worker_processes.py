@@ -1,6 +1,7 @@
 """Two real `hotline worker` processes against one database share the work and never record the
-same overdue, urge or escalation twice: on PostgreSQL through FOR UPDATE SKIP LOCKED, each
-recording its share; on SQLite through its single writer."""
+same overdue, urge or escalation twice — on PostgreSQL through FOR UPDATE SKIP LOCKED, each
+recording its share; on SQLite through its single writer — and deliver each overdue to a webhook
+receiver once."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from hotline.tickets.models import TicketEventRow, TicketRow
 from tests.conftest import Platform
 from tests.integration.api import Api
+from tests.integration.receiver import Receiver
 from tests.integration.timeline import Timeline
 
 TICKETS = 30
@@ -54,10 +56,14 @@ def _deadline_rows(p: Platform) -> list[tuple[int, int | None, str, str]]:
 def test_two_worker_processes_record_every_deadline_exactly_once(isolated: Platform, tmp_path: Path) -> None:
     p = isolated
     api = Api(p)
+    receiver = Receiver()
+    receiver.start()
+    Timeline(p).set(datetime.now(UTC) - timedelta(days=10))
+    body = {"name": "督办平台", "url": receiver.url, "event_tags": ["assignment.overdue"]}
+    api.post("admin", "/api/v1/admin/webhooks", body, expect=201)
     # Dispatched ten days ago (real time): acknowledge, contact and reply are all overdue — the
     # workers catch up. The test holds every ticket row (PostgreSQL: FOR UPDATE; SQLite: the write
     # lock) until both workers run, then lets go, so that both compete for the same rows.
-    Timeline(p).set(datetime.now(UTC) - timedelta(days=10))
     tickets = []
     for i in range(TICKETS):
         t = api.intake()
@@ -78,7 +84,7 @@ def test_two_worker_processes_record_every_deadline_exactly_once(isolated: Platf
     try:
         expected = TICKETS * 6 + SUPERVISED * 3  # per step: overdue + urge; escalation when supervised
         deadline = time.monotonic() + 90
-        while len(_deadline_rows(p)) < expected:
+        while len(_deadline_rows(p)) < expected or len(receiver.accepted()) < TICKETS * 3:
             for w, log in zip(workers, logs, strict=True):
                 assert w.poll() is None, log.with_suffix(".err").read_text()
             assert time.monotonic() < deadline, f"only {len(_deadline_rows(p))} of {expected} recorded"
@@ -89,6 +95,7 @@ def test_two_worker_processes_record_every_deadline_exactly_once(isolated: Platf
             w.send_signal(signal.SIGTERM)
         for w in workers:
             w.wait(timeout=30)
+        receiver.stop()
 
     rows = _deadline_rows(p)
     assert [r for r, n in Counter(rows).items() if n > 1] == []
@@ -98,6 +105,11 @@ def test_two_worker_processes_record_every_deadline_exactly_once(isolated: Platf
         "assignment.escalated": SUPERVISED * 3,
     }
     assert {t for t, *_ in rows} == set(tickets)
+    # Each overdue was delivered to the webhook once: one delivery id each, none received twice.
+    ids = Counter(r.headers["X-Hotline-Delivery"] for r in receiver.got)
+    assert len(ids) == TICKETS * 3 and set(ids.values()) == {1}
+    delivered = Counter((r.json["event"]["ticket_id"], r.json["event"]["seq"]) for r in receiver.got)
+    assert len(delivered) == TICKETS * 3
     per_worker = []
     for w, log in zip(workers, logs, strict=True):
         assert w.returncode == 0, log.with_suffix(".err").read_text()
