@@ -20,6 +20,7 @@ from hotline.intake.routes import router as intake_router
 from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
 from hotline.sla import calculator as sla_calculator
+from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
@@ -84,7 +85,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_router, directory_router, intake_router, tickets_router, tracking_router):
         app.include_router(router)
-    for router in (inbox_router, webhooks_admin_router):  # issue 3: inbox, webhooks
+    for router in (time_limits_router, inbox_router, webhooks_admin_router):  # issue 3
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)
