@@ -8,6 +8,7 @@ and read back by `from_payload`, so the stored form never depends on Python clas
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -335,8 +336,14 @@ def _dump(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """Field types per event class, resolved once: resolving them is most of the cost of a replay."""
+    return typing.get_type_hints(cls)
+
+
 def _load(cls: type, data: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs = {f.name: _coerce(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
     return cls(**kwargs)
 

@@ -912,8 +912,7 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
 def evolve(ticket: Ticket | None, record: Recorded) -> Ticket:
     """The state after one recorded event."""
     t = _apply(ticket, record.event, record.occurred_at)
-    t = replace(t, version=record.seq, updated_at=record.occurred_at)
-    return replace(t, status=derive_status(t))
+    return replace(t, version=record.seq, updated_at=record.occurred_at, status=derive_status(t))
 
 
 def handle(ticket: Ticket | None, command: c.Command, ctx: Context) -> tuple[Ticket, list[Recorded]]:

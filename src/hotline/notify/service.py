@@ -77,12 +77,32 @@ def _recipients(ticket: Ticket, ev: e.Event) -> list[tuple[str, int, str | None,
 
 def on_events(session: Session, ticket_id: int, after: Ticket, records: Sequence[Recorded]) -> None:
     """Inbox notifications and outbox entries for newly appended log entries (same transaction)."""
-    if not records:
-        return
-    units = sorted({a.unit for a in after.assignments})
+    on_events_many(session, [(ticket_id, after, records)])
+
+
+def on_events_many(session: Session, appended: Sequence[tuple[int, Ticket, Sequence[Recorded]]]) -> None:
+    """``on_events`` for several tickets: one insert per table."""
     outbox: list[dict[str, Any]] = []
     inbox: list[dict[str, Any]] = []
     centre: int | None = None
+    for ticket_id, after, records in appended:
+        centre = _rows(session, ticket_id, after, records, outbox, inbox, centre)
+    if outbox:
+        session.execute(insert(OutboxEntry), outbox)
+    if inbox:
+        session.execute(insert(Notification), inbox)
+
+
+def _rows(
+    session: Session,
+    ticket_id: int,
+    after: Ticket,
+    records: Sequence[Recorded],
+    outbox: list[dict[str, Any]],
+    inbox: list[dict[str, Any]],
+    centre: int | None,
+) -> int | None:
+    units = sorted({a.unit for a in after.assignments})
     for r in records:
         extra = [r.event.superior_unit] if isinstance(r.event, e.AssignmentEscalated) else []
         concerned = sorted({*units, *(u for u in extra if u is not None)})
@@ -116,9 +136,7 @@ def on_events(session: Session, ticket_id: int, after: Ticket, records: Sequence
                     "created_at": r.occurred_at,
                 }
             )
-    session.execute(insert(OutboxEntry), outbox)
-    if inbox:
-        session.execute(insert(Notification), inbox)
+    return centre
 
 
 def mark_read(session: Session, user: CurrentUser, notification_id: int, now: datetime) -> None:

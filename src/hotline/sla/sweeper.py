@@ -107,12 +107,14 @@ def sweep_once(db: Database, now: datetime, batch: int = DEFAULT_BATCH) -> Sweep
         for ticket_id, no, _unit in claimed:
             by_ticket[ticket_id].add(no)
         superiors = _superiors(s, {unit for _t, _n, unit in claimed})
+        states = store.load_many(s, list(by_ticket))
+        changes = []
         for ticket_id, nos in by_ticket.items():
-            before = store.load(s, ticket_id)
+            before = states[ticket_id]
             after, records, refused = _record(before, now, nos, superiors)
             result.refused += refused
             if records:
-                store.append(s, ticket_id, before, after, records)
+                changes.append((ticket_id, before, after, records))
             else:  # the stored schedule disagrees with the log: rewrite it from the state, do not spin
                 log.warning("sweeper: nothing due on ticket %s at %s; schedule refreshed", ticket_id, now)
                 store.refresh_assignments(s, ticket_id, after)
@@ -126,6 +128,7 @@ def sweep_once(db: Database, now: datetime, batch: int = DEFAULT_BATCH) -> Sweep
                     result.lateness_s.append((now - r.event.due_at).total_seconds())
                 elif isinstance(r.event, e.AssignmentEscalated):
                     result.escalations += 1
+        store.append_many(s, changes)
     return result
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.domain import events as e
@@ -215,3 +215,61 @@ def refresh_assignments(session: Session, ticket_id: int, state: Ticket) -> None
             .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
             .values(**assignment_columns(a))
         )
+
+
+# --- many tickets at once (the sweeper): the same writes, a few statements per batch ------------
+
+
+def load_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+    """Several tickets' states, replayed from one query of their logs."""
+    rows = session.scalars(
+        select(TicketEventRow)
+        .where(TicketEventRow.ticket_id.in_(ticket_ids))
+        .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+    ).all()
+    logs: dict[int, list[Recorded]] = {}
+    for row in rows:
+        logs.setdefault(row.ticket_id, []).append(_record(row))
+    return {tid: replay(records) for tid, records in logs.items()}
+
+
+def append_many(session: Session, changes: Sequence[tuple[int, Ticket, Ticket, Sequence[Recorded]]]) -> None:
+    """``append`` for many tickets, each (id, before, after, records): the same guarded writes (all
+    or nothing: one ticket changed meanwhile fails them all), batched into one statement per table."""
+    changes = [c for c in changes if c[3]]
+    if not changes:
+        return
+    conn = session.connection()
+    tickets = TicketRow.__table__
+    result = conn.execute(
+        update(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version")),
+        [
+            {**ticket_columns(after), "b_id": tid, "b_version": before.version}
+            for tid, before, after, _ in changes
+        ],
+    )
+    if result.rowcount != len(changes):
+        raise conflict("concurrency.conflict")
+    session.execute(
+        insert(TicketEventRow), [row for tid, _, _, recs in changes for row in _event_rows(tid, recs)]
+    )
+    assignments = AssignmentRow.__table__
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for tid, before, after, _ in changes:
+        old = {a.no: a for a in before.assignments}
+        for a in after.assignments:
+            if a.no not in old:
+                new_rows.append({"ticket_id": tid, **assignment_columns(a)})
+            elif old[a.no] != a:
+                changed.append({**assignment_columns(a), "b_ticket": tid, "b_no": a.no})
+    if new_rows:
+        session.execute(insert(AssignmentRow), new_rows)
+    if changed:
+        conn.execute(
+            update(assignments).where(
+                assignments.c.ticket_id == bindparam("b_ticket"), assignments.c.no == bindparam("b_no")
+            ),
+            changed,
+        )
+    notify.on_events_many(session, [(tid, after, recs) for tid, _, after, recs in changes])
