@@ -33,20 +33,16 @@ import json
 import os
 import secrets
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from hotline.db.engine import Database  # noqa: E402
-from hotline.db.migrate import upgrade  # noqa: E402
-from hotline.directory import service as directory  # noqa: E402
-from hotline.sla import sweeper  # noqa: E402
+from hotline.db.engine import Database
+from hotline.db.migrate import upgrade
+from hotline.directory import service as directory
+from hotline.sla import sweeper
 
 DEFAULT_PG = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHUNK = 100_000
