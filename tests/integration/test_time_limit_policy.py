@@ -5,6 +5,7 @@ in-process worker of `hotline serve` records deadlines on its own (clock moved b
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -131,3 +132,34 @@ def test_the_in_process_worker_of_serve_records_overdue_by_itself(isolated: Plat
                 assert time.monotonic() - waited < 15, tags()
                 time.sleep(0.1)
     assert tags()[2:] == ["assignment.deadline_warning", "assignment.overdue", "assignment.urged"]
+
+
+def test_a_311_city_counts_working_days_by_its_own_calendar_and_zone(isolated: Platform) -> None:
+    """HOTLINE_CALENDAR=us-ny, HOTLINE_TIMEZONE=America/New_York: Thanksgiving is not a working day."""
+    from zoneinfo import ZoneInfo
+
+    from hotline.db.engine import Database
+
+    ny = ZoneInfo("America/New_York")
+    db = Database(isolated.db.url, pool_size=2)
+    clock = ManualClock(datetime(2026, 11, 25, 16, 0, tzinfo=ny))  # Wednesday before Thanksgiving
+    settings = Settings(
+        database_url=isolated.db.url, demo=False, calendar="us-ny", timezone="America/New_York"
+    )
+    try:
+        with TestClient(create_app(settings, clock=clock, db=db)) as client:
+            token = client.post(
+                "/api/v1/auth/login", json={"username": "dispatcher", "password": "Demo-dispatcher-2026"}
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            t = client.post(
+                "/api/v1/tickets", json={"kind": "complaint", "content": "Streetlight out"}, headers=auth
+            )
+            body = {"lead_unit_id": isolated.unit_id("dept-urban")}
+            shown = client.post(f"/api/v1/tickets/{t.json()['id']}/dispatch", json=body, headers=auth).json()
+            policy = client.get("/api/v1/time-limits", headers=auth).json()
+    finally:
+        db.dispose()
+    # 3 working days: Thu 26 is Thanksgiving → Fri 27, Mon 30, Tue Dec 1; due at 17:30 New York time.
+    assert _reply(shown)["due_at"] == "2026-12-01T17:30:00-05:00"
+    assert (policy["calendar"], policy["timezone"]) == ("us-ny", "America/New_York")

@@ -88,7 +88,11 @@ class Flow:
 
 
 def dispatched(
-    at: datetime, urgency: Urgency = Urgency.NORMAL, complex_: bool = False, lead: int = DISTRICT
+    at: datetime,
+    urgency: Urgency = Urgency.NORMAL,
+    complex_: bool = False,
+    lead: int = DISTRICT,
+    assists: tuple[int, ...] = (),
 ) -> Flow:
     f = Flow(now=at - timedelta(minutes=5))
     f.do(
@@ -101,7 +105,7 @@ def dispatched(
             urgency=urgency,
         ),
     )
-    f.do(dispatcher(), c.Dispatch(lead_unit=lead, complex=complex_), at)
+    f.do(dispatcher(), c.Dispatch(lead_unit=lead, assist_units=assists, complex=complex_), at)
     return f
 
 
