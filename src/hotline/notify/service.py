@@ -24,6 +24,9 @@ from hotline.domain.vocabulary import Role
 from hotline.notify import queries
 from hotline.notify.models import Notification, NotificationRead, OutboxEntry, WebhookSubscription
 
+_INSERT_OUTBOX = insert(OutboxEntry.__table__)
+_INSERT_NOTIFICATION = insert(Notification.__table__)
+
 # A recipient: (unit, role or None for everyone in it). Centre recipients use the centre's unit id.
 _CENTRE = -1
 
@@ -87,10 +90,11 @@ def on_events_many(session: Session, appended: Sequence[tuple[int, Ticket, Seque
     centre: int | None = None
     for ticket_id, after, records in appended:
         centre = _rows(session, ticket_id, after, records, outbox, inbox, centre)
+    conn = session.connection()  # plain Core inserts: these rows are never read back as objects
     if outbox:
-        session.execute(insert(OutboxEntry), outbox)
+        conn.execute(_INSERT_OUTBOX, outbox if len(outbox) > 1 else outbox[0])
     if inbox:
-        session.execute(insert(Notification), inbox)
+        conn.execute(_INSERT_NOTIFICATION, inbox if len(inbox) > 1 else inbox[0])
 
 
 def _rows(

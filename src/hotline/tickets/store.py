@@ -141,6 +141,10 @@ def _iso(dt: Any) -> str | None:
 
 
 def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
+    return _event_row_list(ticket_id, records)
+
+
+def _event_row_list(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
     return [
         {
             "ticket_id": ticket_id,
