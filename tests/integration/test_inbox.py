@@ -111,6 +111,17 @@ def test_escalation_reaches_the_superior_unit_and_the_supervisors_only(isolated:
     sup = next(n for n in _inbox(api, "supervisor") if n["ticket_id"] == t)
     assert sup["title"] == "督办升级：签收已超期" and sup["role"] == "supervisor"
 
+    # A city department's superior is the centre itself: only its supervisors are told, once.
+    _at(p, 2026, 11, 25, 10)
+    t = api.intake()["id"]
+    api.act("dispatcher", t, "dispatch", {"lead_unit_id": p.unit_id("dept-market")})
+    api.act("supervisor", t, "supervise", {})
+    sweeper.sweep(p.db, cst(2026, 11, 25, 10, 31))
+    _at(p, 2026, 11, 25, 10, 32)
+    assert _for_ticket(_inbox(api, "supervisor"), t) == [("escalation", "acknowledge")]
+    assert _for_ticket(_inbox(api, "dispatcher"), t) == []
+    assert _for_ticket(_inbox(api, "handler.market"), t) == [("urge", "acknowledge"), ("assignment", None)]
+
 
 def test_decisions_waiting_for_the_centre_and_their_answers(isolated: Platform) -> None:
     p, api = isolated, Api(isolated)

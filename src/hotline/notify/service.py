@@ -58,6 +58,7 @@ def _recipients(ticket: Ticket, ev: e.Event) -> list[tuple[str, int, str | None,
         case e.DeadlineWarned():
             made.append(("warning", holder(ev.no), None, ev.step, None))
         case e.AssignmentEscalated():
+            # The superior unit (unless that is the centre itself: its supervisors are told anyway).
             if ev.superior_unit is not None:
                 made.append(("escalation", ev.superior_unit, None, ev.step, None))
             made.append(("escalation", _CENTRE, Role.SUPERVISOR.value, ev.step, None))
@@ -119,13 +120,16 @@ def _rows(
                 "created_at": r.occurred_at,
             }
         )
-        for kind, unit, role, step, note in _recipients(after, r.event):
+        wanted = _recipients(after, r.event)
+        if centre is None and any(u == _CENTRE for _k, u, *_ in wanted):
+            centre = directory.centre_unit_id(session)
+        for kind, unit, role, step, note in wanted:
             if unit == _CENTRE:
                 if centre is None:
-                    centre = directory.centre_unit_id(session)
-                    if centre is None:
-                        continue
+                    continue
                 unit = centre
+            elif kind == "escalation" and unit == centre:
+                continue
             inbox.append(
                 {
                     "unit_id": unit,
