@@ -484,10 +484,10 @@ def main(argv: list[str] | None = None) -> int:
         "cost of our code per request; production runs one per core)",
     )
     p.add_argument(
-        "--route-in-process",
+        "--worker-in-process",
         action="store_true",
-        help="route each new ticket in a thread of the server (the embedded default of `hotline serve`) "
-        "instead of leaving it to `hotline routing work` processes (not started here)",
+        help="run the background worker (routing of each new ticket, the sweeper, webhooks) inside the "
+        "server, as `hotline serve` does on SQLite, instead of in `hotline worker` processes (not started)",
     )
     p.add_argument("--skip-baseline", action="store_true", help="measure the platform only (no ratio)")
     p.add_argument(
@@ -537,9 +537,10 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "HOTLINE_DATABASE_URL": url,
         "HOTLINE_DATA_DIR": str(workdir),
         "HOTLINE_DEMO": "false",
-        # The web tier only, as deployed beside `hotline routing work` processes: routing (≈ 20 ms
-        # of CPU a ticket) runs off the intake request. --route-in-process puts it back in.
-        "HOTLINE_ROUTING_IN_PROCESS": "true" if args.route_in_process else "false",
+        # The web tier only, as deployed beside `hotline worker` processes (the sweeper, webhooks,
+        # and routing: ≈ 20 ms of CPU a ticket, off the intake request). --worker-in-process runs
+        # them inside the server, as `hotline serve` does on SQLite.
+        "HOTLINE_WORKER": "on" if args.worker_in_process else "off",
     }
 
     # the platform
@@ -596,7 +597,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "workers": args.workers,
-        "route_in_process": args.route_in_process,
+        "worker_in_process": args.worker_in_process,
         "tickets_per_s": ours["tickets_per_s"],
         "p50_ms": ours["p50_ms"],
         "p99_ms": ours["p99_ms"],

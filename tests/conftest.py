@@ -111,9 +111,7 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
         open311.load_demo(s, clock())
     # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
     # tests of routing itself (tests/routing_platform).
-    settings = Settings(
-        data_dir=data_dir, database_url=url, demo=False, routing_auto_dispatch=False, routing_in_process=False
-    )
+    settings = Settings(data_dir=data_dir, database_url=url, demo=False, routing_auto_dispatch=False)
     app = create_app(settings, clock=clock, db=db)
     with TestClient(app) as client:
         yield Platform(backend, db, client, clock)

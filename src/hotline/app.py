@@ -18,11 +18,15 @@ from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
+from hotline.notify.routes import admin as webhooks_admin_router
+from hotline.notify.routes import router as inbox_router
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.routing import queue as routing_queue
 from hotline.routing import runtime as routing_runtime
 from hotline.routing.routes import router as routing_router
+from hotline.sla import calculator as sla_calculator
+from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
 from hotline.web import docs, errors, limits
@@ -38,18 +42,37 @@ def create_app(
     settings: Settings | None = None,
     clock: Callable[[], datetime] = system_clock,
     db: Database | None = None,
+    run_worker: bool = False,
 ) -> FastAPI:
+    """``run_worker``: run the sweeper, webhook deliveries and routing of new tickets in this
+    process (`hotline serve` on the embedded database; see `Settings.worker`)."""
     settings = settings or Settings()
     database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         routing_runtime.start(database, _app.state.routing, clock(), settings.demo)  # kb duties, model
-        if settings.routing_in_process:
+        if run_worker:  # routing of new tickets is background work too
             _app.state.router = routing_queue.Router(database, _app.state.routing, settings, clock)
             _app.state.router.start()
+        background = None
+        if run_worker:
+            from hotline.worker import BackgroundWorker, Worker
+
+            background = BackgroundWorker(
+                Worker(
+                    database,
+                    clock,
+                    interval_s=settings.worker_interval_s,
+                    webhook_timeout_s=settings.webhook_timeout_s,
+                    webhook_max_attempts=settings.webhook_max_attempts,
+                )
+            )
+            background.start()
         yield
-        if settings.routing_in_process:
+        if background is not None:
+            background.close()
+        if run_worker:
             _app.state.router.stop()
         if db is None:  # we made it, we close it
             database.dispose()
@@ -64,6 +87,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = database
+    sla_calculator.bind(database, sla_calculator.sla_from_settings(settings))
     app.state.clock = clock
     app.state.default_language = settings.language
     app.state.routing = routing_runtime.Runtime(settings.data_dir)
@@ -81,6 +105,8 @@ def create_app(
         kb_router,
         routing_router,
     ):
+        app.include_router(router)
+    for router in (time_limits_router, inbox_router, webhooks_admin_router):  # issue 3
         app.include_router(router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths

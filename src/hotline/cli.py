@@ -92,6 +92,77 @@ def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo
         db.dispose()
 
 
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="One pass (sweep, fan out, deliver), then exit."),
+    batch: int = typer.Option(200, min=1, help="Assignments claimed per sweep transaction."),
+    deliveries: bool = typer.Option(True, "--deliveries/--no-deliveries", help="Send webhooks too."),
+) -> None:
+    """Run the deadline sweeper (warnings, overdue, urging, escalation), webhook deliveries and
+    routing of new tickets (advice, dispatch at once when sure).
+
+    Run as many as you like against one PostgreSQL: they share the work through row locks and never
+    record or send the same thing twice. Stop with Ctrl-C or SIGTERM; a restarted worker catches up.
+    """
+    import json
+    import logging
+    import signal
+    import threading
+
+    from hotline.db.engine import Database
+    from hotline.sla import calculator
+    from hotline.worker import PassResult, Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings()
+    db = Database(settings.resolved_database_url, pool_size=4)
+    calculator.bind(db, calculator.sla_from_settings(settings))
+    w = Worker(
+        db,
+        batch=batch,
+        interval_s=settings.worker_interval_s,
+        deliveries=deliveries,
+        webhook_timeout_s=settings.webhook_timeout_s,
+        webhook_max_attempts=settings.webhook_max_attempts,
+    )
+
+    def report(result: PassResult) -> None:
+        line = {
+            "warnings": result.sweep.warnings,
+            "overdue": result.sweep.overdues,
+            "escalations": result.sweep.escalations,
+            "urges": result.sweep.overdues,
+            "fanned_out": result.fanned_out,
+            "sent": result.deliveries.sent,
+            "delivered": result.deliveries.delivered,
+        }
+        typer.echo(json.dumps(line), nl=True)
+
+    from datetime import UTC, datetime
+
+    from hotline.routing import queue as routing_queue
+    from hotline.routing import runtime as routing_runtime
+
+    routing = routing_runtime.Runtime(settings.data_dir)
+    routing_runtime.start(db, routing, datetime.now(UTC), settings.demo)
+    router = routing_queue.Router(db, routing, settings, w.clock)
+    try:
+        if once:
+            report(w.run_once())
+            router.drain()
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        typer.echo("工作进程已启动 worker started", err=True)
+        router.start()
+        w.run(stop, on_pass=report)
+        router.stop()
+        typer.echo("工作进程已停止 worker stopped", err=True)
+    finally:
+        db.dispose()
+
+
 def _mount_routing() -> None:
     """`hotline routing train|evaluate|crossval` (issue 4's classifier, see docs/routing.md)."""
     from hotline.routing.cli import routing_app

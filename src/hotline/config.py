@@ -28,11 +28,6 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1)
     # routing (issue 4, docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
-    routing_in_process: bool = Field(
-        default=True,
-        description="Route new tickets in a thread of the web process (the embedded default); off when "
-        "`hotline routing work` processes do it beside the web tier.",
-    )
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
     routing_duplicate_window_hours: float = Field(
         default=72, gt=0, description="How far back duplicates are looked for."
@@ -44,6 +39,40 @@ class Settings(BaseSettings):
     # largest photo a client may upload (below max_body_bytes, so the Open311 413 answers first).
     open311_jurisdiction: str = Field(default="demo.hotline", min_length=1, max_length=100)
     open311_max_media_bytes: int = Field(default=1_000_000, ge=1024)
+    # time limits, sweeper and deliveries (docs/time-limits.md)
+    calendar: str = Field(default="cn", description="Working-day calendar: cn, weekends, or e.g. us-ny.")
+    office_hours: str = Field(default="08:30-17:30", description="Working-day deadlines fall at the close.")
+    warning_share: float = Field(default=0.8, gt=0, le=1, description="Share of the time that warns.")
+    worker: str = Field(
+        default="auto",
+        pattern="^(auto|on|off)$",
+        description="Run the sweeper and webhook deliveries inside `hotline serve`: auto = on SQLite only.",
+    )
+    worker_interval_s: float = Field(default=1.0, gt=0, le=60, description="Longest sleep of the worker.")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(default=20, ge=1, le=1000)
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: str) -> str:
+        from hotline.sla.calendars import CalendarConfigError, calendar_from_config
+
+        try:
+            calendar_from_config(value)
+        except CalendarConfigError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        from hotline.domain.deadlines import OfficeHours, TimeLimitError
+
+        try:
+            OfficeHours.parse(value)
+        except TimeLimitError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -64,6 +93,13 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def worker_in_process(self) -> bool:
+        """Whether `hotline serve` runs the sweeper and deliveries itself (the embedded default)."""
+        if self.worker == "auto":
+            return self.resolved_database_url.startswith("sqlite")
+        return self.worker == "on"
 
     @property
     def resolved_database_url(self) -> str:

@@ -90,7 +90,6 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             database_url=url,
             demo=False,
             routing_auto_dispatch=False,
-            routing_in_process=False,
         ),
         clock=clock,
         db=db,

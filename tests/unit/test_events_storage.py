@@ -83,9 +83,38 @@ SAMPLES: list[e.Event] = [
     e.SendBackAccepted(no=1),
     e.SendBackRejected(no=1, reason="属本单位"),
     e.AssignmentUrged(no=1, note="即将超时"),
+    e.AssignmentUrged(no=1, automatic=True, step="reply"),
+    e.TicketDispatched(
+        assignments=(
+            e.NewAssignment(
+                no=1,
+                unit=2,
+                role=AssignmentRole.LEAD,
+                deadlines=(
+                    e.Deadline("acknowledge", "30m", datetime(2024, 6, 3, 2, 0, tzinfo=UTC)),
+                    e.Deadline(
+                        "reply",
+                        "3wd",
+                        datetime(2024, 6, 6, 17, 30, tzinfo=BEIJING),
+                        datetime(2024, 6, 6, 10, 12, 1, tzinfo=BEIJING),
+                    ),
+                ),
+            ),
+        ),
+        complex=True,
+    ),
+    e.DeadlineWarned(no=1, step="acknowledge", due_at=datetime(2024, 6, 3, 2, 0, tzinfo=UTC)),
+    e.DeadlinePassed(no=2, step="reply", due_at=datetime(2024, 6, 6, 9, 30, tzinfo=UTC)),
+    e.AssignmentEscalated(no=2, step="reply", superior_unit=7),
+    e.AssignmentEscalated(no=2, step="contact"),
     e.ExtensionRequested(no=1, until=datetime(2024, 6, 1, 17, 30, tzinfo=BEIJING), reason="需施工"),
     e.ExtensionApproved(no=1, until=datetime(2024, 6, 1, 9, 30, 15, 123456, tzinfo=UTC), reason="同意"),
     e.ExtensionApproved(no=1, until=datetime(2024, 6, 1, 9, 30, tzinfo=UTC)),
+    e.ExtensionApproved(
+        no=1,
+        until=datetime(2024, 6, 1, 9, 30, tzinfo=UTC),
+        warn_at=datetime(2024, 5, 31, 3, 0, tzinfo=UTC),
+    ),
     e.ExtensionRefused(no=1, reason="理由不足"),
     e.ExtensionRefused(no=1),
 ]
@@ -115,7 +144,7 @@ def test_datetimes_come_back_aware_with_their_offset():
 def test_enums_and_nested_assignments_come_back_typed():
     event = e.TicketDispatched(assignments=(LEAD, CHILD))
     tag, payload = _stored(event)
-    assert payload["assignments"][1] == {"no": 4, "unit": 5, "role": "lead", "parent_no": 1}
+    assert payload["assignments"][1] == {"no": 4, "unit": 5, "role": "lead", "parent_no": 1, "deadlines": []}
     back = e.from_payload(tag, payload)
     assert isinstance(back, e.TicketDispatched)
     assert isinstance(back.assignments, tuple) and isinstance(back.assignments[0], e.NewAssignment)
@@ -132,6 +161,22 @@ def test_the_payload_is_plain_json_without_python_class_names():
 def test_an_older_payload_without_an_optional_field_still_loads():
     back = e.from_payload("ticket.closed", {})
     assert back == e.TicketClosed(reason=None)
+
+
+def test_a_dispatch_stored_before_deadlines_existed_loads_without_them():
+    back = e.from_payload("ticket.dispatched", {"assignments": [{"no": 1, "unit": 2, "role": "lead"}]})
+    assert isinstance(back, e.TicketDispatched)
+    assert back.assignments[0].deadlines == () and back.complex is False
+
+
+def test_deadlines_come_back_as_typed_aware_values():
+    event = next(ev for ev in SAMPLES if isinstance(ev, e.TicketDispatched) and ev.complex)
+    back = e.from_payload(*_stored(event))
+    assert isinstance(back, e.TicketDispatched)
+    reply = back.assignments[0].deadlines[1]
+    assert isinstance(reply, e.Deadline) and reply.limit == "3wd"
+    assert reply.due_at == datetime(2024, 6, 6, 9, 30, tzinfo=UTC)
+    assert reply.warn_at is not None and reply.warn_at.utcoffset() == timedelta(hours=8)
 
 
 def _subclasses(cls: type) -> set[type]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from hotline.db.base import Base
 from hotline.directory import models as _directory  # noqa: F401  (registers tables)
 from hotline.kb import models as _kb  # noqa: F401  (registers tables)
+from hotline.notify import models as _notify  # noqa: F401  (registers tables)
 from hotline.open311 import models as _open311  # noqa: F401  (registers tables)
 from hotline.routing import models as _routing  # noqa: F401  (registers tables)
 from hotline.search import models as _search  # noqa: F401  (registers tables)
+from hotline.sla import models as _sla  # noqa: F401  (registers tables)
 from hotline.tickets import models as _tickets  # noqa: F401  (registers tables)
 
 metadata = Base.metadata

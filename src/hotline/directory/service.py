@@ -117,4 +117,7 @@ def load_city(session: Session, city: dict[str, Any], now: datetime) -> dict[str
             )
         )
     session.flush()
+    from hotline.sla.service import seed_policy  # the sla package reads the directory: import late
+
+    seed_policy(session, now, city.get("time_limits"))
     return {"units": len(ids), "categories": n_categories, "users": len(city.get("users") or [])}

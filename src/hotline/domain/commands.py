@@ -11,6 +11,8 @@ from datetime import datetime
 
 from hotline.domain.vocabulary import (
     Channel,
+    DeadlineOutcome,
+    DeadlineStep,
     EmergencyService,
     FollowUpMethod,
     Kind,
@@ -58,6 +60,7 @@ class Dispatch(Command):
     assist_units: tuple[int, ...] = ()
     category: str | None = None
     note: str | None = None
+    complex: bool = False  # the dispatcher's mark for a difficult ticket (复杂诉求): longer limits
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,21 @@ class Supervise(Command):
 class Urge(Command):
     assignment_no: int
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordDeadline(Command):
+    """The sweeper's command: a step's warning share is used, or its deadline passed.
+
+    ``due_at`` is the deadline the sweeper saw; if it moved meanwhile (an extension) the command is
+    refused as stale. ``superior_unit`` is the holder's parent in the unit tree, for escalation.
+    """
+
+    assignment_no: int
+    step: DeadlineStep
+    outcome: DeadlineOutcome
+    due_at: datetime
+    superior_unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +214,7 @@ _ACTION_NAMES: dict[type[Command], str] = {
     AttachDuplicate: "attach_duplicate",
     Supervise: "supervise",
     Urge: "urge",
+    RecordDeadline: "record_deadline",
     RecordFollowUp: "follow_up",
     Reopen: "reopen",
     Close: "close",

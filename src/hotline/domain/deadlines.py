@@ -49,6 +49,7 @@ __all__ = [
     "is_overdue",
     "remaining",
     "time_used_share",
+    "warning_at",
 ]
 
 # Names shared with the glossary; plain strings so that a StrEnum of the workflow compares equal.
@@ -369,6 +370,62 @@ def time_used_share(
     return min(1.0, (now_utc - start_utc) / (due_utc - start_utc))
 
 
+def _ceil_second(instant: datetime) -> datetime:
+    """Round up to a whole second, so a stored warning instant never comes before the exact share."""
+    if instant.microsecond:
+        return instant + timedelta(microseconds=1_000_000 - instant.microsecond)
+    return instant
+
+
+def warning_at(
+    start: datetime,
+    due: datetime,
+    *,
+    unit: LimitUnit = LimitUnit.MINUTES,
+    calendar: WorkingCalendar | None = None,
+    tz: ZoneInfo | None = None,
+    hours: OfficeHours = DEFAULT_OFFICE_HOURS,
+    share: float = DEFAULT_WARNING_SHARE,
+) -> datetime:
+    """The first whole second at which ``share`` of the time is used: when the warning (预警) fires.
+
+    The inverse of ``time_used_share``, computed once when a deadline is set and stored beside it, so
+    the sweeper compares two instants instead of walking a calendar for every open assignment. For a
+    working-day limit the share counts office hours of working days only (a holiday eats no time);
+    never later than ``due``.
+    """
+    if not 0 < share <= 1:
+        raise TimeLimitError(f"预警比例须在 (0, 1] 之间：{share} / the warning share must be in (0, 1]")
+    start_utc = _require_aware(start, "start").astimezone(UTC)
+    due_utc = _require_aware(due, "due").astimezone(UTC)
+    if due_utc <= start_utc:
+        return due_utc
+    if unit is LimitUnit.WORKING_DAYS:
+        if calendar is None or tz is None:
+            raise TimeLimitError(
+                "工作日时限需要日历和时区 / a working-day share needs a calendar and a time zone"
+            )
+        total = _office_seconds(start_utc, due_utc, calendar, tz, hours)
+        if total > 0:
+            target = share * total
+            used = 0.0
+            day = start_utc.astimezone(tz).date()
+            last = due_utc.astimezone(tz).date()
+            while day <= last:
+                if calendar.is_working_day(day):
+                    window_start = max(start_utc, _local_instant(day, hours.opens, tz))
+                    window_end = min(due_utc, _local_instant(day, hours.closes, tz))
+                    if window_end > window_start:
+                        length = (window_end - window_start).total_seconds()
+                        if used + length >= target:
+                            found = window_start + timedelta(seconds=target - used)
+                            return min(due_utc, _ceil_second(found))
+                        used += length
+                day += timedelta(days=1)
+            return due_utc  # only reached through float rounding: the whole window is used at ``due``
+    return min(due_utc, _ceil_second(start_utc + (due_utc - start_utc) * share))
+
+
 class DeadlineState(enum.StrEnum):
     """Where a deadline stands; the sweeper turns changes of it into events."""
 
@@ -417,6 +474,13 @@ class WorkingTime:
     def used_share(self, start: datetime, due: datetime, now: datetime, unit: LimitUnit) -> float:
         return time_used_share(
             start, due, now, unit=unit, calendar=self.calendar, tz=self.tz, hours=self.hours
+        )
+
+    def warning_at(
+        self, start: datetime, due: datetime, unit: LimitUnit, share: float = DEFAULT_WARNING_SHARE
+    ) -> datetime:
+        return warning_at(
+            start, due, unit=unit, calendar=self.calendar, tz=self.tz, hours=self.hours, share=share
         )
 
     def state(

@@ -115,6 +115,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The target ticket is finished; nothing can be merged into it",
     ),
     "supervise.already": ("该工单已在督办中", "The ticket is already under supervision"),
+    # --- time limits, inbox, webhooks (issue 3) ---
+    "deadline.not_open": (
+        "该派单的此环节（{step}）已完成或不再计时",
+        "This step ({step}) of the assignment is done or no longer timed",
+    ),
+    "deadline.stale": (
+        "该环节（{step}）的期限已变更，请重新检查",
+        "The deadline of this step ({step}) has changed; check again",
+    ),
+    "deadline.already_recorded": (
+        "该环节（{step}）的预警或超期已记录",
+        "The warning or overdue of this step ({step}) is already recorded",
+    ),
+    "deadline.not_reached": (
+        "该环节（{step}）尚未到预警或超期时间",
+        "This step ({step}) has not reached its warning or its deadline",
+    ),
+    "time_limits.invalid": ("时限策略无效：{detail}", "Invalid time-limit policy: {detail}"),
+    "notification.not_found": ("消息不存在", "No such notification"),
+    "webhook.not_found": ("推送订阅不存在", "No such webhook subscription"),
+    "webhook.url": (
+        "推送地址必须是 http 或 https 网址",
+        "The endpoint must be an http or https URL",
+    ),
+    "permission.admin": ("只有管理员可以执行此操作", "Only an administrator may do this"),
+    # --- end of issue 3 ---
     "concurrency.conflict": (
         "工单已被他人同时修改，请刷新后重试",
         "Someone changed this ticket at the same time; reload and try again",

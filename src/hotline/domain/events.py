@@ -8,6 +8,7 @@ and read back by `from_payload`, so the stored form never depends on Python clas
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -32,6 +33,21 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """One time limit of an assignment, fixed when the assignment is made (see docs/time-limits.md).
+
+    ``step`` is acknowledge, contact or reply; ``limit`` the policy's limit as written (``30m``,
+    ``3wd``); ``warn_at`` the instant the warning share of the time is used. Carried in the event, so
+    replaying the log gives the same deadlines whatever the policy or the calendar say later.
+    """
+
+    step: str
+    limit: str
+    due_at: datetime
+    warn_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class NewAssignment:
     """An assignment created by a dispatch, a re-dispatch, a delegation or a reopen."""
 
@@ -39,6 +55,7 @@ class NewAssignment:
     unit: int
     role: AssignmentRole
     parent_no: int | None = None
+    deadlines: tuple[Deadline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class TicketDispatched(Event):
     assignments: tuple[NewAssignment, ...]
     category: str | None = None
     note: str | None = None
+    complex: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,9 +213,43 @@ class SendBackRejected(Event):
 
 @dataclass(frozen=True)
 class AssignmentUrged(Event):
+    """A reminder to the holder (催办): by a person, or by the sweeper when a deadline passes."""
+
     TAG: ClassVar[str] = "assignment.urged"
     no: int
     note: str | None = None
+    automatic: bool = False
+    step: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineWarned(Event):
+    """The warning share of a step's time is used (预警); recorded once per deadline."""
+
+    TAG: ClassVar[str] = "assignment.deadline_warning"
+    no: int
+    step: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DeadlinePassed(Event):
+    """A step's deadline passed with the step not done (超期); recorded once per deadline."""
+
+    TAG: ClassVar[str] = "assignment.overdue"
+    no: int
+    step: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class AssignmentEscalated(Event):
+    """A supervised ticket's assignment went overdue: its superior unit and the supervisors are told."""
+
+    TAG: ClassVar[str] = "assignment.escalated"
+    no: int
+    step: str
+    superior_unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +266,7 @@ class ExtensionApproved(Event):
     no: int
     until: datetime
     reason: str | None = None
+    warn_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +300,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SendBackAccepted,
         SendBackRejected,
         AssignmentUrged,
+        DeadlineWarned,
+        DeadlinePassed,
+        AssignmentEscalated,
         ExtensionRequested,
         ExtensionApproved,
         ExtensionRefused,
@@ -280,8 +336,14 @@ def _dump(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """Field types per event class, resolved once: resolving them is most of the cost of a replay."""
+    return typing.get_type_hints(cls)
+
+
 def _load(cls: type, data: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs = {f.name: _coerce(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
     return cls(**kwargs)
 

@@ -24,6 +24,7 @@ ALLOWED: dict[type[c.Command], frozenset[Role]] = {
     c.AttachDuplicate: _CENTRE_DESK,
     c.Supervise: frozenset({R.SUPERVISOR, R.DISPATCHER}),
     c.Urge: frozenset({R.SUPERVISOR, R.DISPATCHER, R.SYSTEM}),
+    c.RecordDeadline: frozenset({R.SYSTEM}),
     c.RecordFollowUp: _CENTRE_DESK | {R.SYSTEM, R.CITIZEN},
     c.Reopen: _CENTRE_DESK,
     c.Close: _CENTRE_DESK,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -29,6 +29,8 @@ from hotline.domain.vocabulary import (
     AssignmentRole,
     AssignmentState,
     Channel,
+    DeadlineOutcome,
+    DeadlineStep,
     EmergencyService,
     FollowUpMethod,
     Kind,
@@ -47,6 +49,25 @@ class UnitTree(Protocol):
     def is_descendant(self, unit: int, ancestor: int) -> bool: ...
 
 
+class DeadlineCalculator(Protocol):
+    """Time limits from the centre's policy, calendar and time zone (adapter: ``hotline.sla``).
+
+    Passed in through the ``Context`` so the rules stay pure: the workflow decides *when* deadlines
+    are set (dispatch, re-dispatch, reopen, delegation, an approved extension), the calculator *what*
+    they are.
+    """
+
+    def deadlines(
+        self, *, urgency: str, kind: str, category: str | None, complex: bool, start: datetime
+    ) -> tuple[e.Deadline, ...]:
+        """The deadlines of a new assignment made at ``start``, one per step that has a limit."""
+        ...
+
+    def warning_at(self, start: datetime, due: datetime, limit: str) -> datetime:
+        """When the warning share of the window from ``start`` to ``due`` is used."""
+        ...
+
+
 @dataclass(frozen=True)
 class Actor:
     role: Role
@@ -60,6 +81,7 @@ class Context:
     now: datetime
     units: UnitTree | None = None
     centre_unit: int | None = None
+    deadlines: DeadlineCalculator | None = None
 
 
 # --- state -----------------------------------------------------------------------------------
@@ -76,6 +98,22 @@ class Phase(StrEnum):
     MERGED = "merged"
     WITHDRAWN = "withdrawn"
     HANDED_OFF = "handed_off"
+
+
+@dataclass(frozen=True)
+class StepDeadline:
+    """A step's deadline in the state, with what the sweeper has already recorded about it."""
+
+    step: DeadlineStep
+    limit: str
+    due_at: datetime
+    warn_at: datetime | None = None
+    warned: bool = False
+    overdue: bool = False
+
+    @classmethod
+    def of(cls, d: e.Deadline) -> StepDeadline:
+        return cls(DeadlineStep(d.step), d.limit, d.due_at, d.warn_at)
 
 
 @dataclass(frozen=True)
@@ -101,6 +139,11 @@ class Assignment:
     rejections: int = 0
     improper_send_backs: int = 0
     urges: int = 0
+    deadlines: tuple[StepDeadline, ...] = ()
+    escalations: int = 0
+
+    def deadline(self, step: DeadlineStep) -> StepDeadline | None:
+        return next((d for d in self.deadlines if d.step is step), None)
 
     @property
     def is_open(self) -> bool:
@@ -150,6 +193,7 @@ class Ticket:
     assignments: tuple[Assignment, ...] = ()
     lead_no: int | None = None
     supervised: bool = False
+    complex: bool = False
     reopen_count: int = 0
     answer: str | None = None
     follow_up: FollowUp | None = None
@@ -293,8 +337,27 @@ def _reviewed_assignment(ticket: Ticket, no: int, ctx: Context) -> Assignment:
     return a
 
 
+def _fresh_deadlines(
+    ticket: Ticket, ctx: Context, *, category: str | None = None, complex: bool | None = None
+) -> tuple[e.Deadline, ...]:
+    """Deadlines of an assignment made now, from the policy; none without a calculator."""
+    if ctx.deadlines is None:
+        return ()
+    return ctx.deadlines.deadlines(
+        urgency=ticket.urgency.value,
+        kind=ticket.kind.value,
+        category=category if category is not None else ticket.category,
+        complex=ticket.complex if complex is None else complex,
+        start=ctx.now,
+    )
+
+
 def _new_assignments(
-    ticket: Ticket, lead_unit: int, assist_units: Iterable[int], ctx: Context
+    ticket: Ticket,
+    lead_unit: int,
+    assist_units: Iterable[int],
+    ctx: Context,
+    deadlines: tuple[e.Deadline, ...] = (),
 ) -> tuple[e.NewAssignment, ...]:
     assists = tuple(assist_units)
     if lead_unit in assists or len(set(assists)) != len(assists):
@@ -302,9 +365,10 @@ def _new_assignments(
     if ctx.centre_unit is not None and ctx.centre_unit in (lead_unit, *assists):
         raise invalid("dispatch.centre")
     first = ticket.next_assignment_no
-    made = [e.NewAssignment(no=first, unit=lead_unit, role=AssignmentRole.LEAD)]
+    made = [e.NewAssignment(no=first, unit=lead_unit, role=AssignmentRole.LEAD, deadlines=deadlines)]
     made += [
-        e.NewAssignment(no=first + 1 + i, unit=u, role=AssignmentRole.ASSIST) for i, u in enumerate(assists)
+        e.NewAssignment(no=first + 1 + i, unit=u, role=AssignmentRole.ASSIST, deadlines=deadlines)
+        for i, u in enumerate(assists)
     ]
     return tuple(made)
 
@@ -318,8 +382,9 @@ def _answer(t: Ticket, cmd: c.AnswerAtIntake, ctx: Context) -> list[e.Event]:
 
 def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context) -> list[e.Event]:
     _require_status(t, cmd, TicketStatus.RECEIVED)
-    made = _new_assignments(t, cmd.lead_unit, cmd.assist_units, ctx)
-    return [e.TicketDispatched(assignments=made, category=cmd.category, note=cmd.note)]
+    deadlines = _fresh_deadlines(t, ctx, category=cmd.category, complex=cmd.complex)
+    made = _new_assignments(t, cmd.lead_unit, cmd.assist_units, ctx, deadlines)
+    return [e.TicketDispatched(assignments=made, category=cmd.category, note=cmd.note, complex=cmd.complex)]
 
 
 def _hand_off(t: Ticket, cmd: c.HandOff, ctx: Context) -> list[e.Event]:
@@ -385,7 +450,12 @@ def _reopen(t: Ticket, cmd: c.Reopen, ctx: Context) -> list[e.Event]:
     again = (
         None
         if lead is None
-        else e.NewAssignment(no=t.next_assignment_no, unit=lead.unit, role=AssignmentRole.LEAD)
+        else e.NewAssignment(
+            no=t.next_assignment_no,
+            unit=lead.unit,
+            role=AssignmentRole.LEAD,
+            deadlines=_fresh_deadlines(t, ctx),
+        )
     )
     return [e.TicketReopened(reason=reason, assignment=again)]
 
@@ -418,8 +488,28 @@ def _delegate(t: Ticket, cmd: c.Delegate, ctx: Context) -> list[e.Event]:
     _require_state(a, cmd, *WORKING_STATES)
     if ctx.units is None or cmd.to_unit == a.unit or not ctx.units.is_descendant(cmd.to_unit, a.unit):
         raise invalid("delegate.not_subordinate")
-    child = e.NewAssignment(no=t.next_assignment_no, unit=cmd.to_unit, role=a.role, parent_no=a.no)
+    child = e.NewAssignment(
+        no=t.next_assignment_no,
+        unit=cmd.to_unit,
+        role=a.role,
+        parent_no=a.no,
+        deadlines=_child_deadlines(t, a, ctx),
+    )
     return [e.AssignmentDelegated(no=a.no, child=child, note=cmd.note)]
+
+
+def _child_deadlines(t: Ticket, parent: Assignment, ctx: Context) -> tuple[e.Deadline, ...]:
+    """A delegated child acknowledges within the policy's limit from now, and inherits the parent's
+    open contact and reply deadlines: the parent still answers for them, the child does the work."""
+    if ctx.deadlines is None:
+        return ()
+    own = [d for d in _fresh_deadlines(t, ctx) if d.step == DeadlineStep.ACKNOWLEDGE]
+    inherited = [
+        e.Deadline(d.step.value, d.limit, d.due_at, ctx.deadlines.warning_at(ctx.now, d.due_at, d.limit))
+        for d in parent.deadlines
+        if d.step is not DeadlineStep.ACKNOWLEDGE and step_open(parent, d.step)
+    ]
+    return (*own, *inherited)
 
 
 def _reply(t: Ticket, cmd: c.Reply, ctx: Context) -> list[e.Event]:
@@ -473,7 +563,9 @@ def _decide_send_back(t: Ticket, cmd: c.DecideSendBack, ctx: Context) -> list[e.
     if cmd.redispatch_to is not None:
         if a.parent_no is not None or a.role is not AssignmentRole.LEAD:
             raise invalid("assignment.not_top_level")
-        redispatch = _new_assignments(t, cmd.redispatch_to, cmd.redispatch_assists, ctx)
+        redispatch = _new_assignments(
+            t, cmd.redispatch_to, cmd.redispatch_assists, ctx, _fresh_deadlines(t, ctx)
+        )
     return [e.SendBackAccepted(no=a.no, reason=cmd.reason, redispatch=redispatch)]
 
 
@@ -484,8 +576,111 @@ def _decide_extension(t: Ticket, cmd: c.DecideExtension, ctx: Context) -> list[e
     # Once the unit has replied (or the work is settled) more time means nothing: refuse to decide.
     _require_state(a, cmd, *OPEN_ASSIGNMENT_STATES)
     if cmd.approve:
-        return [e.ExtensionApproved(no=a.no, until=a.pending_extension_until, reason=cmd.reason)]
+        until = a.pending_extension_until
+        reply = a.deadline(DeadlineStep.REPLY)
+        warn_at = None
+        if ctx.deadlines is not None and reply is not None:
+            warn_at = ctx.deadlines.warning_at(a.dispatched_at, until, reply.limit)
+        return [e.ExtensionApproved(no=a.no, until=until, reason=cmd.reason, warn_at=warn_at)]
     return [e.ExtensionRefused(no=a.no, reason=_require_reason(cmd.reason))]
+
+
+def _record_deadline(t: Ticket, cmd: c.RecordDeadline, ctx: Context) -> list[e.Event]:
+    """Warning or overdue, each at most once per deadline: the state refuses a second recording, so
+    two sweepers racing on one ticket cannot both write it (the loser also fails the version check)."""
+    a = t.assignment(cmd.assignment_no)
+    step, outcome = DeadlineStep(cmd.step), DeadlineOutcome(cmd.outcome)
+    d = a.deadline(step)
+    if d is None or not step_open(a, step):
+        raise conflict("deadline.not_open", step=step.value)
+    if d.due_at != cmd.due_at:
+        raise conflict("deadline.stale", step=step.value)
+    if d.overdue or (outcome is DeadlineOutcome.WARNING and d.warned):
+        raise conflict("deadline.already_recorded", step=step.value)
+    passed = ctx.now > d.due_at
+    if outcome is DeadlineOutcome.WARNING:
+        if d.warn_at is None or ctx.now < d.warn_at or passed:
+            raise conflict("deadline.not_reached", step=step.value)
+        return [e.DeadlineWarned(no=a.no, step=step.value, due_at=d.due_at)]
+    if not passed:
+        raise conflict("deadline.not_reached", step=step.value)
+    events: list[e.Event] = [
+        e.DeadlinePassed(no=a.no, step=step.value, due_at=d.due_at),
+        e.AssignmentUrged(no=a.no, automatic=True, step=step.value),
+    ]
+    if t.supervised:
+        superior = t.assignment(a.parent_no).unit if a.parent_no is not None else cmd.superior_unit
+        events.append(e.AssignmentEscalated(no=a.no, step=step.value, superior_unit=superior))
+    return events
+
+
+# --- deadlines: which steps are still owed, and when the sweeper must look again -----------------
+
+_STEP_OPEN_STATES = {
+    DeadlineStep.ACKNOWLEDGE: frozenset({AssignmentState.PENDING}),
+    DeadlineStep.CONTACT: frozenset({AssignmentState.PENDING, AssignmentState.ACKNOWLEDGED}),
+    DeadlineStep.REPLY: OPEN_ASSIGNMENT_STATES,
+}
+# Overdue means strictly after the deadline (finishing at the very instant is on time).
+_JUST_AFTER = timedelta(microseconds=1)
+
+
+def step_open(a: Assignment, step: DeadlineStep) -> bool:
+    """Whether the assignment still owes this step: acknowledge while pending; contact until it
+    contacted (or delegated: the child inherits it); reply while the assignment is open."""
+    if step is DeadlineStep.CONTACT and a.contacted_at is not None:
+        return False
+    return a.state in _STEP_OPEN_STATES[step]
+
+
+def _trigger(a: Assignment, d: StepDeadline) -> tuple[datetime, DeadlineOutcome] | None:
+    if d.overdue or not step_open(a, d.step):
+        return None
+    if not d.warned and d.warn_at is not None and d.warn_at <= d.due_at:
+        return d.warn_at, DeadlineOutcome.WARNING
+    return d.due_at + _JUST_AFTER, DeadlineOutcome.OVERDUE
+
+
+def next_check_at(a: Assignment) -> datetime | None:
+    """The next instant something is to be recorded about this assignment; None when nothing is.
+
+    Stored (indexed) with the assignment, so a sweep is one range scan of what is due."""
+    times = [trig[0] for d in a.deadlines if (trig := _trigger(a, d)) is not None]
+    return min(times) if times else None
+
+
+def due_records(
+    ticket: Ticket, now: datetime, nos: Iterable[int] | None = None, superiors: dict[int, int] | None = None
+) -> list[c.RecordDeadline]:
+    """What the sweeper should record at ``now``: per open step, overdue if passed (a warning that
+    is no longer news is skipped), else a warning once its share is used."""
+    if ticket.status in TERMINAL_STATUSES:
+        return []
+    wanted = set(nos) if nos is not None else None
+    found: list[c.RecordDeadline] = []
+    for a in ticket.assignments:
+        if wanted is not None and a.no not in wanted:
+            continue
+        for d in a.deadlines:
+            trig = _trigger(a, d)
+            if trig is None:
+                continue
+            if now > d.due_at:
+                outcome = DeadlineOutcome.OVERDUE
+            elif trig[1] is DeadlineOutcome.WARNING and now >= trig[0]:
+                outcome = DeadlineOutcome.WARNING
+            else:
+                continue
+            found.append(
+                c.RecordDeadline(
+                    assignment_no=a.no,
+                    step=d.step,
+                    outcome=outcome,
+                    due_at=d.due_at,
+                    superior_unit=(superiors or {}).get(a.unit),
+                )
+            )
+    return found
 
 
 _DECIDERS: dict[type[c.Command], Callable[[Ticket, Any, Context], list[e.Event]]] = {
@@ -497,6 +692,7 @@ _DECIDERS: dict[type[c.Command], Callable[[Ticket, Any, Context], list[e.Event]]
     c.AttachDuplicate: _attach,
     c.Supervise: _supervise,
     c.Urge: _urge,
+    c.RecordDeadline: _record_deadline,
     c.RecordFollowUp: _follow_up,
     c.Reopen: _reopen,
     c.Close: _close,
@@ -528,6 +724,8 @@ def _add(ticket: Ticket, made: Iterable[e.NewAssignment], at: datetime) -> Ticke
             state=AssignmentState.PENDING,
             dispatched_at=at,
             parent_no=m.parent_no,
+            deadlines=tuple(StepDeadline.of(d) for d in m.deadlines),
+            reply_due_at=next((d.due_at for d in m.deadlines if d.step == DeadlineStep.REPLY), None),
         )
         for m in made
     )
@@ -545,6 +743,20 @@ def _cancel_unsettled(ticket: Ticket) -> Ticket:
             a if a.is_settled else replace(a, state=AssignmentState.CANCELLED, state_before_send_back=None)
             for a in ticket.assignments
         ),
+    )
+
+
+def _mark(a: Assignment, step: str, **flags: bool) -> Assignment:
+    return replace(a, deadlines=tuple(replace(d, **flags) if d.step == step else d for d in a.deadlines))
+
+
+def _extended(a: Assignment, until: datetime, warn_at: datetime | None) -> tuple[StepDeadline, ...]:
+    """The reply deadline moved by an approved extension: a new deadline, warned and overdue afresh."""
+    return tuple(
+        replace(d, due_at=until, warn_at=warn_at, warned=False, overdue=False)
+        if d.step is DeadlineStep.REPLY
+        else d
+        for d in a.deadlines
     )
 
 
@@ -580,7 +792,11 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
         case e.TicketDispatched():
             t = _add(t, ev.assignments, at)
             return replace(
-                t, phase=Phase.HANDLING, lead_no=_lead_of(ev.assignments), category=ev.category or t.category
+                t,
+                phase=Phase.HANDLING,
+                lead_no=_lead_of(ev.assignments),
+                category=ev.category or t.category,
+                complex=ev.complex,
             )
         case e.TicketHandedOff():
             return replace(_cancel_unsettled(t), phase=Phase.HANDED_OFF, handed_off_to=ev.service)
@@ -662,6 +878,13 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
         case e.AssignmentUrged():
             a = t.assignment(ev.no)
             return _set(t, replace(a, urges=a.urges + 1))
+        case e.DeadlineWarned():
+            return _set(t, _mark(t.assignment(ev.no), ev.step, warned=True))
+        case e.DeadlinePassed():
+            return _set(t, _mark(t.assignment(ev.no), ev.step, warned=True, overdue=True))
+        case e.AssignmentEscalated():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, escalations=a.escalations + 1))
         case e.ExtensionRequested():
             a = t.assignment(ev.no)
             return _set(t, replace(a, pending_extension_until=ev.until, pending_extension_reason=ev.reason))
@@ -673,6 +896,7 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
                 replace(
                     a,
                     reply_due_at=ev.until,
+                    deadlines=_extended(a, ev.until, ev.warn_at),
                     original_reply_due_at=original,
                     pending_extension_until=None,
                     pending_extension_reason=None,
@@ -688,8 +912,7 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
 def evolve(ticket: Ticket | None, record: Recorded) -> Ticket:
     """The state after one recorded event."""
     t = _apply(ticket, record.event, record.occurred_at)
-    t = replace(t, version=record.seq, updated_at=record.occurred_at)
-    return replace(t, status=derive_status(t))
+    return replace(t, version=record.seq, updated_at=record.occurred_at, status=derive_status(t))
 
 
 def handle(ticket: Ticket | None, command: c.Command, ctx: Context) -> tuple[Ticket, list[Recorded]]:

@@ -54,6 +54,19 @@ OPEN_ASSIGNMENT_STATES = frozenset(
 WORKING_STATES = frozenset({AssignmentState.ACKNOWLEDGED, AssignmentState.CONTACTED})
 
 
+class DeadlineStep(StrEnum):
+    """The steps of an assignment that carry a time limit (same names as ``deadlines.Step``)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    CONTACT = "contact"
+    REPLY = "reply"
+
+
+class DeadlineOutcome(StrEnum):
+    WARNING = "warning"
+    OVERDUE = "overdue"
+
+
 class AssignmentRole(StrEnum):
     LEAD = "lead"
     ASSIST = "assist"
@@ -147,6 +160,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "approved": ("已通过", "Approved"),
     "delegated": ("已下派", "Delegated"),
     "cancelled": ("已取消", "Cancelled"),
+    # steps with a time limit, and what the sweeper records about them
+    "acknowledge": ("签收", "Acknowledge"),
+    "contact": ("联系诉求人", "Contact the citizen"),
+    "reply": ("办理反馈", "Reply"),
+    "warning": ("预警", "Warning"),
+    "overdue": ("超期", "Overdue"),
+    "on_time": ("正常", "On time"),
+    "met": ("按时完成", "Done on time"),
+    "met_late": ("超期完成", "Done late"),
     # roles of assignments
     "lead": ("主办", "Lead"),
     "assist": ("协办", "Assist"),

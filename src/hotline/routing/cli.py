@@ -417,7 +417,7 @@ def work(
 ) -> None:
     """智能分拨进程：为新受理的工单出建议、秒派 (route new tickets beside the web tier).
 
-    Run one or more beside `hotline serve` started with HOTLINE_ROUTING_IN_PROCESS=false; they
+    Routing-only workers, beside `hotline worker` processes (which route too) or instead; they
     share the queue without taking a ticket twice. Stops on Ctrl-C (SIGINT) or SIGTERM."""
     import signal
     import threading

@@ -3,9 +3,9 @@
 Intake answers as soon as the ticket is durable (a few milliseconds); routing a ticket (kb search,
 history, place, classifier, maybe a dispatch) costs tens of milliseconds and may fail, and neither
 must slow down or endanger an acknowledgement. So intake writes a `routing_queue` row in its own
-transaction and the router — a thread of `hotline serve` (``HOTLINE_ROUTING_IN_PROCESS``, on by
-default) or `hotline routing work` processes beside the web tier — routes the ticket within a
-second: advice stored, dispatched at once when sure (see `auto.py`).
+transaction and the router — a thread of the background worker (`hotline worker`, or inside
+`hotline serve` where the worker runs in-process: ``HOTLINE_WORKER``, on by default with SQLite)
+or routing-only `hotline routing work` processes — routes the ticket within a second: advice stored, dispatched at once when sure (see `auto.py`).
 
 Claims take a lease (`LEASE`) with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several routers
 never take the same ticket; SQLite's single writer does the same. Routing a ticket twice is
@@ -124,6 +124,10 @@ class Router:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hotline-router", daemon=True)
         self._thread.start()
+
+    def drain(self) -> int:
+        """Route everything waiting now, in the caller's thread (`hotline worker --once`)."""
+        return drain(self._db, self._runtime, auto.Policy.of(self._settings), self._clock)
 
     def wake(self) -> None:
         self._wake.set()

@@ -35,6 +35,7 @@ class TicketRow(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    complex: Mapped[bool] = mapped_column(Boolean, default=False)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     answer: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
@@ -56,6 +57,8 @@ class AssignmentRow(Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "no"),
         Index("ix_assignments_unit_state", "unit_id", "state"),
+        # The sweeper's range scan: what is due for a warning or an overdue at or before now.
+        Index("ix_assignments_next_check_at", "next_check_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,6 +84,13 @@ class AssignmentRow(Base):
     rejections: Mapped[int] = mapped_column(Integer, default=0)
     improper_send_backs: Mapped[int] = mapped_column(Integer, default=0)
     urges: Mapped[int] = mapped_column(Integer, default=0)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Each timed step: limit, due_at, warn_at, whether warned / overdue are recorded, still open.
+    deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # When the sweeper must look at this assignment next; NULL when nothing is left to record.
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TicketEventRow(Base):

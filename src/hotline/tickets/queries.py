@@ -7,8 +7,10 @@ full only to those who call citizens: the centre desk, and handlers of a unit ho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_, select, true
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.service import CurrentUser
 from hotline.directory.models import Unit, User
+from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.privacy import mask_phone
 from hotline.domain.ticket import Ticket
@@ -77,14 +80,19 @@ def _ref(units: dict[int, Unit], unit_id: int | None, lang: str) -> out.UnitRef 
 
 
 def ticket_detail(
-    session: Session, ticket_id: int, user: CurrentUser, zone: ZoneInfo, lang: str
+    session: Session,
+    ticket_id: int,
+    user: CurrentUser,
+    zone: ZoneInfo,
+    lang: str,
+    now: datetime | None = None,
 ) -> out.TicketOut:
     row = _get_visible(session, ticket_id, user)
     assignments = session.scalars(
         select(AssignmentRow).where(AssignmentRow.ticket_id == ticket_id).order_by(AssignmentRow.no)
     ).all()
     units = _units(session, {row.lead_unit_id} | {a.unit_id for a in assignments})
-    return _detail(row, assignments, units, user, zone, lang)
+    return _detail(row, assignments, units, user, zone, lang, now)
 
 
 def new_ticket_detail(
@@ -105,6 +113,7 @@ def _detail(
     user: CurrentUser,
     zone: ZoneInfo,
     lang: str,
+    now: datetime | None = None,
 ) -> out.TicketOut:
     holds = any(a.unit_id == user.unit_id for a in assignments)
     full_phone = user.role in _FULL_PHONE_CENTRE or (user.role in _FULL_PHONE_HOLDERS and holds)
@@ -128,6 +137,7 @@ def _detail(
         longitude=row.longitude,
         lead_unit=_ref(units, row.lead_unit_id, lang),
         supervised=row.supervised,
+        complex=row.complex,
         reopen_count=row.reopen_count,
         answer=row.answer,
         merged_into_id=row.merged_into_id,
@@ -146,11 +156,58 @@ def _detail(
         updated_at=_local(row.updated_at, zone),
         closed_at=_local(row.closed_at, zone),
         version=row.version,
-        assignments=[_assignment(a, units, zone, lang) for a in assignments],
+        assignments=[_assignment(a, units, zone, lang, now) for a in assignments],
     )
 
 
-def _assignment(a: AssignmentRow, units: dict[int, Unit], zone: ZoneInfo, lang: str) -> out.AssignmentOut:
+_DONE_AT = {"acknowledge": "acknowledged_at", "contact": "contacted_at", "reply": "replied_at"}
+
+
+def _deadline(
+    a: AssignmentRow, d: dict[str, Any], zone: ZoneInfo, lang: str, now: datetime | None
+) -> out.DeadlineOut:
+    due = datetime.fromisoformat(d["due_at"])
+    warn = datetime.fromisoformat(d["warn_at"]) if d.get("warn_at") else None
+    done: datetime | None = getattr(a, _DONE_AT[d["step"]])
+    remaining: int | None = None
+    if d["open"]:
+        current = now or datetime.now(UTC)
+        remaining = math.floor((due - current).total_seconds())
+        if current > due or d["overdue"]:
+            state = "overdue"
+        elif d["warned"] or (warn is not None and current >= warn):
+            state = "warning"
+        else:
+            state = "on_time"
+        done = None
+    elif done is not None:
+        state = "met" if done <= due else "met_late"
+    else:
+        state = "stopped"
+    try:
+        limit = TimeLimit.parse(d["limit"])
+        limit_label = limit.label_en if lang == "en" else limit.label_zh
+    except TimeLimitError:
+        limit_label = d["limit"]
+    return out.DeadlineOut(
+        step=d["step"],
+        step_label=label(d["step"], lang),
+        limit=d["limit"],
+        limit_label=limit_label,
+        due_at=due.astimezone(zone),
+        warn_at=_local(warn, zone),
+        state=state,
+        state_label=label(state, lang)
+        if state != "stopped"
+        else ("No longer timed" if lang == "en" else "不再计时"),
+        remaining_seconds=remaining,
+        done_at=_local(done, zone),
+    )
+
+
+def _assignment(
+    a: AssignmentRow, units: dict[int, Unit], zone: ZoneInfo, lang: str, now: datetime | None = None
+) -> out.AssignmentOut:
     unit = _ref(units, a.unit_id, lang)
     assert unit is not None
     return out.AssignmentOut(
@@ -180,6 +237,8 @@ def _assignment(a: AssignmentRow, units: dict[int, Unit], zone: ZoneInfo, lang: 
         rejections=a.rejections,
         improper_send_backs=a.improper_send_backs,
         urges=a.urges,
+        escalations=a.escalations,
+        deadlines=[_deadline(a, d, zone, lang, now) for d in a.deadlines or []],
     )
 
 

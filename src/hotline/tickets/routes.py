@@ -6,6 +6,7 @@ Every action answers with the ticket as it now stands. Refusals come back as pro
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -21,9 +22,11 @@ from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets 工单"])
 
 
-def _show(db: Database, ticket_id: int, user: CurrentUser, zone: ZoneDep, lang: str) -> s.TicketOut:
+def _show(
+    db: Database, ticket_id: int, user: CurrentUser, zone: ZoneDep, lang: str, now: datetime | None = None
+) -> s.TicketOut:
     with db.read() as session:
-        return queries.ticket_detail(session, ticket_id, user, zone, lang)
+        return queries.ticket_detail(session, ticket_id, user, zone, lang, now)
 
 
 @router.get("", response_model=s.TicketPage)
@@ -45,8 +48,11 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=s.TicketOut)
-def get_ticket(ticket_id: int, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep) -> s.TicketOut:
-    return _show(db, ticket_id, user, zone, lang)
+def get_ticket(
+    ticket_id: int, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep, now: NowDep
+) -> s.TicketOut:
+    """The ticket, its assignments and each one's deadlines with the time left (时限与剩余时间)."""
+    return _show(db, ticket_id, user, zone, lang, now)
 
 
 @router.get("/{ticket_id}/events", response_model=list[s.EventOut])
@@ -59,7 +65,7 @@ def _run(
     db: Database, ticket_id: int, command: c.Command, user: CurrentUser, now: NowDep, zone: ZoneDep, lang: str
 ) -> s.TicketOut:
     service.execute(db, ticket_id, command, user.actor, now)
-    return _show(db, ticket_id, user, zone, lang)
+    return _show(db, ticket_id, user, zone, lang, now)
 
 
 # --- the centre --------------------------------------------------------------------------------
@@ -83,6 +89,7 @@ def dispatch(
         assist_units=tuple(body.assist_unit_ids),
         category=body.category_code,
         note=body.note,
+        complex=body.complex,
     )
     return _run(db, ticket_id, cmd, user, now, zone, lang)
 
@@ -109,7 +116,7 @@ def merge(
 ):
     """Merge this duplicate into another ticket about the same problem (并单)."""
     service.merge(db, ticket_id, body.into_ticket_id, body.reason, user.actor, now)
-    return _show(db, ticket_id, user, zone, lang)
+    return _show(db, ticket_id, user, zone, lang, now)
 
 
 @router.post("/{ticket_id}/supervise", response_model=s.TicketOut)

@@ -24,6 +24,9 @@ class DispatchIn(_Body):
     assist_unit_ids: list[int] = Field(default_factory=list, max_length=20)
     category_code: str | None = Field(default=None, max_length=100)
     note: OptionalNote | None = None
+    complex: bool = Field(
+        default=False, description="A difficult ticket (复杂诉求): the policy's longer limits."
+    )
 
 
 class HandOffIn(_Body):
@@ -95,6 +98,23 @@ class PendingExtension(BaseModel):
     reason: str | None
 
 
+class DeadlineOut(BaseModel):
+    """One timed step of an assignment and where it stands (docs/time-limits.md)."""
+
+    step: str = Field(description="acknowledge, contact or reply")
+    step_label: str
+    limit: str = Field(description="As the policy wrote it: 30m, 4h, 3wd")
+    limit_label: str
+    due_at: datetime
+    warn_at: datetime | None
+    state: str = Field(description="on_time, warning, overdue while open; met, met_late, stopped when not")
+    state_label: str
+    remaining_seconds: int | None = Field(
+        description="Time left while the step is open; negative once overdue."
+    )
+    done_at: datetime | None
+
+
 class AssignmentOut(BaseModel):
     no: int
     unit: UnitRef
@@ -118,6 +138,8 @@ class AssignmentOut(BaseModel):
     rejections: int
     improper_send_backs: int
     urges: int
+    escalations: int
+    deadlines: list[DeadlineOut]
 
 
 class FollowUpOut(BaseModel):
@@ -149,6 +171,7 @@ class TicketOut(BaseModel):
     longitude: float | None
     lead_unit: UnitRef | None
     supervised: bool
+    complex: bool
     reopen_count: int
     answer: str | None
     merged_into_id: int | None

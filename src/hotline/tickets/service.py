@@ -14,9 +14,17 @@ from sqlalchemy.orm import Session
 from hotline.db.engine import Database
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
-from hotline.domain.errors import invalid
+from hotline.domain.errors import DomainError, invalid
 from hotline.domain.ticket import Actor, Context, Ticket, handle
+from hotline.sla import service as sla_service
+from hotline.sla.calculator import SlaSettings, sla_for
 from hotline.tickets import store
+
+# Commands that make assignments or move a deadline: only these need the policy and the calendar.
+_SETS_DEADLINES = (c.Dispatch, c.Reopen, c.Delegate, c.DecideSendBack, c.DecideExtension)
+# A conflict from a concurrent writer (another person, or the sweeper recording a deadline) is
+# retried on the fresh state; the rules then decide again, so a real race still ends in a refusal.
+_ATTEMPTS = 3
 
 
 def _check_units(session: Session, ids_by_field: dict[str, list[int]]) -> None:
@@ -50,22 +58,44 @@ def _check_references(session: Session, ticket: Ticket, command: c.Command) -> N
             )
 
 
-def _context(session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime) -> Context:
+def _context(
+    session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime, sla: SlaSettings
+) -> Context:
     units = None
     if isinstance(command, c.Delegate):
         holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
         units = directory.unit_paths(session, [command.to_unit] + ([holder] if holder else []))
-    return Context(actor=actor, now=now, units=units, centre_unit=directory.centre_unit_id(session))
+    deadlines = sla_service.calculator(session, sla) if isinstance(command, _SETS_DEADLINES) else None
+    return Context(
+        actor=actor, now=now, units=units, centre_unit=directory.centre_unit_id(session), deadlines=deadlines
+    )
 
 
-def execute(db: Database, ticket_id: int, command: c.Command, actor: Actor, now: datetime) -> Ticket:
-    """Run one command on one ticket; returns the new state. Refusals raise `DomainError`."""
-    with db.write() as s:
-        before = store.load(s, ticket_id)
-        _check_references(s, before, command)
-        after, records = handle(before, command, _context(s, before, command, actor, now))
-        store.append(s, ticket_id, before, after, records)
-    return after
+def execute(
+    db: Database,
+    ticket_id: int,
+    command: c.Command,
+    actor: Actor,
+    now: datetime,
+    sla: SlaSettings | None = None,
+) -> Ticket:
+    """Run one command on one ticket; returns the new state. Refusals raise `DomainError`.
+
+    ``sla`` is the centre's working time and warning share, used by the commands that set deadlines;
+    by default the settings the app bound to ``db`` (see ``sla.calculator.bind``)."""
+    sla = sla or sla_for(db)
+    for attempt in range(_ATTEMPTS):
+        try:
+            with db.write() as s:
+                before = store.load(s, ticket_id)
+                _check_references(s, before, command)
+                after, records = handle(before, command, _context(s, before, command, actor, now, sla))
+                store.append(s, ticket_id, before, after, records)
+            return after
+        except DomainError as exc:
+            if exc.code != "concurrency.conflict" or attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def merge(

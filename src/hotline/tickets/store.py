@@ -8,15 +8,17 @@ someone else changed the ticket meanwhile, nothing is written and a 409 conflict
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.domain import events as e
 from hotline.domain.errors import conflict, not_found
-from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, replay
-from hotline.domain.vocabulary import Role, TicketStatus
+from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, next_check_at, replay, step_open
+from hotline.domain.vocabulary import DeadlineStep, Role, TicketStatus
+from hotline.notify import service as notify
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 
 # Plain Core tables for the inserts: the ORM's unit of work (add + flush) cost more than the
@@ -74,6 +76,7 @@ def ticket_columns(t: Ticket) -> dict[str, Any]:
         "longitude": t.longitude,
         "lead_unit_id": lead.unit if lead is not None else _last_lead_unit(t),
         "supervised": t.supervised,
+        "complex": t.complex,
         "reopen_count": t.reopen_count,
         "answer": t.answer,
         "merged_into_id": t.merged_into,
@@ -118,7 +121,32 @@ def assignment_columns(a: Assignment) -> dict[str, Any]:
         "rejections": a.rejections,
         "improper_send_backs": a.improper_send_backs,
         "urges": a.urges,
+        "escalations": a.escalations,
+        "acknowledge_due_at": _due(a, DeadlineStep.ACKNOWLEDGE),
+        "contact_due_at": _due(a, DeadlineStep.CONTACT),
+        "deadlines": [
+            {
+                "step": d.step.value,
+                "limit": d.limit,
+                "due_at": _iso(d.due_at),
+                "warn_at": _iso(d.warn_at),
+                "warned": d.warned,
+                "overdue": d.overdue,
+                "open": step_open(a, d.step),
+            }
+            for d in a.deadlines
+        ],
+        "next_check_at": next_check_at(a),
     }
+
+
+def _due(a: Assignment, step: DeadlineStep) -> Any:
+    d = a.deadline(step)
+    return None if d is None else d.due_at
+
+
+def _iso(dt: Any) -> str | None:
+    return None if dt is None else dt.astimezone(UTC).isoformat()
 
 
 def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]] | dict[str, Any]:
@@ -155,6 +183,7 @@ def create(session: Session, ticket: Ticket, records: Sequence[Recorded], create
     conn.execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     if ticket.assignments:
         _write_assignments(session, ticket_id, ticket, set())
+    notify.on_events(session, ticket_id, ticket, records)
     return ticket_id
 
 
@@ -173,6 +202,7 @@ def append(
         raise conflict("concurrency.conflict")
     session.connection().execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     _write_assignments(session, ticket_id, after, {a.no for a in before.assignments}, before)
+    notify.on_events(session, ticket_id, after, records)
 
 
 def _write_assignments(
@@ -191,3 +221,71 @@ def _write_assignments(
                 .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
                 .values(**assignment_columns(a))
             )
+
+
+def refresh_assignments(session: Session, ticket_id: int, state: Ticket) -> None:
+    """Rewrite a ticket's assignment rows from its state (the log's truth): a repair, no new event."""
+    for a in state.assignments:
+        session.execute(
+            update(AssignmentRow)
+            .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
+            .values(**assignment_columns(a))
+        )
+
+
+# --- many tickets at once (the sweeper): the same writes, a few statements per batch ------------
+
+
+def load_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+    """Several tickets' states, replayed from one query of their logs."""
+    rows = session.scalars(
+        select(TicketEventRow)
+        .where(TicketEventRow.ticket_id.in_(ticket_ids))
+        .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+    ).all()
+    logs: dict[int, list[Recorded]] = {}
+    for row in rows:
+        logs.setdefault(row.ticket_id, []).append(_record(row))
+    return {tid: replay(records) for tid, records in logs.items()}
+
+
+def append_many(session: Session, changes: Sequence[tuple[int, Ticket, Ticket, Sequence[Recorded]]]) -> None:
+    """``append`` for many tickets, each (id, before, after, records): the same guarded writes (all
+    or nothing: one ticket changed meanwhile fails them all), batched into one statement per table."""
+    changes = [c for c in changes if c[3]]
+    if not changes:
+        return
+    conn = session.connection()
+    tickets = TicketRow.__table__
+    result = conn.execute(
+        update(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version")),
+        [
+            {**ticket_columns(after), "b_id": tid, "b_version": before.version}
+            for tid, before, after, _ in changes
+        ],
+    )
+    if result.rowcount != len(changes):
+        raise conflict("concurrency.conflict")
+    session.execute(
+        insert(TicketEventRow), [row for tid, _, _, recs in changes for row in _event_rows(tid, recs)]
+    )
+    assignments = AssignmentRow.__table__
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for tid, before, after, _ in changes:
+        old = {a.no: a for a in before.assignments}
+        for a in after.assignments:
+            if a.no not in old:
+                new_rows.append({"ticket_id": tid, **assignment_columns(a)})
+            elif old[a.no] != a:
+                changed.append({**assignment_columns(a), "b_ticket": tid, "b_no": a.no})
+    if new_rows:
+        session.execute(insert(AssignmentRow), new_rows)
+    if changed:
+        conn.execute(
+            update(assignments).where(
+                assignments.c.ticket_id == bindparam("b_ticket"), assignments.c.no == bindparam("b_no")
+            ),
+            changed,
+        )
+    notify.on_events_many(session, [(tid, after, recs) for tid, _, after, recs in changes])

@@ -1,7 +1,7 @@
 """open311 services, api keys, requests
 
 Revision ID: 0003_open311
-Revises: 0001
+Revises: 0002_time_limits
 Create Date: 2026-11-21 10:38:14.227814
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hotline.db.types
 
 revision: str = "0003_open311"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_time_limits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """routing: knowledge base, full-text index, rules, advice per ticket
 
 Revision ID: 0004_routing
-Revises: 0001
+Revises: 0003_open311
 Create Date: 2026-11-21 10:42:12.673400
 """
 

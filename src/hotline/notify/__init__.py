@@ -1,0 +1,1 @@
+"""Telling people and other systems what happened: the in-app inbox, the outbox and webhooks."""
