@@ -143,7 +143,7 @@ def test_reading_back_follows_the_ticket_through_the_workflow(o311: Open311, api
     assert doc["updated_datetime"] > doc["requested_datetime"]
 
     # the current reply deadline is the expected datetime
-    until = (api.p.clock.now + timedelta(days=5)).replace(microsecond=0)
+    until = (api.p.clock.now + timedelta(days=10)).replace(microsecond=0)
     api.on("handler.urban", tid, 1, "extension", {"until": until.isoformat(), "reason": "等待配件"})
     api.on("dispatcher", tid, 1, "extension/decision", {"approve": True})
     doc = o311.one(rid)

@@ -64,7 +64,7 @@ def test_posted_read_and_token_documents(o311: Open311, platform: Platform, lang
     tid = int(rid)
     api.act("dispatcher", tid, "dispatch", {"lead_unit_id": platform.unit_id("dept-urban")})
     api.on("handler.urban", tid, 1, "acknowledge")
-    until = (platform.clock.now + timedelta(days=4)).replace(microsecond=0).isoformat()
+    until = (platform.clock.now + timedelta(days=10)).replace(microsecond=0).isoformat()
     api.on("handler.urban", tid, 1, "extension", {"until": until, "reason": "等待配件"})
     api.on("dispatcher", tid, 1, "extension/decision", {"approve": True})
     for params in ({}, {"extensions": "true"}):

@@ -267,7 +267,7 @@ def append_many(session: Session, changes: Sequence[tuple[int, Ticket, Ticket, S
     if result.rowcount != len(changes):
         raise conflict("concurrency.conflict")
     session.execute(
-        insert(TicketEventRow), [row for tid, _, _, recs in changes for row in _event_rows(tid, recs)]
+        insert(TicketEventRow), [row for tid, _, _, recs in changes for row in _event_row_list(tid, recs)]
     )
     assignments = AssignmentRow.__table__
     new_rows: list[dict[str, Any]] = []
