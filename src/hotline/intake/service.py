@@ -104,7 +104,7 @@ def submit(
     on_created: OnCreated | None = None,
 ) -> Submitted:
     """Store a new ticket in ONE transaction: who is asking, the category, the ticket, its first
-    events and the idempotency key. The answer is built from the state just written, so a request
+    events (with their outbox rows), its place in the routing queue and the idempotency key. The answer is built from the state just written, so a request
     costs one transaction, not four.
 
     An earlier attempt with the same key is not looked up first: the key's unique constraint is the
