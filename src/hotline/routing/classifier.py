@@ -19,6 +19,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -32,7 +33,6 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils.extmath import safe_sparse_dot
 
 from hotline.routing.text import NormalisedText, NothingToClassify, normalise
 
@@ -212,35 +212,34 @@ def _is_cjk_share(texts: Sequence[NormalisedText]) -> float:
     return sum(t.is_chinese for t in texts) / len(texts)
 
 
-def _tfidf_one(vectoriser: TfidfVectorizer, doc: str) -> sparse.csr_matrix:
-    """``vectoriser.transform([doc])`` from its fitted vocabulary and idf, without per-call checks.
+def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of ``weight * vectoriser.transform([doc])``, without per-call checks.
 
-    Falls back to scikit-learn for settings this path does not follow.
+    Reads the fitted vocabulary and idf directly; falls back to scikit-learn for settings this path
+    does not follow.
     """
     if vectoriser.binary or not vectoriser.use_idf or vectoriser.norm != "l2":
-        return vectoriser.transform([doc]).tocsr()
+        row = vectoriser.transform([doc]).tocsr()
+        row.sort_indices()
+        return row.indices.astype(np.int64), row.data.astype(np.float64) * weight
     analyse = vectoriser.__dict__.get("_hotline_analyser")
     if analyse is None:
         analyse = vectoriser.build_analyzer()
         vectoriser.__dict__["_hotline_analyser"] = analyse  # not saved: model files are written without it
     vocabulary = vectoriser.vocabulary_
-    counts = {
-        index: count
-        for term, count in Counter(analyse(doc)).items()
-        if (index := vocabulary.get(term)) is not None
-    }
-    n_features = len(vectoriser.idf_)
-    if not counts:
-        return sparse.csr_matrix((1, n_features), dtype=vectoriser.dtype)
-    indices = np.array(sorted(counts), dtype=np.int64)
-    values = np.array([counts[i] for i in indices.tolist()], dtype=np.float64)
+    # one C-level dictionary look-up per n-gram (-1: unknown), then count the known ones, sorted
+    terms = analyse(doc)
+    looked_up = np.fromiter(map(vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+    known = looked_up[looked_up >= 0]
+    if not len(known):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    indices, counts = np.unique(known, return_counts=True)
+    values = counts.astype(np.float64)
     if vectoriser.sublinear_tf:
         values = np.log(values) + 1.0
     values *= vectoriser.idf_[indices]
-    values /= np.sqrt(np.dot(values, values))
-    return sparse.csr_matrix(
-        (values.astype(vectoriser.dtype), indices, np.array([0, len(indices)])), shape=(1, n_features)
-    )
+    values *= weight / np.sqrt(np.dot(values, values))
+    return indices, values
 
 
 @dataclass
@@ -318,13 +317,16 @@ class TextClassifier:
         columns = (text, text[: self.head_chars], segment(text) if segmented is None else segmented)
         features = self.pipeline.named_steps["features"]
         weights = features.transformer_weights or {}
-        blocks = []
+        all_indices, all_values, offset = [], [], 0
         for name, vectoriser, column in features.transformers_:
-            block = _tfidf_one(vectoriser, columns[column])
-            if (weight := weights.get(name, 1.0)) != 1.0:
-                block = block * weight
-            blocks.append(block)
-        return sparse.hstack(blocks, format="csr")
+            indices, values = _tfidf_one(vectoriser, columns[column], weights.get(name, 1.0))
+            all_indices.append(indices + offset)
+            all_values.append(values)
+            offset += len(vectoriser.idf_)
+        indices = np.concatenate(all_indices)
+        # float32 like scikit-learn's transform (the vectorisers' dtype), one CSR row
+        values = np.concatenate(all_values).astype(np.float32)
+        return sparse.csr_matrix((values, indices, np.array([0, len(indices)])), shape=(1, offset))
 
     def _feature_names(self) -> np.ndarray:
         if self._names is None:
@@ -345,7 +347,8 @@ class TextClassifier:
         n_classes = len(linear.classes_)
         if calibrated.method != "sigmoid" or n_classes < 3:
             return self.pipeline.named_steps["clf"].predict_proba(x)[0]  # type: ignore[no-any-return]
-        scores = np.asarray(safe_sparse_dot(x, linear.coef_.T)).ravel() + linear.intercept_
+        # only the message's own columns: ``x @ coef_.T`` would copy the whole (C-ordered) matrix
+        scores = linear.coef_[:, x.indices] @ x.data.astype(np.float64) + linear.intercept_
         proba = np.array(
             [
                 expit(-(cal.a_ * score + cal.b_))
