@@ -19,8 +19,8 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
@@ -212,6 +212,64 @@ def _is_cjk_share(texts: Sequence[NormalisedText]) -> float:
     return sum(t.is_chinese for t in texts) / len(texts)
 
 
+_LENGTH_MIX: Final = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio)
+
+
+def _hashes(terms: list[str]) -> np.ndarray:
+    """64-bit keys of ``terms``: Python's string hash, with the length mixed in (computed in C)."""
+    hashes = np.fromiter(map(hash, terms), dtype=np.int64, count=len(terms)).view(np.uint64)
+    lengths = np.fromiter(map(len, terms), dtype=np.uint64, count=len(terms))
+    return (hashes ^ (lengths * _LENGTH_MIX)).view(np.int64)
+
+
+class _HashedVocabulary:
+    """A fitted vocabulary as sorted 64-bit string hashes, for one message's n-grams at a time.
+
+    Looking thousands of n-grams up one by one in a 600,000-entry dictionary is a cache miss each
+    (≈ 0.5 µs): the long messages' worst case. Here the n-grams are hashed in C (``map(hash, …)``)
+    and found with one vectorised binary search. Built in memory at first use (≈ 0.2 s), never saved.
+    Python hashes a string's stored bytes, so "戳" (two bytes in UCS-2) and "3b" hash alike: the
+    length is mixed in. Then a false match with an unknown n-gram is not a practical concern
+    (≈ 10⁻¹⁰ per message), and the vocabulary's own terms are checked for clashes on build.
+    """
+
+    __slots__ = ("columns", "hashes")
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        terms = list(vocabulary)
+        hashes = _hashes(terms)
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.columns = np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int64, count=len(terms))[
+            order
+        ]
+        if len(self.hashes) > 1 and bool((self.hashes[1:] == self.hashes[:-1]).any()):
+            raise ValueError("hash clash in vocabulary")  # caller falls back to the dictionary
+
+    def count(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Feature columns of the known ``terms`` (sorted) and how often each occurs."""
+        if not terms or not len(self.hashes):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        # distinct and sorted first: fewer searches, and each starts where the previous one ended
+        wanted, counts = np.unique(_hashes(terms), return_counts=True)
+        at = np.searchsorted(self.hashes, wanted)
+        at[at == len(self.hashes)] = 0
+        found = self.hashes[at] == wanted
+        columns, counts = self.columns[at[found]], counts[found]
+        order = np.argsort(columns)
+        return columns[order], counts[order]
+
+
+def _lookup(vectoriser: TfidfVectorizer) -> _HashedVocabulary | None:
+    """The vectoriser's hashed vocabulary, built once (None: use the dictionary)."""
+    if "_hotline_lookup" not in vectoriser.__dict__:
+        try:
+            vectoriser.__dict__["_hotline_lookup"] = _HashedVocabulary(vectoriser.vocabulary_)
+        except ValueError:
+            vectoriser.__dict__["_hotline_lookup"] = None
+    return vectoriser.__dict__["_hotline_lookup"]  # type: ignore[no-any-return]
+
+
 def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and values of ``weight * vectoriser.transform([doc])``, without per-call checks.
 
@@ -226,14 +284,17 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
     if analyse is None:
         analyse = vectoriser.build_analyzer()
         vectoriser.__dict__["_hotline_analyser"] = analyse  # not saved: model files are written without it
-    vocabulary = vectoriser.vocabulary_
-    # one C-level dictionary look-up per n-gram (-1: unknown), then count the known ones, sorted
     terms = analyse(doc)
-    looked_up = np.fromiter(map(vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
-    known = looked_up[looked_up >= 0]
-    if not len(known):
+    lookup = _lookup(vectoriser)
+    if lookup is not None:
+        indices, counts = lookup.count(terms)
+    else:  # one dictionary look-up per n-gram (-1: unknown)
+        found = np.fromiter(
+            map(vectoriser.vocabulary_.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
+        )
+        indices, counts = np.unique(found[found >= 0], return_counts=True)  # sorted, as in a CSR row
+    if not len(indices):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    indices, counts = np.unique(known, return_counts=True)
     values = counts.astype(np.float64)
     if vectoriser.sublinear_tf:
         values = np.log(values) + 1.0
@@ -252,6 +313,7 @@ class TextClassifier:
     meta: dict[str, Any] = field(default_factory=dict)
     head_chars: int = HEAD_CHARS
     _names: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _coef_by_feature: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def labels(self) -> list[str]:
@@ -262,6 +324,16 @@ class TextClassifier:
     def _linear(self) -> Any:
         """The fitted linear classifier (ridge; a linear SVM in models of the first slice)."""
         return self.pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
+
+    def _weights(self) -> np.ndarray:
+        """The classifier's weights, one row per feature (n_features × n_classes, C order).
+
+        A message's few thousand features are then read as whole rows (one cache line each)
+        rather than scattered across a row per category.
+        """
+        if self._coef_by_feature is None:
+            self._coef_by_feature = np.ascontiguousarray(self._linear().coef_.T)
+        return self._coef_by_feature
 
     def _check(self, text: str | None) -> NormalisedText | NothingToClassify:
         result = normalise(text)
@@ -347,8 +419,8 @@ class TextClassifier:
         n_classes = len(linear.classes_)
         if calibrated.method != "sigmoid" or n_classes < 3:
             return self.pipeline.named_steps["clf"].predict_proba(x)[0]  # type: ignore[no-any-return]
-        # only the message's own columns: ``x @ coef_.T`` would copy the whole (C-ordered) matrix
-        scores = linear.coef_[:, x.indices] @ x.data.astype(np.float64) + linear.intercept_
+        # only the message's own features: ``x @ coef_.T`` would copy the whole (C-ordered) matrix
+        scores = x.data.astype(np.float64) @ self._weights()[x.indices] + linear.intercept_
         proba = np.array(
             [
                 expit(-(cal.a_ * score + cal.b_))
@@ -371,10 +443,13 @@ class TextClassifier:
         words of the message come first (“路灯”, not “灯坏”), then other n-grams of two or more
         characters, then single characters if nothing longer supports the category.
         """
-        coef = self._linear().coef_
-        row = coef[class_index] if coef.shape[0] > 1 else (coef[0] if class_index == 1 else -coef[0])
+        weights = self._weights()[x.indices]
+        if weights.shape[1] > 1:
+            column = weights[:, class_index]
+        else:  # two categories: one weight vector, for the second
+            column = weights[:, 0] if class_index == 1 else -weights[:, 0]
         names = self._feature_names()
-        contrib = x.data * row[x.indices]
+        contrib = x.data * column
         strongest = np.flatnonzero(contrib > 0)
         if len(strongest) > _REASON_CANDIDATES:  # only the strongest need names (latency)
             strongest = strongest[
@@ -434,7 +509,11 @@ class TextClassifier:
         transformers = self.pipeline.named_steps["features"].transformers_
         vocabularies = {name: vec.vocabulary_ for name, vec, _ in transformers}
         terms = {name: np.array(vec.get_feature_names_out(), dtype=str) for name, vec, _ in transformers}
-        analysers = {name: vec.__dict__.pop("_hotline_analyser", None) for name, vec, _ in transformers}
+        # in-memory caches of the fast path (analyser, hashed vocabulary) are not written
+        caches = {
+            name: {key: vec.__dict__.pop(key) for key in list(vec.__dict__) if key.startswith("_hotline_")}
+            for name, vec, _ in transformers
+        }
         try:
             for _name, vec, _column in transformers:
                 del vec.vocabulary_
@@ -443,8 +522,7 @@ class TextClassifier:
         finally:
             for name, vec, _column in transformers:
                 vec.vocabulary_ = vocabularies[name]
-                if analysers[name] is not None:
-                    vec.__dict__["_hotline_analyser"] = analysers[name]
+                vec.__dict__.update(caches[name])
         vocabulary_path = folder / VOCABULARY_FILE
         with vocabulary_path.with_suffix(".tmp").open("wb") as handle:
             np.savez_compressed(handle, **terms)
