@@ -504,7 +504,7 @@ class TextClassifier:
         folder = Path(data_dir).resolve() / MODEL_SUBDIR
         folder.mkdir(parents=True, exist_ok=True)
         model_path = folder / MODEL_FILE
-        # Vocabularies (≈ 660,000 n-grams) go to a plain array file: in skops' JSON they took
+        # Vocabularies (≈ 780,000 n-grams) go to a plain array file: in skops' JSON they took
         # 550 MB and 20 s to load. The pipeline is dumped without them, then they are put back.
         transformers = self.pipeline.named_steps["features"].transformers_
         vocabularies = {name: vec.vocabulary_ for name, vec, _ in transformers}
