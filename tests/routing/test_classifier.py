@@ -162,13 +162,51 @@ def test_refuses_a_model_file_with_untrusted_content(tmp_path: Path) -> None:
 
 def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClassifier) -> None:
     features = tiny_model.pipeline.named_steps["features"]
-    for message in ["学校食堂饭菜质量差", "河水被污染", "公司拖欠工资", "路灯坏了" * 20]:
+    for message in [
+        "学校食堂饭菜质量差",
+        "河水被污染",
+        "公司拖欠工资",
+        "路灯坏了" * 20,
+        "Wi-Fi 学校 鑫淼 食堂 2019年",
+    ]:
         x = tiny_model._vectorise_one(message)
         expected_x = features.transform(clf.to_columns([message]))
         assert x.shape == expected_x.shape
         assert abs(x - expected_x).max() < 1e-6
         expected = tiny_model.pipeline.named_steps["clf"].predict_proba(expected_x)[0]
         assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-6)
+
+
+def test_hashed_and_dictionary_look_ups_give_the_same_features(tiny_model: clf.TextClassifier) -> None:
+    """The hashed vocabulary (fast path) and the plain dictionary (its fallback) agree."""
+    message = "学校食堂饭菜质量差，Wi-Fi 鑫淼 戳 3b gb" * 5
+    hashed = tiny_model._vectorise_one(message)
+    transformers = tiny_model.pipeline.named_steps["features"].transformers_
+    saved = {name: vec.__dict__.get("_hotline_lookup") for name, vec, _ in transformers}
+    try:
+        for _name, vec, _column in transformers:
+            vec.__dict__["_hotline_lookup"] = None
+        plain = tiny_model._vectorise_one(message)
+    finally:
+        for name, vec, _column in transformers:
+            vec.__dict__["_hotline_lookup"] = saved[name]
+    assert hashed.nnz > 0
+    assert abs(hashed - plain).max() == 0
+
+
+def test_a_saved_model_routes_as_before_after_routing(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
+    """The fast path's in-memory caches are neither written nor lost when a used model is saved."""
+    before = tiny_model.route("幼儿园乱收费")
+    tiny_model.save(tmp_path)
+    again = tiny_model.route("幼儿园乱收费")
+    loaded = clf.load(tmp_path).route("幼儿园乱收费")
+    assert [(s.label, s.confidence) for s in again.suggestions] == [
+        (s.label, s.confidence) for s in before.suggestions
+    ]
+    assert [s.label for s in loaded.suggestions] == [s.label for s in before.suggestions]
+    assert [s.confidence for s in loaded.suggestions] == pytest.approx(
+        [s.confidence for s in before.suggestions]
+    )
 
 
 def test_model_file_stays_small(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:

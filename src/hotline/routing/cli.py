@@ -118,7 +118,7 @@ def train(
     ] = None,
     target_accuracy: Annotated[float, typer.Option(help="自动派单的目标准确率")] = ev.TARGET_ACCURACY,
     folds: Annotated[int, typer.Option(help="选阈值的交叉验证折数 (folds for choosing the threshold)")] = 5,
-    c: Annotated[float, typer.Option(help="SVM regularisation C")] = 0.5,
+    c: Annotated[float, typer.Option(help="正则化 C (regularisation C; ridge alpha = 1/(2C))")] = 0.5,
     self_training_confidence: Annotated[
         float, typer.Option(help="自训练置信度下限 (self-training confidence)")
     ] = 0.95,
@@ -197,7 +197,7 @@ def crossval(
     folds: Annotated[int, typer.Option(help="折数 (number of folds)")] = 5,
     seed: Annotated[int, typer.Option(help="随机种子 (shuffle seed)")] = 0,
     target_accuracy: Annotated[float, typer.Option(help="自动派单的目标准确率")] = ev.TARGET_ACCURACY,
-    c: Annotated[float, typer.Option(help="SVM regularisation C")] = 0.5,
+    c: Annotated[float, typer.Option(help="正则化 C (regularisation C; ridge alpha = 1/(2C))")] = 0.5,
     self_training_confidence: Annotated[
         float, typer.Option(help="自训练置信度下限 (self-training confidence)")
     ] = 0.95,

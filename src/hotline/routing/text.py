@@ -23,11 +23,11 @@ from typing import Final
 
 #: Longest text (in characters, after normalisation) that reaches the model. Messages are a few
 #: hundred characters; the head of a longer one says what it is about, and the cap bounds latency.
-MAX_CHARS: Final = 1500
+MAX_CHARS: Final = 1000
 
 #: Raw input beyond this many characters is cut before any work is done (bounds the cost of
 #: NFKC/OpenCC on a 100,000-character paste).
-_RAW_CAP: Final = MAX_CHARS * 4
+_RAW_CAP: Final = MAX_CHARS * 2
 
 # Anything that is not a letter, a digit or a CJK character separates tokens.
 _SEPARATORS = re.compile(
