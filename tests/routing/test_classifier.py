@@ -111,6 +111,17 @@ def test_training_needs_two_categories() -> None:
         clf.train(["路灯坏了", "路灯不亮"], ["城乡建设", "城乡建设"])
 
 
+def test_a_model_of_two_categories_routes_each_with_its_reasons() -> None:
+    # A centre's own first model (retrained from its closed tickets) may know two categories only;
+    # the classifier then keeps one weight vector, and both categories must still be explained.
+    places = ("东门", "西门", "南门", "北门", "中门", "上门")
+    texts = [f"{w}停电了，什么时候来电" for w in places] + [f"{w}停水了，水龙头没水" for w in places]
+    model = clf.train(texts, ["供电"] * 6 + ["供水"] * 6)
+    for text, label, term in (("小区停电了", "供电", "停电"), ("小区停水了", "供水", "停水")):
+        top = model.route(text, k=2).suggestions[0]
+        assert top.label == label and term in top.explain()
+
+
 def test_save_and_load_round_trip(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:
     path = tiny_model.save(tmp_path)
     assert path.is_relative_to(tmp_path.resolve())

@@ -332,7 +332,8 @@ class TextClassifier:
         rather than scattered across a row per category.
         """
         if self._coef_by_feature is None:
-            self._coef_by_feature = np.ascontiguousarray(self._linear().coef_.T)
+            # np.atleast_2d: with two categories RidgeClassifier keeps one weight vector, 1-D
+            self._coef_by_feature = np.ascontiguousarray(np.atleast_2d(self._linear().coef_).T)
         return self._coef_by_feature
 
     def _check(self, text: str | None) -> NormalisedText | NothingToClassify:
