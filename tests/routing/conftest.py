@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,5 +49,7 @@ def shared_data() -> Path:
     """The shared data folder; tests using it are skipped on machines without it."""
     folder = SHARED_DATA.resolve()
     if not (folder / "tipdm2020c_gov_messages").is_dir():
+        if os.environ.get("CI"):  # CI has ../shared beside the clone: missing data is a failure there
+            pytest.fail(f"shared data not found at {folder}; CI must have ../shared/data")
         pytest.skip(f"shared data not found at {folder} (only on the project's machines)")
     return folder
