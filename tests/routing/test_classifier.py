@@ -242,3 +242,19 @@ def test_missing_vocabulary_file_is_a_clear_error(tiny_model: clf.TextClassifier
     (tmp_path / clf.MODEL_SUBDIR / clf.VOCABULARY_FILE).unlink()
     with pytest.raises(clf.ModelError, match="vocabulary"):
         clf.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["路灯坏了", "a", "", "ab  c\n\td", "戳 3b gb", "😀路灯😀", "\U0010ffff\U0001f600x", "工资" * 300],
+)
+def test_exact_character_keys_are_the_n_grams_scikit_learn_makes(text: str) -> None:
+    """Keys straight from code points stand for the same n-grams, as many times, as the analyser's."""
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyse = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False).build_analyzer()
+    grams = analyse(text)
+    assert Counter(clf._term_keys(grams).tolist()) == Counter(clf._char_ngram_keys(text, 1, 3).tolist())
+    assert len(set(clf._term_keys(sorted(set(grams))).tolist())) == len(set(grams))  # no two alike

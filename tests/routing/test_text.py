@@ -5,8 +5,19 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hotline.routing.text import EMPTY, MAX_CHARS, NO_WORDS, NormalisedText, NothingToClassify, normalise
+from hotline.routing.text import (
+    _RAW_CAP,
+    EMPTY,
+    MAX_CHARS,
+    NO_WORDS,
+    NormalisedText,
+    NothingToClassify,
+    _fold,
+    normalise,
+)
 
 
 @pytest.mark.parametrize("text", [None, "", "   ", "\n\t\t\t\n", "\u3000\u3000"])
@@ -70,3 +81,38 @@ def test_mixed_script_keeps_no_space_between_chinese_and_latin() -> None:
     assert isinstance(result, NormalisedText)
     assert result.text == "wi fi信号差4g也差"
     assert result.is_chinese
+
+
+_PIECES = [
+    "路灯",
+    "不亮",
+    "了，",
+    "臺灣",
+    "後來",
+    "Ａｂｃ",
+    " ",
+    "  ",
+    "x",
+    "12",
+    "。",
+    "😀",
+    "ﬁ",
+    "⑩",
+    "e\u0301",
+    "\n",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=300, max_size=1500))
+def test_a_long_message_normalised_in_part_gives_what_the_whole_gives(pieces: list[str]) -> None:
+    """The partial first pass over a long message changes nothing that reaches the model."""
+    text = "".join(pieces)
+    whole = _fold(text[:_RAW_CAP])
+    result = normalise(text)
+    if not whole:
+        assert isinstance(result, NothingToClassify)
+        return
+    assert isinstance(result, NormalisedText)
+    assert result.text == whole[:MAX_CHARS]
+    assert result.truncated == (len(whole) > MAX_CHARS or len(text) > _RAW_CAP)

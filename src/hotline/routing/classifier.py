@@ -14,6 +14,7 @@ the platform's data directory.
 from __future__ import annotations
 
 import json
+import re
 import time
 import zipfile
 from collections import Counter
@@ -223,35 +224,49 @@ def _hashes(terms: list[str]) -> np.ndarray:
 
 
 class _HashedVocabulary:
-    """A fitted vocabulary as sorted 64-bit string hashes, for one message's n-grams at a time.
+    """A fitted vocabulary as sorted 64-bit keys, for one message's n-grams at a time.
 
     Looking thousands of n-grams up one by one in a 600,000-entry dictionary is a cache miss each
-    (≈ 0.5 µs): the long messages' worst case. Here the n-grams are hashed in C (``map(hash, …)``)
-    and found with one vectorised binary search. Built in memory at first use (≈ 0.2 s), never saved.
-    Python hashes a string's stored bytes, so "戳" (two bytes in UCS-2) and "3b" hash alike: the
-    length is mixed in. Then a false match with an unknown n-gram is not a practical concern
-    (≈ 10⁻¹⁰ per message), and the vocabulary's own terms are checked for clashes on build.
+    (≈ 0.5 µs): the long messages' worst case. Here a message's n-gram keys are computed in C and
+    found with one vectorised binary search. Built in memory at first use (≈ 0.2 s), never saved.
+
+    Keys come in two kinds. Character n-grams of up to three characters get *exact* keys (see
+    :func:`_char_ngram_keys`), computed straight from the text's code points without making the
+    n-gram strings at all. Other terms (words, word pairs) get Python's string hash with the length
+    mixed in (Python hashes a string's stored bytes, so "戳", two bytes in UCS-2, and "3b" hash
+    alike): a false match with an unknown term is not a practical concern (≈ 10⁻¹⁰ per message),
+    and the vocabulary's own keys are checked for clashes on build.
     """
 
     __slots__ = ("columns", "hashes")
 
-    def __init__(self, vocabulary: dict[str, int]) -> None:
-        terms = list(vocabulary)
-        hashes = _hashes(terms)
-        order = np.argsort(hashes, kind="stable")
-        self.hashes = hashes[order]
-        self.columns = np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int64, count=len(terms))[
-            order
-        ]
+    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.hashes = keys[order]
+        self.columns = columns[order]
         if len(self.hashes) > 1 and bool((self.hashes[1:] == self.hashes[:-1]).any()):
             raise ValueError("hash clash in vocabulary")  # caller falls back to the dictionary
 
+    @classmethod
+    def of_terms(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
+        terms = list(vocabulary)
+        return cls(_hashes(terms), _columns(vocabulary, terms))
+
+    @classmethod
+    def of_char_ngrams(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
+        terms = list(vocabulary)
+        return cls(_term_keys(terms), _columns(vocabulary, terms))
+
     def count(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature columns of the known ``terms`` (sorted) and how often each occurs."""
-        if not terms or not len(self.hashes):
+        return self.count_keys(_hashes(terms))
+
+    def count_keys(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feature columns of the known ``keys`` (sorted) and how often each occurs."""
+        if not len(keys) or not len(self.hashes):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         # distinct and sorted first: fewer searches, and each starts where the previous one ended
-        wanted, counts = np.unique(_hashes(terms), return_counts=True)
+        wanted, counts = np.unique(keys, return_counts=True)
         at = np.searchsorted(self.hashes, wanted)
         at[at == len(self.hashes)] = 0
         found = self.hashes[at] == wanted
@@ -260,11 +275,80 @@ class _HashedVocabulary:
         return columns[order], counts[order]
 
 
+def _columns(vocabulary: dict[str, int], terms: list[str]) -> np.ndarray:
+    return np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int64, count=len(terms))
+
+
+#: Bits per character in an exact n-gram key: every code point, plus one, fits in 21 bits.
+_CODE_BITS: Final = 21
+#: Longest character n-gram with an exact key (3 × 21 = 63 bits, within a signed 64-bit integer).
+_MAX_EXACT_N: Final = 3
+_WHITE_SPACES: Final = re.compile(r"\s\s+")  # scikit-learn's char analyser folds runs of white space
+
+
+def _char_ngram_keys(text: str, lo: int, hi: int) -> np.ndarray:
+    """Exact keys of all character n-grams of ``text`` with ``lo ≤ n ≤ hi ≤ 3``.
+
+    The key of an n-gram is its code points plus one, 21 bits each, first character lowest: two
+    n-grams share a key only if they are the same string, so no look-up can be wrong. The same
+    n-grams, in the same number, as scikit-learn's ``analyzer="char"`` (a test holds them equal).
+    """
+    codes = np.frombuffer(_WHITE_SPACES.sub(" ", text).encode("utf-32-le"), dtype=np.uint32)
+    codes = codes.astype(np.int64) + 1
+    parts = []
+    for n in range(lo, hi + 1):
+        m = len(codes) - n + 1
+        if m <= 0:
+            break
+        key = codes[:m].copy()
+        for j in range(1, n):
+            key |= codes[j : j + m] << (_CODE_BITS * j)
+        parts.append(key)
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _term_keys(terms: list[str]) -> np.ndarray:
+    """The :func:`_char_ngram_keys` key of each term (each one to three characters long)."""
+    keys = np.empty(len(terms), dtype=np.int64)
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    if len(terms) and (lengths.min() < 1 or lengths.max() > _MAX_EXACT_N):
+        raise ValueError("terms of 1 to 3 characters only")
+    for n in range(1, _MAX_EXACT_N + 1):
+        chosen = np.flatnonzero(lengths == n)
+        if not len(chosen):
+            continue
+        joined = "".join(terms[i] for i in chosen)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        codes = codes.reshape(len(chosen), n)
+        key = codes[:, 0].copy()
+        for j in range(1, n):
+            key |= codes[:, j] << (_CODE_BITS * j)
+        keys[chosen] = key
+    return keys
+
+
+def _exact_char_ngrams(vectoriser: TfidfVectorizer) -> bool:
+    """Whether ``vectoriser`` makes plain character n-grams that :func:`_char_ngram_keys` reproduces."""
+    return (
+        vectoriser.analyzer == "char"
+        and vectoriser.ngram_range[0] >= 1
+        and vectoriser.ngram_range[1] <= _MAX_EXACT_N
+        and vectoriser.input == "content"
+        and vectoriser.preprocessor is None
+        and not vectoriser.lowercase
+        and vectoriser.strip_accents is None
+    )
+
+
 def _lookup(vectoriser: TfidfVectorizer) -> _HashedVocabulary | None:
     """The vectoriser's hashed vocabulary, built once (None: use the dictionary)."""
     if "_hotline_lookup" not in vectoriser.__dict__:
         try:
-            vectoriser.__dict__["_hotline_lookup"] = _HashedVocabulary(vectoriser.vocabulary_)
+            if _exact_char_ngrams(vectoriser):
+                table = _HashedVocabulary.of_char_ngrams(vectoriser.vocabulary_)
+            else:
+                table = _HashedVocabulary.of_terms(vectoriser.vocabulary_)
+            vectoriser.__dict__["_hotline_lookup"] = table
         except ValueError:
             vectoriser.__dict__["_hotline_lookup"] = None
     return vectoriser.__dict__["_hotline_lookup"]  # type: ignore[no-any-return]
@@ -280,19 +364,25 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
         row = vectoriser.transform([doc]).tocsr()
         row.sort_indices()
         return row.indices.astype(np.int64), row.data.astype(np.float64) * weight
-    analyse = vectoriser.__dict__.get("_hotline_analyser")
-    if analyse is None:
-        analyse = vectoriser.build_analyzer()
-        vectoriser.__dict__["_hotline_analyser"] = analyse  # not saved: model files are written without it
-    terms = analyse(doc)
     lookup = _lookup(vectoriser)
-    if lookup is not None:
-        indices, counts = lookup.count(terms)
-    else:  # one dictionary look-up per n-gram (-1: unknown)
-        found = np.fromiter(
-            map(vectoriser.vocabulary_.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
-        )
-        indices, counts = np.unique(found[found >= 0], return_counts=True)  # sorted, as in a CSR row
+    if lookup is not None and _exact_char_ngrams(vectoriser):
+        # character n-grams: keys straight from the code points, no n-gram strings made
+        indices, counts = lookup.count_keys(_char_ngram_keys(doc, *vectoriser.ngram_range))
+    else:
+        analyse = vectoriser.__dict__.get("_hotline_analyser")
+        if analyse is None:
+            analyse = vectoriser.build_analyzer()
+            vectoriser.__dict__["_hotline_analyser"] = (
+                analyse  # not saved: model files are written without it
+            )
+        terms = analyse(doc)
+        if lookup is not None:
+            indices, counts = lookup.count(terms)
+        else:  # one dictionary look-up per n-gram (-1: unknown)
+            found = np.fromiter(
+                map(vectoriser.vocabulary_.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
+            )
+            indices, counts = np.unique(found[found >= 0], return_counts=True)  # sorted, as in a CSR row
     if not len(indices):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     values = counts.astype(np.float64)
@@ -367,13 +457,15 @@ class TextClassifier:
                     "(None of the words is known to the model: route by hand.)",
                 ),
             )
-        proba = self._proba_one(x)
+        rows = self._weights()[x.indices]  # read once: for the scores and for every reason
+        proba = self._proba_one(x, rows)
+        contributions = self._contributions(x, rows)
         order = np.argsort(-proba)[: max(1, k)]
         suggestions = tuple(
             Suggestion(
                 label=self.labels[i],
                 confidence=float(proba[i]),
-                reasons=self._reasons(x, int(i), n_reasons, words),
+                reasons=self._reasons(x, contributions[:, i], n_reasons, words),
             )
             for i in order
         )
@@ -408,12 +500,13 @@ class TextClassifier:
             self._names = np.array([str(name).split("__", 1)[-1] for name in raw], dtype=object)
         return self._names
 
-    def _proba_one(self, x: sparse.csr_matrix) -> np.ndarray:
+    def _proba_one(self, x: sparse.csr_matrix, rows: np.ndarray | None = None) -> np.ndarray:
         """Calibrated probabilities for one vectorised message.
 
         Same numbers as ``CalibratedClassifierCV.predict_proba`` (a test holds them equal), read
         straight from its fitted linear classifier and sigmoid calibrators: sklearn's input checks cost more
         than the sums themselves when one message is routed at a time (≈0.7 ms of a 2 ms budget).
+        ``rows`` are the message's features' weights, if already read.
         """
         calibrated = self.pipeline.named_steps["clf"].calibrated_classifiers_[0]
         linear = calibrated.estimator
@@ -421,7 +514,9 @@ class TextClassifier:
         if calibrated.method != "sigmoid" or n_classes < 3:
             return self.pipeline.named_steps["clf"].predict_proba(x)[0]  # type: ignore[no-any-return]
         # only the message's own features: ``x @ coef_.T`` would copy the whole (C-ordered) matrix
-        scores = x.data.astype(np.float64) @ self._weights()[x.indices] + linear.intercept_
+        if rows is None:
+            rows = self._weights()[x.indices]
+        scores = x.data.astype(np.float64) @ rows + linear.intercept_
         proba = np.array(
             [
                 expit(-(cal.a_ * score + cal.b_))
@@ -437,20 +532,23 @@ class TextClassifier:
         """The ``k`` best suggestions (empty when there is nothing to classify)."""
         return list(self.route(text, k).suggestions)
 
-    def _reasons(self, x: sparse.csr_matrix, class_index: int, n: int, words: set[str]) -> tuple[Reason, ...]:
-        """The message's terms that add most to ``class_index``'s score (weight × tf-idf).
+    def _contributions(self, x: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        """What each of the message's features adds to each category's score (weight × tf-idf)."""
+        if rows.shape[1] == 1:  # two categories: one weight vector, for the second
+            rows = np.hstack([-rows, rows])
+        return rows * x.data[:, None].astype(np.float64)
+
+    def _reasons(
+        self, x: sparse.csr_matrix, contrib: np.ndarray, n: int, words: set[str]
+    ) -> tuple[Reason, ...]:
+        """The message's terms that add most to one category's score (``contrib``: weight × tf-idf
+        of each of ``x``'s features for that category).
 
         A term counts once, summed over the places it was seen (whole text, head, words). Whole
         words of the message come first (“路灯”, not “灯坏”), then other n-grams of two or more
         characters, then single characters if nothing longer supports the category.
         """
-        weights = self._weights()[x.indices]
-        if weights.shape[1] > 1:
-            column = weights[:, class_index]
-        else:  # two categories: one weight vector, for the second
-            column = weights[:, 0] if class_index == 1 else -weights[:, 0]
         names = self._feature_names()
-        contrib = x.data * column
         strongest = np.flatnonzero(contrib > 0)
         if len(strongest) > _REASON_CANDIDATES:  # only the strongest need names (latency)
             strongest = strongest[

@@ -106,14 +106,26 @@ def normalise(text: str | None, max_chars: int = MAX_CHARS) -> NormalisedText | 
     if text is None:
         return nothing(EMPTY)
     original_length = len(text)
-    raw = text[:_RAW_CAP]
-    if not raw.strip():
+    if not text[:_RAW_CAP].strip():
         return nothing(EMPTY)
-    folded = unicodedata.normalize("NFKC", raw).lower()
-    folded = to_simplified(folded)
-    tokens = [t for t in _SEPARATORS.split(folded) if t]
-    if not tokens:
+    # A long message is first normalised in part: when that already gives more than the cap (with
+    # a margin, since NFKC and OpenCC may read a few characters ahead), the rest cannot change
+    # what reaches the model, and NFKC/OpenCC on 2,000 characters cost ≈ 0.3 ms.
+    first = max_chars + max_chars // 4
+    joined = _fold(text[:first]) if original_length > first else None
+    if joined is None or len(joined) < max_chars + _MARGIN:
+        joined = _fold(text[:_RAW_CAP])
+    if not joined:
         return nothing(NO_WORDS)
-    joined = _join_tokens(tokens)
     truncated = len(joined) > max_chars or original_length > _RAW_CAP
     return NormalisedText(text=joined[:max_chars], truncated=truncated, original_length=original_length)
+
+
+#: Normalised characters beyond the cap that make a partial normalisation safe to use.
+_MARGIN: Final = 16
+
+
+def _fold(raw: str) -> str:
+    """NFKC, lower case, simplified characters, tokens joined (see the module's docstring)."""
+    folded = to_simplified(unicodedata.normalize("NFKC", raw).lower())
+    return _join_tokens([t for t in _SEPARATORS.split(folded) if t])
