@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hotline.routing import classifier as clf
-from hotline.routing.text import EMPTY, NO_WORDS
+from hotline.routing.text import EMPTY, NO_WORDS, NormalisedText, normalise
+from tests.routing.conftest import TINY
 
 
 def test_suggests_the_right_category_first(tiny_model: clf.TextClassifier) -> None:
@@ -186,6 +188,9 @@ def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClass
         assert abs(x - expected_x).max() < 1e-6
         expected = tiny_model.pipeline.named_steps["clf"].predict_proba(expected_x)[0]
         assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-6)
+        assert tiny_model.checker is not None
+        checked = tiny_model.checker.predict_proba(expected_x)[0]
+        assert tiny_model._checked_proba_one(x) == pytest.approx(checked, abs=1e-6)
 
 
 def test_hashed_and_dictionary_look_ups_give_the_same_features(tiny_model: clf.TextClassifier) -> None:
@@ -258,3 +263,50 @@ def test_exact_character_keys_are_the_n_grams_scikit_learn_makes(text: str) -> N
     grams = analyse(text)
     assert Counter(clf._term_keys(grams).tolist()) == Counter(clf._char_ngram_keys(text, 1, 3).tolist())
     assert len(set(clf._term_keys(sorted(set(grams))).tolist())) == len(set(grams))  # no two alike
+
+
+def test_suggestions_keep_the_model_s_order_and_show_the_checker_s_confidence(
+    tiny_model: clf.TextClassifier,
+) -> None:
+    message = "学校食堂饭菜质量差，孩子吃了拉肚子"
+    result = tiny_model.route(message, k=3)
+    normalised = normalise(message)
+    assert isinstance(normalised, NormalisedText)
+    x = tiny_model.pipeline.named_steps["features"].transform(clf.to_columns([normalised.text]))
+    labelled = tiny_model.pipeline.named_steps["clf"].predict_proba(x)[0]
+    assert tiny_model.checker is not None
+    checked = tiny_model.checker.predict_proba(x)[0]
+    order = [tiny_model.labels[i] for i in np.argsort(-labelled)[:3]]
+    assert [s.label for s in result.suggestions] == order
+    for s in result.suggestions:
+        assert s.confidence == pytest.approx(checked[tiny_model.labels.index(s.label)], abs=1e-6)
+    assert result.auto_dispatch == (result.suggestions[0].confidence >= tiny_model.auto_dispatch_threshold)
+    labels, confidences = tiny_model.predict_many([message])
+    assert labels == [order[0]]
+    assert confidences[0] == pytest.approx(result.suggestions[0].confidence, abs=1e-6)
+
+
+def test_a_saved_model_keeps_its_checker_and_refuses_to_load_without_it(
+    tiny_model: clf.TextClassifier, tmp_path: Path
+) -> None:
+    tiny_model.save(tmp_path)
+    loaded = clf.load(tmp_path)
+    assert loaded.checker is not None
+    message = "河水被污染，鱼都死了"
+    assert [s.confidence for s in loaded.route(message).suggestions] == pytest.approx(
+        [s.confidence for s in tiny_model.route(message).suggestions]
+    )
+    (tmp_path / clf.MODEL_SUBDIR / clf.CHECKER_FILE).unlink()
+    with pytest.raises(clf.ModelError, match="checker"):
+        clf.load(tmp_path)
+
+
+def test_a_model_without_checker_routes_with_its_own_confidences() -> None:
+    texts = [t for t, _ in TINY] * 2
+    labels = [y for _, y in TINY] * 2
+    model = clf.train(texts, labels, threshold=0.5, checker_model=False)
+    assert model.checker is None
+    result = model.route("学校食堂饭菜质量差")
+    x = model.pipeline.named_steps["features"].transform(clf.to_columns(["学校食堂饭菜质量差"]))
+    expected = model.pipeline.named_steps["clf"].predict_proba(x)[0].max()
+    assert result.suggestions[0].confidence == pytest.approx(float(expected), abs=1e-6)

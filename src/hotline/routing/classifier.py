@@ -35,6 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import Pipeline
 
+from hotline.routing.nbridge import NBRidgeClassifier
 from hotline.routing.text import NormalisedText, NothingToClassify, normalise
 
 #: Folder under the platform's data directory that holds the routing model.
@@ -42,6 +43,7 @@ MODEL_SUBDIR: Final = "routing"
 MODEL_FILE: Final = "text_classifier.skops"
 META_FILE: Final = "text_classifier.json"
 VOCABULARY_FILE: Final = "text_classifier_vocabulary.npz"
+CHECKER_FILE: Final = "text_classifier_checker.skops"
 FORMAT_VERSION: Final = 1
 
 #: Used when a model is trained without a cross-validated threshold (e.g. on a tiny dataset):
@@ -62,6 +64,7 @@ _TRUSTED_TYPES: Final = [
     "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.linear_model._ridge.RidgeClassifier",
+    "hotline.routing.nbridge.NBRidgeClassifier",
     "sklearn.svm._classes.LinearSVC",  # models of the first slice (format 1)
     "sklearn.pipeline.Pipeline",
     "sklearn.compose._column_transformer.ColumnTransformer",
@@ -86,7 +89,12 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """A candidate category with the model's calibrated confidence and the terms that chose it."""
+    """A candidate category with a calibrated confidence and the terms that chose it.
+
+    Suggestions come in the labelling model's order; the confidence is the checker's probability
+    for the category where the model has one (:mod:`hotline.routing.nbridge`), so when the two
+    disagree a lower suggestion can show the higher confidence — and nothing is dispatched at once.
+    """
 
     label: str
     confidence: float
@@ -104,8 +112,9 @@ class Suggestion:
 class RoutingResult:
     """What the classifier says about one message.
 
-    ``auto_dispatch`` is true when the top suggestion's confidence reaches the model's threshold
-    (秒派); otherwise the suggestions go to the operator. ``nothing`` explains an empty answer.
+    ``auto_dispatch`` is true when the top suggestion's confidence (the checker's, see
+    :class:`Suggestion`) reaches the model's threshold (秒派); otherwise the suggestions go to the
+    operator. ``nothing`` explains an empty answer.
     """
 
     suggestions: tuple[Suggestion, ...]
@@ -393,17 +402,43 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
     return indices, values
 
 
+def _calibrated_proba_one(
+    model: CalibratedClassifierCV, x: sparse.csr_matrix, rows: np.ndarray
+) -> np.ndarray:
+    """``model.predict_proba(x)[0]`` for one message whose features' weights are ``rows``.
+
+    Only the message's own features are read: ``x @ coef_.T`` would copy the whole (C-ordered)
+    weight matrix. Falls back to scikit-learn for settings this path does not follow.
+    """
+    calibrated = model.calibrated_classifiers_[0]
+    n_classes = len(calibrated.estimator.classes_)
+    if calibrated.method != "sigmoid" or n_classes < 3:
+        return model.predict_proba(x)[0]  # type: ignore[no-any-return]
+    scores = x.data.astype(np.float64) @ rows + calibrated.estimator.intercept_
+    proba = np.array(
+        [expit(-(cal.a_ * score + cal.b_)) for cal, score in zip(calibrated.calibrators, scores, strict=True)]
+    )
+    total = proba.sum()
+    proba = proba / total if total > 0 else np.full(n_classes, 1 / n_classes)
+    proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+    return proba
+
+
 @dataclass
 class TextClassifier:
     """A trained classifier with its auto-dispatch threshold and facts about its training."""
 
     pipeline: Pipeline
     auto_dispatch_threshold: float = DEFAULT_THRESHOLD
+    #: The second opinion (see :mod:`hotline.routing.nbridge`): calibrated on the same features, it
+    #: gives each suggestion its confidence; None in models trained before it existed.
+    checker: CalibratedClassifierCV | None = None
     chinese: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
     head_chars: int = HEAD_CHARS
     _names: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _coef_by_feature: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _checker_by_feature: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def labels(self) -> list[str]:
@@ -459,12 +494,14 @@ class TextClassifier:
             )
         rows = self._weights()[x.indices]  # read once: for the scores and for every reason
         proba = self._proba_one(x, rows)
+        checked_proba = self._checked_proba_one(x)
+        confidence = proba if checked_proba is None else checked_proba
         contributions = self._contributions(x, rows)
         order = np.argsort(-proba)[: max(1, k)]
         suggestions = tuple(
             Suggestion(
                 label=self.labels[i],
-                confidence=float(proba[i]),
+                confidence=float(confidence[i]),
                 reasons=self._reasons(x, contributions[:, i], n_reasons, words),
             )
             for i in order
@@ -501,32 +538,25 @@ class TextClassifier:
         return self._names
 
     def _proba_one(self, x: sparse.csr_matrix, rows: np.ndarray | None = None) -> np.ndarray:
-        """Calibrated probabilities for one vectorised message.
+        """Calibrated probabilities of the labelling model for one vectorised message.
 
         Same numbers as ``CalibratedClassifierCV.predict_proba`` (a test holds them equal), read
         straight from its fitted linear classifier and sigmoid calibrators: sklearn's input checks cost more
         than the sums themselves when one message is routed at a time (≈0.7 ms of a 2 ms budget).
         ``rows`` are the message's features' weights, if already read.
         """
-        calibrated = self.pipeline.named_steps["clf"].calibrated_classifiers_[0]
-        linear = calibrated.estimator
-        n_classes = len(linear.classes_)
-        if calibrated.method != "sigmoid" or n_classes < 3:
-            return self.pipeline.named_steps["clf"].predict_proba(x)[0]  # type: ignore[no-any-return]
-        # only the message's own features: ``x @ coef_.T`` would copy the whole (C-ordered) matrix
         if rows is None:
             rows = self._weights()[x.indices]
-        scores = x.data.astype(np.float64) @ rows + linear.intercept_
-        proba = np.array(
-            [
-                expit(-(cal.a_ * score + cal.b_))
-                for cal, score in zip(calibrated.calibrators, scores, strict=True)
-            ]
-        )
-        total = proba.sum()
-        proba = proba / total if total > 0 else np.full(n_classes, 1 / n_classes)
-        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
-        return proba
+        return _calibrated_proba_one(self.pipeline.named_steps["clf"], x, rows)
+
+    def _checked_proba_one(self, x: sparse.csr_matrix) -> np.ndarray | None:
+        """The checker's calibrated probabilities for one vectorised message (None: no checker)."""
+        if self.checker is None:
+            return None
+        if self._checker_by_feature is None:
+            coef = self.checker.calibrated_classifiers_[0].estimator.coef_
+            self._checker_by_feature = np.ascontiguousarray(np.atleast_2d(coef).T)
+        return _calibrated_proba_one(self.checker, x, self._checker_by_feature[x.indices])
 
     def suggest(self, text: str | None, k: int = 3) -> list[Suggestion]:
         """The ``k`` best suggestions (empty when there is nothing to classify)."""
@@ -588,11 +618,13 @@ class TextClassifier:
         confidences = [0.0] * len(texts)
         if ok:
             normalised = [checked[i].text for i in ok]  # type: ignore[union-attr]
-            proba = self.pipeline.predict_proba(to_columns(normalised, self.head_chars))
+            x = self.pipeline.named_steps["features"].transform(to_columns(normalised, self.head_chars))
+            proba = self.pipeline.named_steps["clf"].predict_proba(x)
             best = proba.argmax(axis=1)
+            confidence = proba if self.checker is None else self.checker.predict_proba(x)
             for row, i in enumerate(ok):
                 labels[i] = self.labels[best[row]]
-                confidences[i] = float(proba[row, best[row]])
+                confidences[i] = float(confidence[row, best[row]])
         return labels, confidences
 
     # -- persistence ------------------------------------------------------------------------
@@ -626,6 +658,12 @@ class TextClassifier:
         with vocabulary_path.with_suffix(".tmp").open("wb") as handle:
             np.savez_compressed(handle, **terms)
         vocabulary_path.with_suffix(".tmp").replace(vocabulary_path)
+        checker_path = folder / CHECKER_FILE
+        if self.checker is not None:
+            sio.dump(self.checker, checker_path.with_suffix(".tmp"), compression=zipfile.ZIP_DEFLATED)
+            checker_path.with_suffix(".tmp").replace(checker_path)
+        else:
+            checker_path.unlink(missing_ok=True)  # a checker of an earlier model must not stay
         tmp.replace(model_path)  # atomic: a running app never sees half a file
         meta = {
             **self.meta,
@@ -634,6 +672,7 @@ class TextClassifier:
             "auto_dispatch_threshold": self.auto_dispatch_threshold,
             "chinese": self.chinese,
             "head_chars": self.head_chars,
+            "checker": self.checker is not None,
         }
         (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         return model_path
@@ -664,10 +703,7 @@ def load(data_dir: str | Path, path: str | Path | None = None) -> TextClassifier
             f"没有找到分拨模型：{target}。请先运行 hotline routing train。"
             f"(No routing model at {target}: run `hotline routing train` first.)"
         )
-    untrusted = [t for t in sio.get_untrusted_types(file=target) if t not in _TRUSTED_TYPES]
-    if untrusted:
-        raise ModelError(f"模型文件含有不受信任的类型：{untrusted}(Untrusted types in model file)")
-    pipeline = sio.load(target, trusted=_TRUSTED_TYPES)
+    pipeline = _load_trusted(sio, target)
     vocabulary_path = target.with_name(VOCABULARY_FILE)
     if not vocabulary_path.is_file():
         raise ModelError(f"模型词表缺失：{vocabulary_path}(Model vocabulary file missing)")
@@ -678,13 +714,26 @@ def load(data_dir: str | Path, path: str | Path | None = None) -> TextClassifier
     meta: dict[str, Any] = {}
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    checker_path = target.with_name(CHECKER_FILE)
+    checker = _load_trusted(sio, checker_path) if checker_path.is_file() else None
+    if meta.get("checker") and checker is None:
+        raise ModelError(f"模型的复核模型缺失：{checker_path}(Model checker file missing)")
     return TextClassifier(
         pipeline=pipeline,
+        checker=checker,
         auto_dispatch_threshold=float(meta.get("auto_dispatch_threshold", DEFAULT_THRESHOLD)),
         chinese=bool(meta.get("chinese", True)),
         head_chars=int(meta.get("head_chars", HEAD_CHARS)),
         meta=meta,
     )
+
+
+def _load_trusted(sio: Any, path: Path) -> Any:
+    """A skops file's object, refused if it holds any type outside the routing model's list."""
+    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"模型文件含有不受信任的类型：{untrusted}(Untrusted types in model file)")
+    return sio.load(path, trusted=_TRUSTED_TYPES)
 
 
 def _drop_stop_words(pipeline: Pipeline) -> None:
@@ -703,13 +752,17 @@ def train(
     threshold: float | None = None,
     c: float = 0.5,
     self_training_confidence: float = 0.95,
+    checker_model: bool = True,
 ) -> TextClassifier:
     """A classifier fitted on ``texts``/``labels``.
 
-    With ``unlabelled`` texts it self-trains once: unlabelled messages it classifies with at least
-    ``self_training_confidence`` join the training set with that label (they teach the model what
+    With ``unlabelled`` texts it self-trains once: unlabelled messages it classifies with a
+    confidence (the checker's, as in suggestions) of at least ``self_training_confidence`` join the
+    training set with that label (they teach the model what
     raw messages look like). ``threshold`` is the auto-dispatch threshold (default: DEFAULT_THRESHOLD;
     :func:`hotline.routing.evaluation.choose_threshold` picks one by cross-validation).
+    ``checker_model`` also fits the second opinion that gives the confidences
+    (:mod:`hotline.routing.nbridge`).
     """
     started = time.perf_counter()
     pairs = [(n, y) for n, y in zip((normalise(t) for t in texts), labels, strict=True)]
@@ -728,28 +781,38 @@ def train(
     folds = min(3, min(Counter(y).values()))
     chinese = _is_cjk_share([n for n, _ in kept]) >= 0.5
 
-    def fresh() -> Pipeline:
-        return build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1, calibration_folds=folds)
+    def fit(texts: list[str], targets: list[str]) -> tuple[Pipeline, CalibratedClassifierCV | None]:
+        pipeline = build_pipeline(c=c, min_df=2 if len(x) >= 200 else 1, calibration_folds=folds)
+        features = pipeline.named_steps["features"]
+        matrix = features.fit_transform(to_columns(texts), targets)  # once, for both models
+        pipeline.named_steps["clf"].fit(matrix, targets)
+        _drop_stop_words(pipeline)
+        checker = None
+        if checker_model and len(set(targets)) >= 3:  # (two categories: the plain model decides)
+            checker = CalibratedClassifierCV(
+                NBRidgeClassifier(alpha=1.0 / (2.0 * c)), cv=folds, ensemble=False
+            )
+            checker.fit(matrix, targets)
+        return pipeline, checker
 
-    pipeline = fresh()
-    pipeline.fit(to_columns(x), y)
-    _drop_stop_words(pipeline)
+    pipeline, checker = fit(x, y)
     n_pseudo = 0
     if unlabelled:
         pool = [n.text for n in (normalise(t) for t in unlabelled) if isinstance(n, NormalisedText)]
         if pool:
-            proba = pipeline.predict_proba(to_columns(pool))
-            best = proba.argmax(axis=1)
-            sure = np.flatnonzero(proba.max(axis=1) >= self_training_confidence)
+            matrix = pipeline.named_steps["features"].transform(to_columns(pool))
+            best = pipeline.named_steps["clf"].predict_proba(matrix).argmax(axis=1)
+            # sure as the suggestions are: the checker's confidence in the model's label
+            confidence = (checker or pipeline.named_steps["clf"]).predict_proba(matrix)
+            sure = np.flatnonzero(confidence[np.arange(len(pool)), best] >= self_training_confidence)
             x_pseudo = [pool[i] for i in sure]
             y_pseudo = [str(pipeline.classes_[best[i]]) for i in sure]
             n_pseudo = len(x_pseudo)
             if n_pseudo:
-                pipeline = fresh()
-                pipeline.fit(to_columns(x + x_pseudo), y + y_pseudo)
-                _drop_stop_words(pipeline)
+                pipeline, checker = fit(x + x_pseudo, y + y_pseudo)
     return TextClassifier(
         pipeline=pipeline,
+        checker=checker,
         auto_dispatch_threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         chinese=chinese,
         meta={

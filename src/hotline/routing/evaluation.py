@@ -24,8 +24,10 @@ from sklearn.model_selection import StratifiedKFold
 from hotline.routing.classifier import TextClassifier
 from hotline.routing.datasets import dedupe_key
 
-#: Accuracy the auto-dispatched share must reach when a threshold is chosen.
-TARGET_ACCURACY = 0.97
+#: Accuracy the auto-dispatched share must reach when a threshold is chosen. The requirement is
+#: 97 % on new messages; a threshold chosen on cross-validated predictions lands on either side of
+#: its target on other messages (fold by fold ±1.5 points), so it is chosen half a point higher.
+TARGET_ACCURACY = 0.975
 
 
 def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str | None]) -> dict[str, Any]:
