@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from hotline.tickets.models import IdempotencyKey
 # No 0/O, 1/I/L: a code read out over the phone must not be misheard.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 10
-_INSERT_KEY = insert(IdempotencyKey.__table__)
+_KEYS = IdempotencyKey.__table__
 
 
 def new_tracking_code() -> str:
@@ -128,21 +128,19 @@ def submit(
                     raise invalid("category.not_found", category=data.category_code, field="category_code")
                 actor = user.actor if user is not None else Actor(role=Role.CITIZEN)
                 ticket, records = handle(None, _command(data), Context(actor=actor, now=now))
-                ticket_id = store.create(s, ticket, records, user.id if user is not None else None)
-                routing_queue.enqueue(s, ticket_id, now)  # routed right after, off this request
+                dependents = [routing_queue.entry(now)]  # routed right after, off this request
+                if idempotency_key:
+                    key = {
+                        "scope": key_scope,
+                        "key": idempotency_key,
+                        "request_hash": digest,
+                        "created_at": now,
+                    }
+                    dependents.append((_KEYS, [key]))
+                created_by = user.id if user is not None else None
+                ticket_id = store.create(s, ticket, records, created_by, dependents)
                 if on_created is not None:
                     on_created(s, ticket_id, ticket)
-                if idempotency_key:
-                    s.connection().execute(
-                        _INSERT_KEY,
-                        {
-                            "scope": key_scope,
-                            "key": idempotency_key,
-                            "request_hash": digest,
-                            "ticket_id": ticket_id,
-                            "created_at": now,
-                        },
-                    )
             return Submitted(ticket_id, ticket, created=True, user=user)
         except IntegrityError:
             # Either a concurrent attempt with the same key won (the next round finds its ticket)
