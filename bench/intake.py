@@ -529,6 +529,8 @@ def summarise(label: str, result: dict[str, Any], seconds: float, postgres: bool
         "tickets_per_s": round(ok / seconds, 1),
         "p50_ms": percentile(lat, 50),
         "p99_ms": percentile(lat, 99),
+        "p90_ms": percentile(lat, 90),
+        "max_ms": round(lat[-1] * 1000, 1) if lat else None,
         "errors": sum(errors.values()),
         "error_statuses": errors,
         "cpu": result["cpu"],
@@ -544,7 +546,8 @@ def summarise(label: str, result: dict[str, Any], seconds: float, postgres: bool
         cpu["postgres"] = None
     pg = f"postgres (all sessions on the machine) {cpu['postgres']}, " if postgres else ""
     print(
-        f"  {label}: {out['tickets_per_s']} tickets/s, p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms, "
+        f"  {label}: {out['tickets_per_s']} tickets/s, p50 {out['p50_ms']} ms, p90 {out['p90_ms']} ms, "
+        f"p99 {out['p99_ms']} ms, max {out['max_ms']} ms, "
         f"{ok} created in the window, errors {out['errors']} {errors or ''}"
     )
     print(
