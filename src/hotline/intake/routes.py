@@ -67,7 +67,7 @@ def _submit(
     lang: str,
     idempotency_key: str | None,
 ) -> TicketOut:
-    # The token is checked inside the intake transaction (one transaction per request).
+    # The token is checked by intake itself, just before the ticket is written (service.submit).
     done = service.submit(
         db, body, now, lambda s: user_for_token(s, token, now), idempotency_key=idempotency_key
     )
