@@ -9,8 +9,11 @@ real server (`uvicorn hotline.asgi:app`, `--workers`, default 1) on a free loopb
 `Idempotency-Key` each, from N concurrent clients, for a warm-up then a measured time. Then it
 does the same against `bench/_server.py` (a bare FastAPI endpoint inserting one row, no platform
 logic) and prints our throughput as a ratio of that baseline. The load generator runs in its own
-process (asyncio + httpx2) and reports its CPU use. After each run the number of rows stored is
-checked against the number of 201s. The last line printed is one JSON object.
+process and reports its CPU use; its client (`--client`) is the same for both targets: by default a
+lean keep-alive HTTP/1.1 client on raw asyncio streams (uvloop), so that on a small machine it takes
+little CPU from the servers it measures; `--client httpx2` is the httpx2.AsyncClient of earlier
+sessions. After each run the number of rows stored is checked against the number of 201s. The
+last line printed is one JSON object.
 
 PostgreSQL: a database `hotline_bench_<random>` is created on the server (`--url`, default
 `HOTLINE_TEST_POSTGRES_URL` or postgresql+psycopg://postgres@127.0.0.1:5432/test) and dropped at
@@ -192,47 +195,133 @@ def _cpu_share(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float | None]:
 # ---------------------------------------------------------------------------------------------
 
 
-async def _generate(
-    base_url: str, token: str | None, concurrency: int, warmup: float, seconds: float, server_pid: int
-) -> dict[str, Any]:
-    import httpx2
+class _LeanConnection:
+    """One keep-alive HTTP/1.1 connection on raw asyncio streams: the request is a prebuilt byte
+    string, the answer is read as a status line, headers up to the blank line, and a body of
+    `Content-Length` bytes. A few microseconds of client CPU per request instead of httpx2's
+    several hundred, so that on a 2-core machine the load generator takes as little as possible
+    from the server it measures. Enough for this bench (uvicorn answers with Content-Length); not a
+    general HTTP client."""
 
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, data: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        try:
+            self.writer.write(data)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length, close = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            if length:
+                await self.reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def _request_bytes(host: str, token: str | None, body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    head = (
+        f"POST /api/v1/tickets HTTP/1.1\r\nHost: {host}\r\n{auth}"
+        f"Idempotency-Key: bench-{uuid.uuid4()}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    )
+    return head.encode() + payload
+
+
+async def _generate(
+    base_url: str,
+    token: str | None,
+    concurrency: int,
+    warmup: float,
+    seconds: float,
+    server_pid: int,
+    client: str = "lean",
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     start, end = t0 + warmup, t0 + warmup + seconds
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     created_total = 0
     samples: dict[str, dict[str, Any]] = {}
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    hostport = base_url.split("://", 1)[1]
+    host, port = hostport.rsplit(":", 1)
 
-    async with httpx2.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=30.0) as client:
+    def record(status: str, began: float) -> None:
+        nonlocal created_total
+        done = time.perf_counter()
+        if status == "201":
+            created_total += 1
+        if start <= done <= end:
+            statuses[status] += 1
+            if status == "201":
+                latencies.append(done - began)
 
-        async def worker(n: int) -> None:
-            nonlocal created_total
-            rng = random.Random(f"{n}-{secrets.token_hex(4)}")
-            while (began := time.perf_counter()) < end:
-                key = {"Idempotency-Key": f"bench-{uuid.uuid4()}"}
+    async def lean_worker(n: int) -> None:
+        rng = random.Random(f"{n}-{secrets.token_hex(4)}")
+        conn = _LeanConnection(host, int(port))
+        try:
+            while time.perf_counter() < end:
+                data = _request_bytes(hostport, token, ticket_body(rng))
+                began = time.perf_counter()
                 try:
-                    r = await client.post("/api/v1/tickets", json=ticket_body(rng), headers=key)
-                    status = str(r.status_code)
-                except httpx2.HTTPError as exc:
+                    status = str(await asyncio.wait_for(conn.request(data), 30.0))
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as exc:
                     status = type(exc).__name__
-                done = time.perf_counter()
-                if status == "201":
-                    created_total += 1
-                if start <= done <= end:
-                    statuses[status] += 1
-                    if status == "201":
-                        latencies.append(done - began)
+                record(status, began)
+        finally:
+            conn.close()
 
-        async def sampler() -> None:
-            await asyncio.sleep(max(0.0, start - time.perf_counter()))
-            samples["start"] = _sample(server_pid)
-            await asyncio.sleep(max(0.0, end - time.perf_counter()))
-            samples["end"] = _sample(server_pid)
+    async def sampler() -> None:
+        await asyncio.sleep(max(0.0, start - time.perf_counter()))
+        samples["start"] = _sample(server_pid)
+        await asyncio.sleep(max(0.0, end - time.perf_counter()))
+        samples["end"] = _sample(server_pid)
 
-        await asyncio.gather(sampler(), *(worker(n) for n in range(concurrency)))
+    if client == "lean":
+        await asyncio.gather(sampler(), *(lean_worker(n) for n in range(concurrency)))
+    else:
+        import httpx2
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx2.AsyncClient(
+            base_url=base_url, headers=headers, limits=limits, timeout=30.0
+        ) as http:
+
+            async def httpx_worker(n: int) -> None:
+                rng = random.Random(f"{n}-{secrets.token_hex(4)}")
+                while (began := time.perf_counter()) < end:
+                    key = {"Idempotency-Key": f"bench-{uuid.uuid4()}"}
+                    try:
+                        r = await http.post("/api/v1/tickets", json=ticket_body(rng), headers=key)
+                        status = str(r.status_code)
+                    except httpx2.HTTPError as exc:
+                        status = type(exc).__name__
+                    record(status, began)
+
+            await asyncio.gather(sampler(), *(httpx_worker(n) for n in range(concurrency)))
 
     return {
         "latencies": latencies,
@@ -243,8 +332,15 @@ async def _generate(
 
 
 def _loadgen_main(conn: Any, *args: Any) -> None:
+    loop_factory = None
+    if args[-1] == "lean":  # the lean client on uvloop when there is one (uvicorn[standard] brings it)
+        with suppress(ImportError):
+            import uvloop
+
+            loop_factory = uvloop.new_event_loop
     try:
-        conn.send(asyncio.run(_generate(*args)))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            conn.send(runner.run(_generate(*args)))
     except BaseException as exc:  # report, never hang the parent
         conn.send({"error": repr(exc)})
         raise
@@ -253,12 +349,18 @@ def _loadgen_main(conn: Any, *args: Any) -> None:
 
 
 def run_load(
-    base_url: str, token: str | None, concurrency: int, warmup: float, seconds: float, server_pid: int
+    base_url: str,
+    token: str | None,
+    concurrency: int,
+    warmup: float,
+    seconds: float,
+    server_pid: int,
+    client: str = "lean",
 ) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(
-        target=_loadgen_main, args=(child, base_url, token, concurrency, warmup, seconds, server_pid)
+        target=_loadgen_main, args=(child, base_url, token, concurrency, warmup, seconds, server_pid, client)
     )
     proc.start()
     child.close()
@@ -427,6 +529,8 @@ def summarise(label: str, result: dict[str, Any], seconds: float, postgres: bool
         "tickets_per_s": round(ok / seconds, 1),
         "p50_ms": percentile(lat, 50),
         "p99_ms": percentile(lat, 99),
+        "p90_ms": percentile(lat, 90),
+        "max_ms": round(lat[-1] * 1000, 1) if lat else None,
         "errors": sum(errors.values()),
         "error_statuses": errors,
         "cpu": result["cpu"],
@@ -442,7 +546,8 @@ def summarise(label: str, result: dict[str, Any], seconds: float, postgres: bool
         cpu["postgres"] = None
     pg = f"postgres (all sessions on the machine) {cpu['postgres']}, " if postgres else ""
     print(
-        f"  {label}: {out['tickets_per_s']} tickets/s, p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms, "
+        f"  {label}: {out['tickets_per_s']} tickets/s, p50 {out['p50_ms']} ms, p90 {out['p90_ms']} ms, "
+        f"p99 {out['p99_ms']} ms, max {out['max_ms']} ms, "
         f"{ok} created in the window, errors {out['errors']} {errors or ''}"
     )
     print(
@@ -489,6 +594,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run the background worker (routing of each new ticket, the sweeper, webhooks) inside the "
         "server, as `hotline serve` does on SQLite, instead of in `hotline worker` processes (not started)",
     )
+    p.add_argument(
+        "--client",
+        choices=["lean", "httpx2"],
+        default="lean",
+        help="the load generator's HTTP client, the same for both targets: 'lean' (default; raw asyncio "
+        "streams on uvloop, keep-alive, a few µs per request) or 'httpx2' (httpx2.AsyncClient on "
+        "asyncio, the client of sessions 1-2)",
+    )
     p.add_argument("--skip-baseline", action="store_true", help="measure the platform only (no ratio)")
     p.add_argument(
         "--py-spy",
@@ -507,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"intake bench: {args.database}, {args.concurrency} concurrent clients, warm-up {args.warmup:g} s, "
         f"measured {args.seconds:g} s per target; uvicorn, {args.workers} worker(s) each; load generator: 1 separate "
-        f"process (asyncio + httpx2); {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.2f})"
+        f"process ({args.client} client); {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.2f})"
     )
     try:
         with bench_database(args.database, admin_url, workdir) as url:
@@ -548,7 +661,9 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     with serve("hotline.asgi:app", env, workdir / "platform.log", prefix, workers=args.workers) as server:
         token = login(server.url)
         print(f"platform at {server.url} (pid {server.python_pid}), logged in as operator1")
-        ours_raw = run_load(server.url, token, args.concurrency, args.warmup, args.seconds, server.python_pid)
+        ours_raw = run_load(
+            server.url, token, args.concurrency, args.warmup, args.seconds, server.python_pid, args.client
+        )
     ours = summarise("platform", ours_raw, args.seconds, args.database == "postgresql")
     stored = count_platform_tickets(url)
     lost_ok = stored == ours["created_total"]
@@ -569,7 +684,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         ) as server:
             print(f"baseline at {server.url} (pid {server.python_pid}): bare FastAPI + one INSERT")
             base_raw = run_load(
-                server.url, None, args.concurrency, args.warmup, args.seconds, server.python_pid
+                server.url, None, args.concurrency, args.warmup, args.seconds, server.python_pid, args.client
             )
         base = summarise("baseline", base_raw, args.seconds, args.database == "postgresql")
         stored = _server.count_rows(base_url)
@@ -597,16 +712,21 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "workers": args.workers,
+        "client": args.client,
         "worker_in_process": args.worker_in_process,
         "tickets_per_s": ours["tickets_per_s"],
         "p50_ms": ours["p50_ms"],
         "p99_ms": ours["p99_ms"],
+        "p90_ms": ours["p90_ms"],
+        "max_ms": ours["max_ms"],
         "errors": ours["errors"],
         "error_statuses": ours["error_statuses"],
         "stored_matches_201s": lost_ok and base_ok,
         "baseline_tickets_per_s": base["tickets_per_s"],
         "baseline_p50_ms": base["p50_ms"],
         "baseline_p99_ms": base["p99_ms"],
+        "baseline_p90_ms": base.get("p90_ms"),
+        "baseline_max_ms": base.get("max_ms"),
         "ratio": ratio,
         "target_met": target_met,
         "server_cpu_ms_per_ticket": ours["server_cpu_ms_per_ticket"],

@@ -8,4 +8,4 @@ from hotline.app import create_app
 from hotline.config import Settings
 
 _settings = Settings()
-app = create_app(_settings, run_worker=_settings.worker_in_process)
+app = create_app(_settings, run_worker=_settings.worker_in_process, freeze_after_start=True)

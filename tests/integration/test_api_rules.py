@@ -6,7 +6,7 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from hotline.domain.ticket import replay
 from hotline.tickets import store
@@ -186,6 +186,39 @@ def test_concurrent_retries_with_one_key_make_one_ticket(api: Api) -> None:
     for t in threads:
         t.join()
     assert len(ids) == 6 and len(set(ids)) == 1
+
+
+def test_intake_writes_the_ticket_and_its_rows_at_once(api: Api) -> None:
+    """PostgreSQL: the token check, then ONE statement for the ticket, its event, outbox entry,
+    routing-queue entry and idempotency key, no BEGIN/COMMIT around them (round trips were the
+    cost of intake: docs/performance.md). SQLite: the same rows, one INSERT per table."""
+    headers = api.p.headers("operator1")  # logged in before counting
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(api.p.db.engine, "before_cursor_execute", seen)
+    try:
+        r = api.client.post(
+            "/api/v1/tickets",
+            json={"kind": "help", "content": "井盖缺失，请尽快处理", "citizen_phone": "13700000001"},
+            headers={**headers, "Idempotency-Key": f"one-statement-{api.p.backend}"},
+        )
+    finally:
+        event.remove(api.p.db.engine, "before_cursor_execute", seen)
+    assert r.status_code == 201, r.text
+    tables = ["ticket_events", "outbox", "routing_queue", "idempotency_keys"]
+    if api.p.backend == "postgresql":
+        assert statements == ["SELECT users.id, users.username,", "WITH new_ticket AS"]
+    else:
+        assert statements[:2] == ["BEGIN IMMEDIATE", "SELECT users.id, users.username,"]
+        assert statements[2:] == ["INSERT INTO tickets", *(f"INSERT INTO {t}" for t in tables)]
+    tid = r.json()["id"]
+    with api.p.db.read() as s:
+        for table in tables:
+            n = s.execute(text(f"SELECT count(*) FROM {table} WHERE ticket_id = :t"), {"t": tid}).scalar()
+            assert n == 1, table
 
 
 # --- the log and the stored state agree --------------------------------------------------------

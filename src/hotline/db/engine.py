@@ -27,6 +27,10 @@ class Database:
         else:
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The same pool, each statement committing by itself (see `autocommit`).
+        self._autocommit_sessions = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -34,6 +38,18 @@ class Database:
         with self.sessions() as session, session.begin():
             if self.is_sqlite:
                 session.connection(execution_options={"hotline_write": True})
+            yield session
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Session]:
+        """Statements that each commit on their own, for work whose writes are ONE statement (atomic
+        by itself) after reads that need no transaction around them: PostgreSQL then does without
+        the BEGIN and COMMIT round trips. On SQLite, a write transaction (`write`) as usual."""
+        if self.is_sqlite:
+            with self.write() as session:
+                yield session
+            return
+        with self._autocommit_sessions() as session, session.begin():
             yield session
 
     @contextmanager

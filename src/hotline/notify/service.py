@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -98,9 +98,20 @@ def on_events_many(session: Session, appended: Sequence[tuple[int, Ticket, Seque
         conn.execute(_INSERT_NOTIFICATION, inbox if len(inbox) > 1 else inbox[0])
 
 
+def new_ticket_rows(
+    session: Session, ticket: Ticket, records: Sequence[Recorded]
+) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """``on_events`` for a ticket being created: the outbox and inbox rows, for the ticket store to
+    write together with the ticket (which fills in their ``ticket_id``)."""
+    outbox: list[dict[str, Any]] = []
+    inbox: list[dict[str, Any]] = []
+    _rows(session, None, ticket, records, outbox, inbox, None)
+    return [(OutboxEntry.__table__, outbox), (Notification.__table__, inbox)]
+
+
 def _rows(
     session: Session,
-    ticket_id: int,
+    ticket_id: int | None,
     after: Ticket,
     records: Sequence[Recorded],
     outbox: list[dict[str, Any]],

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.db.engine import Database
@@ -37,13 +37,13 @@ MAX_ATTEMPTS: Final = 5
 BATCH: Final = 20
 POLL_SECONDS: Final = 1.0
 
-_QUEUE = RoutingQueueRow.__table__
-_ENQUEUE = insert(_QUEUE)
+QUEUE: Final = RoutingQueueRow.__table__
 
 
-def enqueue(session: Session, ticket_id: int, now: datetime) -> None:
-    """Called by intake inside its transaction: the ticket waits for the router."""
-    session.connection().execute(_ENQUEUE, {"ticket_id": ticket_id, "enqueued_at": now, "attempts": 0})
+def entry(now: datetime) -> tuple[Table, list[dict[str, Any]]]:
+    """A new ticket's place in the queue, for intake to store with the ticket (`store.create`
+    fills in the ticket id): the ticket waits for the router."""
+    return QUEUE, [{"enqueued_at": now, "attempts": 0}]
 
 
 def claim(db: Database, now: datetime, limit: int = BATCH) -> list[int]:

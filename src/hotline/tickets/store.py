@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.domain import events as e
@@ -155,7 +155,7 @@ def _event_rows(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, A
     return rows[0] if len(rows) == 1 else rows
 
 
-def _event_row_list(ticket_id: int, records: Sequence[Recorded]) -> list[dict[str, Any]]:
+def _event_row_list(ticket_id: int | None, records: Sequence[Recorded]) -> list[dict[str, Any]]:
     return [
         {
             "ticket_id": ticket_id,
@@ -174,17 +174,82 @@ def _event_row_list(ticket_id: int, records: Sequence[Recorded]) -> list[dict[st
     ]
 
 
-def create(session: Session, ticket: Ticket, records: Sequence[Recorded], created_by: int | None) -> int:
-    """Store a new ticket (its first events and state); returns its id."""
-    conn = session.connection()
-    ticket_id: int = conn.execute(
-        _INSERT_TICKET, {**ticket_columns(ticket), "created_by_user_id": created_by}
-    ).scalar_one()
-    conn.execute(_INSERT_EVENT, _event_rows(ticket_id, records))
+Dependents = Sequence[tuple[Table, Sequence[dict[str, Any]]]]
+"""Rows of other tables that belong to a new ticket, per table; their `ticket_id` is filled in when
+the ticket is stored (any value the rows carry for it is ignored)."""
+
+
+def create(
+    session: Session,
+    ticket: Ticket,
+    records: Sequence[Recorded],
+    created_by: int | None,
+    dependents: Dependents = (),
+) -> int:
+    """Store a new ticket — its row, first events, assignments, inbox and outbox entries, and the
+    caller's `dependents` (e.g. its routing-queue entry, an idempotency key) — and return its id.
+
+    On PostgreSQL that is ONE statement (data-modifying CTEs hanging off `INSERT … RETURNING id`):
+    on the intake path the round trips to the database, not the rows, were the cost. Elsewhere
+    (SQLite) the ticket row first, then one INSERT per table."""
+    rows: list[tuple[Table, Sequence[dict[str, Any]]]] = [(EVENTS, _event_row_list(None, records))]
     if ticket.assignments:
-        _write_assignments(session, ticket_id, ticket, set())
-    notify.on_events(session, ticket_id, ticket, records)
+        rows.append((ASSIGNMENTS, [assignment_columns(a) for a in ticket.assignments]))
+    rows += notify.new_ticket_rows(session, ticket, records)
+    rows += dependents
+    columns = {**ticket_columns(ticket), "created_by_user_id": created_by}
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        present = [(t, r) for t, r in rows if r]
+        stmt, names = _one_statement(present)
+        params = {f"t_{k}": v for k, v in columns.items()}
+        for (_table, table_rows), row_names in zip(present, names, strict=True):
+            for row, row_names_one in zip(table_rows, row_names, strict=True):
+                for column, name in row_names_one:
+                    params[name] = row[column]
+        return int(conn.execute(stmt, params).scalar_one())
+    ticket_id = int(conn.execute(_INSERT_TICKET, columns).scalar_one())
+    for table, table_rows in rows:
+        if table_rows:
+            filled = [{**row, "ticket_id": ticket_id} for row in table_rows]
+            conn.execute(insert(table), filled[0] if len(filled) == 1 else filled)
     return ticket_id
+
+
+_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], list[list[list[tuple[str, str]]]]]] = {}
+
+
+def _one_statement(
+    rows: Sequence[tuple[Table, Sequence[dict[str, Any]]]],
+) -> tuple[Select[Any], list[list[list[tuple[str, str]]]]]:
+    """The single PostgreSQL statement for a new ticket with these rows, built once per shape
+    (tables, and the columns of each row) and reused: building and compiling it costs more than
+    running it. Also gives, per table, per row, the (column, parameter name) pairs to bind."""
+    shape = tuple((table.name, tuple(tuple(r) for r in table_rows)) for table, table_rows in rows)
+    found = _STATEMENTS.get(shape)
+    if found is not None:
+        return found
+    ticket_cols = [c.name for c in TICKETS.c if c.name != "id"]
+    new = (
+        insert(TICKETS)
+        .values({c: bindparam(f"t_{c}", type_=TICKETS.c[c].type) for c in ticket_cols})
+        .returning(TICKETS.c.id)
+        .cte("new_ticket")
+    )
+    ctes = []
+    names: list[list[list[tuple[str, str]]]] = []
+    for ti, (table, table_rows) in enumerate(rows):
+        per_row = []
+        for ri, row in enumerate(table_rows):
+            cols = [c for c in row if c != "ticket_id"]
+            pairs = [(c, f"d{ti}_{ri}_{c}") for c in cols]
+            select_row = select(new.c.id, *(bindparam(n, type_=table.c[c].type) for c, n in pairs))
+            ctes.append(insert(table).from_select(["ticket_id", *cols], select_row).cte(f"d{ti}_{ri}"))
+            per_row.append(pairs)
+        names.append(per_row)
+    stmt = select(new.c.id).add_cte(*ctes)
+    _STATEMENTS[shape] = (stmt, names)
+    return stmt, names
 
 
 def append(
