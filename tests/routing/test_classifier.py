@@ -310,3 +310,16 @@ def test_a_model_without_checker_routes_with_its_own_confidences() -> None:
     x = model.pipeline.named_steps["features"].transform(clf.to_columns(["学校食堂饭菜质量差"]))
     expected = model.pipeline.named_steps["clf"].predict_proba(x)[0].max()
     assert result.suggestions[0].confidence == pytest.approx(float(expected), abs=1e-6)
+
+
+@pytest.mark.parametrize("text", ["拖欠 工资 三个月", "a", "", "路灯  不亮\n了 路灯 不亮", "工资 " * 300])
+def test_word_keys_are_the_words_and_pairs_scikit_learn_makes(text: str) -> None:
+    """Keys of words and pairs from the words' hashes stand for the analyser's terms, as many times."""
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyse = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), lowercase=False).build_analyzer()
+    terms = analyse(text)
+    assert Counter(clf._word_term_keys(terms).tolist()) == Counter(clf._word_keys(text, 1, 2).tolist())
+    assert len(set(clf._word_term_keys(sorted(set(terms))).tolist())) == len(set(terms))

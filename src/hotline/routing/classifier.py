@@ -232,6 +232,35 @@ def _hashes(terms: list[str]) -> np.ndarray:
     return (hashes ^ (lengths * _LENGTH_MIX)).view(np.int64)
 
 
+_PAIR_MIX: Final = np.uint64(0xC2B2AE3D27D4EB4F)  # another odd 64-bit constant
+
+
+def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Keys of word pairs ("拖欠 工资") from the keys of their two words, without making the strings."""
+    return ((first.view(np.uint64) * _PAIR_MIX) ^ second.view(np.uint64)).view(np.int64)
+
+
+def _word_keys(doc: str, lo: int, hi: int) -> np.ndarray:
+    """Keys of the words (``lo == 1``) and word pairs (``hi == 2``) of a space-separated text."""
+    words = _hashes(doc.split())
+    parts = [words] if lo <= 1 else []
+    if hi >= 2 and len(words) > 1:
+        parts.append(_pair_keys(words[:-1], words[1:]))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _word_term_keys(terms: list[str]) -> np.ndarray:
+    """The :func:`_word_keys` key of each vocabulary term (a word, or two words and a space)."""
+    split = [term.split(" ") for term in terms]
+    if any(len(parts) > 2 or not all(parts) for parts in split):
+        raise ValueError("terms of one or two words only")
+    keys = _hashes([parts[0] for parts in split])
+    pairs = np.flatnonzero([len(parts) == 2 for parts in split])
+    if len(pairs):
+        keys[pairs] = _pair_keys(keys[pairs], _hashes([split[i][1] for i in pairs]))
+    return keys
+
+
 class _HashedVocabulary:
     """A fitted vocabulary as sorted 64-bit keys, for one message's n-grams at a time.
 
@@ -260,6 +289,11 @@ class _HashedVocabulary:
     def of_terms(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
         terms = list(vocabulary)
         return cls(_hashes(terms), _columns(vocabulary, terms))
+
+    @classmethod
+    def of_words(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
+        terms = list(vocabulary)
+        return cls(_word_term_keys(terms), _columns(vocabulary, terms))
 
     @classmethod
     def of_char_ngrams(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
@@ -349,12 +383,31 @@ def _exact_char_ngrams(vectoriser: TfidfVectorizer) -> bool:
     )
 
 
+def _plain_words(vectoriser: TfidfVectorizer) -> bool:
+    """Whether ``vectoriser`` takes the words of space-separated text and pairs them, as
+    :func:`_word_keys` does (``token_pattern=r"\\S+"``, nothing else done to them)."""
+    return (
+        vectoriser.analyzer == "word"
+        and vectoriser.token_pattern == r"\S+"
+        and vectoriser.tokenizer is None
+        and vectoriser.stop_words is None
+        and vectoriser.ngram_range[0] >= 1
+        and vectoriser.ngram_range[1] <= 2
+        and vectoriser.input == "content"
+        and vectoriser.preprocessor is None
+        and not vectoriser.lowercase
+        and vectoriser.strip_accents is None
+    )
+
+
 def _lookup(vectoriser: TfidfVectorizer) -> _HashedVocabulary | None:
     """The vectoriser's hashed vocabulary, built once (None: use the dictionary)."""
     if "_hotline_lookup" not in vectoriser.__dict__:
         try:
             if _exact_char_ngrams(vectoriser):
                 table = _HashedVocabulary.of_char_ngrams(vectoriser.vocabulary_)
+            elif _plain_words(vectoriser):
+                table = _HashedVocabulary.of_words(vectoriser.vocabulary_)
             else:
                 table = _HashedVocabulary.of_terms(vectoriser.vocabulary_)
             vectoriser.__dict__["_hotline_lookup"] = table
@@ -377,6 +430,9 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
     if lookup is not None and _exact_char_ngrams(vectoriser):
         # character n-grams: keys straight from the code points, no n-gram strings made
         indices, counts = lookup.count_keys(_char_ngram_keys(doc, *vectoriser.ngram_range))
+    elif lookup is not None and _plain_words(vectoriser):
+        # words and word pairs: keys from the words' hashes, no pair strings made
+        indices, counts = lookup.count_keys(_word_keys(doc, *vectoriser.ngram_range))
     else:
         analyse = vectoriser.__dict__.get("_hotline_analyser")
         if analyse is None:
