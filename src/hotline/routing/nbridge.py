@@ -56,7 +56,8 @@ class NBRidgeClassifier(LinearClassifierMixin, BaseEstimator):  # type: ignore[m
             model = Ridge(alpha=self.alpha).fit(x @ sparse.diags(ratio), np.where(mine, 1.0, -1.0))
             coef[k] = ratio * model.coef_
             intercept[k] = model.intercept_
-        self.coef_ = coef
+        # float32 like the plain model's weights: half the file and the memory, same decisions
+        self.coef_ = coef.astype(np.float32)
         self.intercept_ = intercept
         self.n_features_in_ = x.shape[1]
         return self
