@@ -262,3 +262,14 @@ def _ticket_count(p: Platform) -> int:
 
     with p.db.read() as s:
         return int(s.scalar(select(func.count()).select_from(TicketRow)) or 0)
+
+
+def test_a_lone_surrogate_in_json_text_is_refused_naming_the_field(api: Api) -> None:
+    """JSON may escape half of a character ("\\ud800"): neither database can store it."""
+    headers = {**api.p.headers("operator1"), "content-type": "application/json"}
+    before = _ticket_count(api.p)
+    body = b'{"kind": "complaint", "content": "\\u8def\\u706f\\ud800\\u574f\\u4e86"}'
+    r = api.client.post("/api/v1/tickets", content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    assert "content" in [e["field"] for e in r.json()["errors"]]
+    assert _ticket_count(api.p) == before

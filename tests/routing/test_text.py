@@ -116,3 +116,11 @@ def test_a_long_message_normalised_in_part_gives_what_the_whole_gives(pieces: li
     assert isinstance(result, NormalisedText)
     assert result.text == whole[:MAX_CHARS]
     assert result.truncated == (len(whole) > MAX_CHARS or len(text) > _RAW_CAP)
+
+
+def test_a_lone_surrogate_is_dropped_not_a_crash() -> None:
+    """JSON lets a client send "\\ud800"; it is no character and must not break routing."""
+    result = normalise("路灯\ud800坏了")
+    assert isinstance(result, NormalisedText)
+    assert result.text == "路灯坏了"
+    assert isinstance(normalise("\udfff\ud800"), NothingToClassify)

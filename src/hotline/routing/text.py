@@ -127,5 +127,7 @@ _MARGIN: Final = 16
 
 def _fold(raw: str) -> str:
     """NFKC, lower case, simplified characters, tokens joined (see the module's docstring)."""
+    # A lone surrogate (JSON allows "\\ud800") is no character: dropped, as OpenCC cannot take it
+    raw = raw.encode("utf-8", "ignore").decode("utf-8")
     folded = to_simplified(unicodedata.normalize("NFKC", raw).lower())
     return _join_tokens([t for t in _SEPARATORS.split(folded) if t])
