@@ -133,3 +133,25 @@ def test_threshold_is_chosen_on_the_named_rows_only(tiny_csv: Path, tmp_path: Pa
     meta = last_json(result.stdout)
     assert meta["crossval"]["n"] == len(TINY)  # type: ignore[index]
     assert meta["n_train"] == len(TINY) + 1
+
+
+def test_train_keeps_the_checker_only_where_cross_validation_says_it_helps(
+    tiny_csv: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "var"
+    result = runner.invoke(
+        routing_app, ["train", "--data", str(tiny_csv), "--data-dir", str(data_dir), "--folds", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    verdict = last_json(result.stdout)["checker_crossval"]
+    assert set(verdict) == {"helps", "checker", "own"}  # type: ignore[arg-type]
+    kept = (data_dir / "routing" / "text_classifier_checker.skops").is_file()
+    assert kept == verdict["helps"]  # type: ignore[index]
+
+
+def test_crossval_also_reports_the_model_s_own_confidence(tiny_csv: Path) -> None:
+    result = runner.invoke(routing_app, ["crossval", "--data", str(tiny_csv), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    report = last_json(result.stdout)
+    own = report["auto_dispatch_own_confidence"]
+    assert set(own) >= {"threshold", "share", "accuracy"}  # type: ignore[arg-type]

@@ -89,3 +89,16 @@ def test_evaluate_reports_everything_the_cli_prints(tiny_model: clf.TextClassifi
     assert report["per_label"]["城乡建设"]["recall"] == 0.0  # the empty one cannot be right
     assert set(report["auto_dispatch"]) == {"threshold", "share", "accuracy"}
     assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p99"]
+
+
+def test_the_checker_helps_only_when_its_confidence_dispatches_more() -> None:
+    truth = ["a"] * 8 + ["b"] * 2
+    predicted = ["a"] * 8 + ["a"] * 2  # the last two are wrong
+    ranks_right = [0.9] * 8 + [0.1, 0.1]  # wrong answers least sure: all 8 right ones go at once
+    ranks_wrong = [0.5] * 8 + [0.99, 0.98]  # wrong answers most sure: nothing can go at once
+    cv = ev.CrossValidation(truth, list(predicted), ranks_right, own_confidence=ranks_wrong)
+    verdict = ev.checker_helps(cv, target_accuracy=0.97)
+    assert verdict["helps"] is True
+    assert verdict["checker"]["share"] == 0.8 and verdict["own"]["share"] == 0.0
+    swapped = ev.CrossValidation(truth, list(predicted), ranks_wrong, own_confidence=ranks_right)
+    assert ev.checker_helps(swapped, target_accuracy=0.97)["helps"] is False

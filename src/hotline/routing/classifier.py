@@ -668,10 +668,19 @@ class TextClassifier:
 
     def predict_many(self, texts: Sequence[str | None]) -> tuple[list[str | None], list[float]]:
         """Top label and confidence per text, batched (labels are None where nothing to classify)."""
+        labels, confidences, _own = self.predict_many_both(texts)
+        return labels, confidences
+
+    def predict_many_both(
+        self, texts: Sequence[str | None]
+    ) -> tuple[list[str | None], list[float], list[float]]:
+        """Top label per text with two confidences: the one suggestions show (the checker's, where
+        the model has one) and the labelling model's own — for ``train`` to keep the better one."""
         checked = [self._check(t) for t in texts]
         ok = [i for i, c in enumerate(checked) if isinstance(c, NormalisedText)]
         labels: list[str | None] = [None] * len(texts)
         confidences = [0.0] * len(texts)
+        own = [0.0] * len(texts)
         if ok:
             normalised = [checked[i].text for i in ok]  # type: ignore[union-attr]
             x = self.pipeline.named_steps["features"].transform(to_columns(normalised, self.head_chars))
@@ -681,7 +690,8 @@ class TextClassifier:
             for row, i in enumerate(ok):
                 labels[i] = self.labels[best[row]]
                 confidences[i] = float(confidence[row, best[row]])
-        return labels, confidences
+                own[i] = float(proba[row, best[row]])
+        return labels, confidences, own
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, data_dir: str | Path) -> Path:

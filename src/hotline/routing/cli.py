@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,9 +92,16 @@ def _read(
     return data
 
 
-def _trainer(c: float, self_training_confidence: float) -> ev.TrainFn:
+def _trainer(c: float, self_training_confidence: float, checker: bool = True) -> ev.TrainFn:
     def train_fn(texts: list[str], labels: list[str], unlabelled: list[str]) -> clf.TextClassifier:
-        return clf.train(texts, labels, unlabelled, c=c, self_training_confidence=self_training_confidence)
+        return clf.train(
+            texts,
+            labels,
+            unlabelled,
+            c=c,
+            self_training_confidence=self_training_confidence,
+            checker_model=checker,
+        )
 
     return train_fn
 
@@ -151,6 +159,15 @@ def train(
             exclude_near_duplicates=dedupe,
             log=_say,
         )
+        # keep the checker only where it dispatches more than the model's own confidence would
+        verdict = ev.checker_helps(cv, target_accuracy)
+        meta["checker_crossval"] = verdict
+        if not verdict["helps"]:
+            _say(
+                "复核模型在交叉验证中没有帮助，不使用。(the checker did not help in cross-validation: left out)"
+            )
+            train_fn = _trainer(c, self_training_confidence, checker=False)
+            cv.confidence = cv.own_confidence
         threshold = ev.choose_threshold(cv.labels, cv.predicted, cv.confidence, target_accuracy)
         meta["crossval"] = ev.summarise(cv, threshold)
         meta["crossval"].pop("per_label", None)
@@ -229,6 +246,9 @@ def crossval(
         log=_say,
     )
     report = ev.crossval_report(result, target_accuracy)
+    # what the labelling model's own confidence would dispatch (train keeps the better of the two)
+    own = replace(result, confidence=result.own_confidence, folds=[dict(f) for f in result.folds])
+    report["auto_dispatch_own_confidence"] = ev.crossval_report(own, target_accuracy)["auto_dispatch"]
     if result.last_model is not None:
         report["latency_ms"] = ev.latency_ms(result.last_model, scored.texts)
     _say(_headline(report))
