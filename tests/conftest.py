@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,10 +53,11 @@ def _pg_unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable ({reason}); set HOTLINE_TEST_POSTGRES_URL")
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, dropped afterwards."""
-    name = f"hotline_test_{secrets.token_hex(4)}"
+@contextmanager
+def temporary_postgres_database(prefix: str = "hotline_test") -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of its own, dropped afterwards (the server is
+    shared: every test run makes its own). Skips without a server, fails without one in CI."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -63,13 +65,19 @@ def postgres_url() -> Iterator[str]:
     except Exception as exc:  # any failure to reach or use the server
         admin.dispose()
         _pg_unavailable(str(exc).splitlines()[0])
-    url = make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        yield url
+        yield make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    with temporary_postgres_database() as url:
+        yield url
 
 
 @dataclass

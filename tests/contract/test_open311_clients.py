@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,7 @@ import uvicorn
 from civicbot import Endpoint, HttpError, HttpTransport, Open311Client, ValidationError
 from civicbot.http import RateLimiter
 from georeport import GeoReport
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from hotline.app import create_app
 from hotline.config import Settings
@@ -33,7 +33,7 @@ from hotline.directory import service as directory
 from hotline.open311 import service as open311
 from hotline.tickets.models import TicketRow
 from tests import conftest
-from tests.conftest import ADMIN_PG_URL, _pg_unavailable
+from tests.conftest import temporary_postgres_database
 
 DEMO_KEY = "HOTLINE-DEMO-KEY"
 JURISDICTION = "demo.hotline"
@@ -52,32 +52,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _fresh_postgres() -> tuple[str, Any]:
-    name = f"hotline_contract_{int(time.time() * 1000) % 10**9}"
-    admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _pg_unavailable(str(exc).splitlines()[0])
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir: Path = tmp_path_factory.mktemp(f"live-{request.param}")
-    drop = None
+    databases = ExitStack()  # drops the PostgreSQL database at the end
     if request.param == "sqlite":
         url = f"sqlite:///{data_dir / 'hotline.db'}"
     else:
-        url, drop = _fresh_postgres()
+        url = databases.enter_context(temporary_postgres_database("hotline_contract"))
     upgrade(url)
     db = Database(url, pool_size=5)
     clock = conftest.TestClock()
@@ -108,8 +90,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         server.should_exit = True
         thread.join(timeout=15)
         db.dispose()
-        if drop is not None:
-            drop()
+        databases.close()
 
 
 @pytest.fixture

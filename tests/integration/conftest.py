@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import ADMIN_PG_URL, Platform, _pg_unavailable, _platform
+from tests.conftest import Platform, _platform, temporary_postgres_database
 from tests.integration.timeline import timeline  # noqa: F401  (fixture: move the clock, put it back)
-
-
-def fresh_postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database of its own; dropped afterwards."""
-    name = f"hotline_test_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any failure to reach or use the server
-        admin.dispose()
-        _pg_unavailable(str(exc).splitlines()[0])
-    try:
-        yield make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -39,5 +18,5 @@ def isolated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     if request.param == "sqlite":
         yield from _platform("sqlite", f"sqlite:///{data_dir / 'hotline.db'}", data_dir)
         return
-    for url in fresh_postgres_database():
+    with temporary_postgres_database() as url:
         yield from _platform("postgresql", url, data_dir)

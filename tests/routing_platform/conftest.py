@@ -5,19 +5,16 @@ workflow tests' tickets (the same texts, dispatched by hand) do not become routi
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from hotline.kb import service as kb
 from hotline.routing import auto, queue
-from tests.conftest import ADMIN_PG_URL, Platform, _pg_unavailable, _platform
+from tests.conftest import Platform, _platform, temporary_postgres_database
 from tests.integration.api import Api
 
 
@@ -38,20 +35,8 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'fresh.db'}"
         return
-    name = f"hotline_fresh_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        _pg_unavailable(str(exc).splitlines()[0])
-    try:
-        yield make_url(ADMIN_PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database("hotline_fresh") as url:
+        yield url
 
 
 @pytest.fixture(scope="package", params=["sqlite", "postgresql"])
