@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotline.routing import classifier as clf
 from hotline.routing.text import EMPTY, NO_WORDS, NormalisedText, normalise
@@ -182,10 +184,10 @@ def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClass
         "路灯坏了" * 20,
         "Wi-Fi 学校 鑫淼 食堂 2019年",
     ]:
-        x = tiny_model._vectorise_one(message)
+        x = tiny_model._features_one(message)
         expected_x = features.transform(clf.to_columns([message]))
-        assert x.shape == expected_x.shape
-        assert abs(x - expected_x).max() < 1e-6
+        assert x.to_csr().shape == expected_x.shape
+        assert abs(x.to_csr() - expected_x).max() < 1e-6
         expected = tiny_model.pipeline.named_steps["clf"].predict_proba(expected_x)[0]
         assert tiny_model._proba_one(x) == pytest.approx(expected, abs=1e-6)
         assert tiny_model.checker is not None
@@ -323,3 +325,33 @@ def test_word_keys_are_the_words_and_pairs_scikit_learn_makes(text: str) -> None
     terms = analyse(text)
     assert Counter(clf._word_term_keys(terms).tolist()) == Counter(clf._word_keys(text, 1, 2).tolist())
     assert len(set(clf._word_term_keys(sorted(set(terms))).tolist())) == len(set(terms))
+
+
+def test_the_vocabulary_table_finds_every_term_even_where_terms_share_a_slot() -> None:
+    """Known keys are counted, whether they own their slot or were kept aside; unknown keys are not."""
+    from collections import Counter
+
+    rng = np.random.default_rng(7)
+    keys = np.unique(rng.integers(-(2**62), 2**62, size=20_000))
+    columns = rng.permutation(len(keys)).astype(np.int64)
+    table = clf._HashedVocabulary(keys, columns)
+    assert len(table._spill_keys) > 0  # some terms share a slot: the search aside is exercised
+    known = np.concatenate([table._spill_keys[:50], keys[:200], keys[:7]])  # repeats count
+    unknown = rng.integers(-(2**62), 2**62, size=300)
+    unknown = unknown[~np.isin(unknown, keys)]
+    wanted = rng.permutation(np.concatenate([known, unknown]))
+    found, counts = table.count_keys(wanted)
+    column_of = dict(zip(keys.tolist(), columns.tolist(), strict=True))
+    expected = Counter(column_of[k] for k in known.tolist())
+    assert dict(zip(found.tolist(), counts.tolist(), strict=True)) == expected
+    assert found.tolist() == sorted(found.tolist())
+    assert table.count_keys(unknown)[0].size == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("路灯不亮了拖欠工资wifi4g \n\t\u3000")), max_size=80))
+def test_segmenting_closes_up_white_space_as_dropping_its_tokens_would(text: str) -> None:
+    import rjieba
+
+    tokens = [t for t in rjieba.cut(text, hmm=False) if not t.isspace()]
+    assert clf.segment(text).split(" ") == (tokens or [""])

@@ -75,6 +75,25 @@ class NormalisedText:
         return _CJK.search(self.text) is not None
 
 
+#: The full-width punctuation and spaces of nearly every Chinese message, with their NFKC forms.
+_COMMON_COMPATIBLE: Final = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，！？：；（）\u3000\xa0…")
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, about twenty times faster on Chinese messages.
+
+    CPython's NFKC costs ≈ 0.15 µs a character on CJK text (0.2 ms of a 2 ms budget for a long
+    message), while almost every change it makes to a Chinese message is one of a few full-width
+    punctuation marks. Those are replaced by their NFKC forms (each an ASCII string, so the result's
+    normal form is the same), and the full algorithm runs only if the quick check still finds
+    something to do. A property test holds the result equal to ``unicodedata.normalize``.
+    """
+    for compatible, plain in _COMMON_COMPATIBLE:
+        if compatible in text:
+            text = text.replace(compatible, plain)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 @lru_cache(maxsize=1)
 def _t2s():  # type: ignore[no-untyped-def]  # opencc ships no type hints
     import opencc  # imported lazily: loading its dictionaries costs a few milliseconds
@@ -129,5 +148,5 @@ def _fold(raw: str) -> str:
     """NFKC, lower case, simplified characters, tokens joined (see the module's docstring)."""
     # A lone surrogate (JSON allows "\\ud800") is no character: dropped, as OpenCC cannot take it
     raw = raw.encode("utf-8", "ignore").decode("utf-8")
-    folded = to_simplified(unicodedata.normalize("NFKC", raw).lower())
+    folded = to_simplified(nfkc(raw).lower())
     return _join_tokens([t for t in _SEPARATORS.split(folded) if t])
