@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from hotline.routing.text import (
     _RAW_CAP,
+    _SEPARATOR_RUN,
     EMPTY,
     MAX_CHARS,
     NO_WORDS,
     NormalisedText,
     NothingToClassify,
+    _close_up,
     _fold,
     nfkc,
     normalise,
@@ -140,3 +142,28 @@ def test_the_quick_nfkc_is_unicode_s_nfkc(text: str) -> None:
 
 def test_the_quick_nfkc_folds_full_width_punctuation() -> None:
     assert nfkc("路灯，坏了！（ＡＢ）　…") == "路灯,坏了!(AB) ..."
+
+
+def _glue_tokens(text: str) -> str:
+    """The plain statement of closing up: split at separators, glue the tokens, with one space
+    between two that meet with ASCII letters or digits."""
+    import re
+
+    ascii_alnum = re.compile(r"[0-9a-z]")
+    tokens = [t for t in re.split(_SEPARATOR_RUN, text) if t]
+    out: list[str] = []
+    for token in tokens:
+        if out and ascii_alnum.fullmatch(out[-1][-1]) and ascii_alnum.fullmatch(token[0]):
+            out.append(" ")
+        out.append(token)
+    return "".join(out)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab9z路灯é,. \n-_😀ßя\ue000")), max_size=40))
+def test_closing_up_is_gluing_the_tokens(text: str) -> None:
+    assert _close_up(text) == _glue_tokens(text)
+
+
+def test_closing_up_keeps_one_space_only_between_ascii_words() -> None:
+    assert _close_up(" wi-fi , 信号 差!! 4g , lte ") == "wi fi信号差4g lte"
