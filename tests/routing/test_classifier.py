@@ -195,21 +195,30 @@ def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClass
         assert tiny_model._checked_proba_one(x) == pytest.approx(checked, abs=1e-6)
 
 
-def test_hashed_and_dictionary_look_ups_give_the_same_features(tiny_model: clf.TextClassifier) -> None:
-    """The hashed vocabulary (fast path) and the plain dictionary (its fallback) agree."""
+def test_one_table_part_tables_and_dictionaries_give_the_same_features(
+    tiny_model: clf.TextClassifier,
+) -> None:
+    """The fast paths (one table for all parts; one hashed table per part) and the plain
+    dictionaries (their fallback) agree, feature for feature."""
     message = "学校食堂饭菜质量差，Wi-Fi 鑫淼 戳 3b gb" * 5
-    hashed = tiny_model._vectorise_one(message)
+    one_table = tiny_model._vectorise_one(message)
+    assert tiny_model._table is not None  # the model's parts are all on the fast path
     transformers = tiny_model.pipeline.named_steps["features"].transformers_
     saved = {name: vec.__dict__.get("_hotline_lookup") for name, vec, _ in transformers}
     try:
+        tiny_model._table, tiny_model._no_table = None, True
+        part_tables = tiny_model._vectorise_one(message)
         for _name, vec, _column in transformers:
             vec.__dict__["_hotline_lookup"] = None
         plain = tiny_model._vectorise_one(message)
     finally:
+        tiny_model._no_table = False
         for name, vec, _column in transformers:
             vec.__dict__["_hotline_lookup"] = saved[name]
-    assert hashed.nnz > 0
-    assert abs(hashed - plain).max() == 0
+    assert one_table.nnz > 0
+    assert abs(one_table - part_tables).max() == 0
+    assert abs(one_table - plain).max() == 0
+    assert one_table.indices.tolist() == plain.indices.tolist()
 
 
 def test_a_saved_model_routes_as_before_after_routing(tiny_model: clf.TextClassifier, tmp_path: Path) -> None:

@@ -505,6 +505,78 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
     return indices, values
 
 
+#: Mixed into each part's keys so that one table holds all three parts' vocabularies: exact
+#: character keys are positive, so the head's (sign bit flipped) cannot meet the whole text's.
+_PART_TAGS: Final = (0, -(2**63), 0x2545F4914F6CDD1D)
+
+
+class _FeatureTable:
+    """All parts of the feature union (whole text, head, words) in one vocabulary table.
+
+    One look-up per message instead of one per part: the per-call cost of the few dozen numpy
+    operations a look-up takes is paid once. Holds only models whose every part is on the fast
+    paths (exact character n-grams or plain words, tf-idf with an l2 norm); others use
+    :func:`_tfidf_one` part by part.
+    """
+
+    __slots__ = ("_bounds", "_idf", "_parts", "_table")
+
+    def __init__(self, features: ColumnTransformer) -> None:
+        weights = features.transformer_weights or {}
+        keys, columns, idf, bounds, parts = [], [], [], [0], []
+        for (name, vectoriser, column), tag in zip(features.transformers_, _PART_TAGS, strict=False):
+            if vectoriser.binary or not vectoriser.use_idf or vectoriser.norm != "l2":
+                raise ValueError("not a plain tf-idf part")
+            terms = list(vectoriser.vocabulary_)
+            chars = _exact_char_ngrams(vectoriser)
+            if chars:
+                part_keys = _term_keys(terms)
+            elif _plain_words(vectoriser):
+                part_keys = _word_term_keys(terms)
+            else:
+                raise ValueError("a part the fast path does not follow")
+            keys.append(part_keys ^ np.int64(tag))
+            columns.append(_columns(vectoriser.vocabulary_, terms) + bounds[-1])
+            idf.append(vectoriser.idf_.astype(np.float64))
+            bounds.append(bounds[-1] + len(vectoriser.idf_))
+            parts.append((chars, vectoriser, column, float(weights.get(name, 1.0)), tag))
+        if len(parts) != len(features.transformers_):
+            raise ValueError("more parts than tags")
+        self._table = _HashedVocabulary(np.concatenate(keys), np.concatenate(columns))
+        self._idf = np.concatenate(idf)
+        self._bounds = np.array(bounds)
+        self._parts = parts
+
+    @property
+    def n_features(self) -> int:
+        return int(self._bounds[-1])
+
+    def features(self, columns: tuple[str, str, str]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns (sorted) and values of the union's row for the three input columns."""
+        keys = []
+        for chars, vectoriser, column, _weight, tag in self._parts:
+            if chars:
+                part_keys = _char_ngram_keys(columns[column], *vectoriser.ngram_range)
+            else:
+                part_keys = _word_keys(columns[column], *vectoriser.ngram_range)
+            keys.append(part_keys ^ np.int64(tag))
+        found, counts = self._table.count_keys(np.concatenate(keys))
+        values = counts.astype(np.float64)
+        starts = np.searchsorted(found, self._bounds)
+        for (_chars, vectoriser, _column, weight, _tag), start, end in zip(
+            self._parts, starts[:-1], starts[1:], strict=True
+        ):
+            if start == end:
+                continue
+            part = values[start:end]  # a view: scaled in place
+            if vectoriser.sublinear_tf:
+                np.log(part, out=part)
+                part += 1.0
+            part *= self._idf.take(found[start:end])
+            part *= weight / np.sqrt(np.dot(part, part))
+        return found, values
+
+
 @dataclass(frozen=True, slots=True)
 class _Features:
     """One message's feature row: its columns (sorted) and their values.
@@ -560,6 +632,8 @@ class TextClassifier:
     meta: dict[str, Any] = field(default_factory=dict)
     head_chars: int = HEAD_CHARS
     _terms: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _table: _FeatureTable | None = field(default=None, init=False, repr=False, compare=False)
+    _no_table: bool = field(default=False, init=False, repr=False, compare=False)
     _by_feature: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -653,6 +727,10 @@ class TextClassifier:
         """
         columns = (text, text[: self.head_chars], segment(text) if segmented is None else segmented)
         features = self.pipeline.named_steps["features"]
+        table = self._feature_table(features)
+        if table is not None:
+            indices, values = table.features(columns)
+            return _Features(indices, values.astype(np.float32), table.n_features)
         weights = features.transformer_weights or {}
         all_indices, all_values, offset = [], [], 0
         for name, vectoriser, column in features.transformers_:
@@ -664,6 +742,15 @@ class TextClassifier:
         # float32 like scikit-learn's transform (the vectorisers' dtype), one CSR row
         values = np.concatenate(all_values).astype(np.float32)
         return _Features(indices, values, offset)
+
+    def _feature_table(self, features: ColumnTransformer) -> _FeatureTable | None:
+        """The one vocabulary table of all parts, built at first use (None: look up part by part)."""
+        if self._table is None and not self._no_table:
+            try:
+                self._table = _FeatureTable(features)
+            except ValueError:
+                self._no_table = True
+        return self._table
 
     def _term_names(self) -> list[str]:
         """Each feature's term as shown in reasons ("路灯"), built once."""
