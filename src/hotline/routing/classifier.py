@@ -701,15 +701,16 @@ class TextClassifier:
         proba = self._proba_one(x, rows)
         checked_proba = self._checked_proba_one(x, checker_rows)
         confidence = proba if checked_proba is None else checked_proba
-        contributions = self._contributions(x, rows)
         order = np.argsort(-proba)[: max(1, k)]
+        contributions = self._contributions(x, rows, order)
+        labels = self.labels
         suggestions = tuple(
             Suggestion(
-                label=self.labels[i],
+                label=labels[i],
                 confidence=float(confidence[i]),
-                reasons=self._reasons(x, contributions[:, i], n_reasons, words),
+                reasons=self._reasons(x, contributions[rank], n_reasons, words),
             )
-            for i in order
+            for rank, i in enumerate(order)
         )
         auto = suggestions[0].confidence >= self.auto_dispatch_threshold
         return RoutingResult(suggestions, auto, self.auto_dispatch_threshold, truncated=checked.truncated)
@@ -784,11 +785,12 @@ class TextClassifier:
         """The ``k`` best suggestions (empty when there is nothing to classify)."""
         return list(self.route(text, k).suggestions)
 
-    def _contributions(self, x: _Features, rows: np.ndarray) -> np.ndarray:
-        """What each of the message's features adds to each category's score (weight × tf-idf)."""
+    def _contributions(self, x: _Features, rows: np.ndarray, categories: np.ndarray) -> np.ndarray:
+        """What each of the message's features adds to the score of each of ``categories``
+        (weight × tf-idf): one contiguous row per category, in the order given."""
         if rows.shape[1] == 1:  # two categories: one weight vector, for the second
             rows = np.hstack([-rows, rows])
-        return rows * x.data[:, None].astype(np.float64)
+        return np.ascontiguousarray((rows.take(categories, axis=1) * x.data[:, None].astype(np.float64)).T)
 
     def _reasons(self, x: _Features, contrib: np.ndarray, n: int, words: set[str]) -> tuple[Reason, ...]:
         """The message's terms that add most to one category's score (``contrib``: weight × tf-idf
