@@ -95,16 +95,16 @@ def _best(f: Callable[[], object]) -> float:
 def _stages_of(model: clf.TextClassifier, text: str) -> dict[str, float]:
     checked = normalise(text)
     assert isinstance(checked, NormalisedText)
-    words = clf.segment(checked.text)
+    words = clf.words_of(checked.text)
     x = model._features_one(checked.text, words)
     rows, checker_rows = model._rows(x)
     proba = model._proba_one(x, rows)
     order = np.argsort(-proba)[:3]
     contributions = model._contributions(x, rows, order)
-    word_set = set(words.split())
+    word_set = set(words)
     return {
         "normalise": _best(lambda: normalise(text)),
-        "segment": _best(lambda: clf.segment(checked.text)),
+        "segment": _best(lambda: clf.words_of(checked.text)),
         "features": _best(lambda: model._features_one(checked.text, words)),
         "weights": _best(lambda: model._rows(x)),
         "scores": _best(lambda: (model._proba_one(x, rows), model._checked_proba_one(x, checker_rows))),

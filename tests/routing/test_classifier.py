@@ -363,4 +363,5 @@ def test_segmenting_closes_up_white_space_as_dropping_its_tokens_would(text: str
     import rjieba
 
     tokens = [t for t in rjieba.cut(text, hmm=False) if not t.isspace()]
+    assert clf.words_of(text) == tokens
     assert clf.segment(text).split(" ") == (tokens or [""])

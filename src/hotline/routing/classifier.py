@@ -144,13 +144,18 @@ CHAR_WEIGHT: Final = 0.7
 _WHITE_SPACE: Final = re.compile(r"\s")
 
 
-def segment(text: str) -> str:
-    """Words of a normalised text, space-separated (rjieba: jieba's dictionary, in Rust, ≈ 0.03 ms)."""
-    # jieba returns white space as tokens of their own; they are closed up in C, not token by token
+def words_of(text: str) -> list[str]:
+    """Words of a normalised text (rjieba: jieba's dictionary, in Rust, ≈ 0.03 ms)."""
+    # jieba returns white space as tokens of their own; they are dropped in C, not token by token
     # in Python (a long message has 500 tokens), and only if the text has any (a normalised Chinese
     # text has a space only between two ASCII words).
-    joined = " ".join(rjieba.cut(text, hmm=False))
-    return " ".join(joined.split()) if _WHITE_SPACE.search(text) else joined
+    tokens: list[str] = rjieba.cut(text, hmm=False)
+    return " ".join(tokens).split() if _WHITE_SPACE.search(text) else tokens
+
+
+def segment(text: str) -> str:
+    """Words of a normalised text, space-separated: the word part's input column."""
+    return " ".join(words_of(text))
 
 
 def to_columns(texts: Sequence[str], head_chars: int = HEAD_CHARS) -> np.ndarray:
@@ -251,7 +256,12 @@ def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 def _word_keys(doc: str, lo: int, hi: int) -> np.ndarray:
     """Keys of the words (``lo == 1``) and word pairs (``hi == 2``) of a space-separated text."""
-    words = _hashes(doc.split())
+    return _word_keys_of(doc.split(), lo, hi)
+
+
+def _word_keys_of(words_list: list[str], lo: int, hi: int) -> np.ndarray:
+    """Keys of the words (``lo == 1``) and word pairs (``hi == 2``) of a list of words."""
+    words = _hashes(words_list)
     parts = [words] if lo <= 1 else []
     if hi >= 2 and len(words) > 1:
         parts.append(_pair_keys(words[:-1], words[1:]))
@@ -551,14 +561,18 @@ class _FeatureTable:
     def n_features(self) -> int:
         return int(self._bounds[-1])
 
-    def features(self, columns: tuple[str, str, str]) -> tuple[np.ndarray, np.ndarray]:
-        """Columns (sorted) and values of the union's row for the three input columns."""
+    def features(self, columns: tuple[str, str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns (sorted) and values of the union's row for the three input columns (the whole
+        text, its head, its words: a list, which the words' part takes as it is)."""
         keys = []
         for chars, vectoriser, column, _weight, tag in self._parts:
+            value = columns[column]
             if chars:
-                part_keys = _char_ngram_keys(columns[column], *vectoriser.ngram_range)
+                text = value if isinstance(value, str) else " ".join(value)
+                part_keys = _char_ngram_keys(text, *vectoriser.ngram_range)
             else:
-                part_keys = _word_keys(columns[column], *vectoriser.ngram_range)
+                words = value.split() if isinstance(value, str) else value
+                part_keys = _word_keys_of(words, *vectoriser.ngram_range)
             keys.append(part_keys ^ np.int64(tag))
         found, counts = self._table.count_keys(np.concatenate(keys))
         values = counts.astype(np.float64)
@@ -683,9 +697,9 @@ class TextClassifier:
         checked = self._check(text)
         if isinstance(checked, NothingToClassify):
             return RoutingResult((), False, self.auto_dispatch_threshold, nothing=checked)
-        segmented = segment(checked.text)
-        x = self._features_one(checked.text, segmented)
-        words = set(segmented.split())
+        words = words_of(checked.text)
+        x = self._features_one(checked.text, words)
+        word_set = set(words)
         if x.nnz == 0:
             return RoutingResult(
                 (),
@@ -708,30 +722,31 @@ class TextClassifier:
             Suggestion(
                 label=labels[i],
                 confidence=float(confidence[i]),
-                reasons=self._reasons(x, contributions[rank], n_reasons, words),
+                reasons=self._reasons(x, contributions[rank], n_reasons, word_set),
             )
             for rank, i in enumerate(order)
         )
         auto = suggestions[0].confidence >= self.auto_dispatch_threshold
         return RoutingResult(suggestions, auto, self.auto_dispatch_threshold, truncated=checked.truncated)
 
-    def _vectorise_one(self, text: str, segmented: str | None = None) -> sparse.csr_matrix:
+    def _vectorise_one(self, text: str, words: list[str] | None = None) -> sparse.csr_matrix:
         """The feature row of one normalised text, as scikit-learn's ``transform`` gives it."""
-        return self._features_one(text, segmented).to_csr()
+        return self._features_one(text, words).to_csr()
 
-    def _features_one(self, text: str, segmented: str | None = None) -> _Features:
+    def _features_one(self, text: str, words: list[str] | None = None) -> _Features:
         """The feature row of one normalised text.
 
         Equal to ``features.transform`` (a test holds them equal) but several times faster for a
         single message: scikit-learn's per-call checks cost more than vectorising a short text,
         and each of the three vectorisers pays them (≈ 0.4 ms each, against a 2 ms budget).
         """
-        columns = (text, text[: self.head_chars], segment(text) if segmented is None else segmented)
+        words = words_of(text) if words is None else words
         features = self.pipeline.named_steps["features"]
         table = self._feature_table(features)
         if table is not None:
-            indices, values = table.features(columns)
+            indices, values = table.features((text, text[: self.head_chars], words))
             return _Features(indices, values.astype(np.float32), table.n_features)
+        columns = (text, text[: self.head_chars], " ".join(words))
         weights = features.transformer_weights or {}
         all_indices, all_values, offset = [], [], 0
         for name, vectoriser, column in features.transformers_:
