@@ -645,7 +645,9 @@ class TextClassifier:
     chinese: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
     head_chars: int = HEAD_CHARS
-    _terms: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _terms: tuple[np.ndarray, list[str], np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     _table: _FeatureTable | None = field(default=None, init=False, repr=False, compare=False)
     _no_table: bool = field(default=False, init=False, repr=False, compare=False)
     _by_feature: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
@@ -768,12 +770,21 @@ class TextClassifier:
                 self._no_table = True
         return self._table
 
-    def _term_names(self) -> list[str]:
-        """Each feature's term as shown in reasons ("路灯"), built once."""
+    def _term_index(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """The terms shown in reasons ("路灯"), built once: each feature's term (an index: the
+        whole text's, the head's and the words' "路灯" are one term), the terms, their lengths."""
         if self._terms is None:
             raw = self.pipeline.named_steps["features"].get_feature_names_out()
+            index: dict[str, int] = {}
             # ColumnTransformer prefixes names with the part's name ("char__路灯"): show the term only
-            self._terms = [str(name).split("__", 1)[-1].strip() for name in raw]
+            term_of = np.fromiter(
+                (index.setdefault(str(name).split("__", 1)[-1].strip(), len(index)) for name in raw),
+                dtype=np.int32,
+                count=len(raw),
+            )
+            terms = list(index)
+            lengths = np.fromiter(map(len, terms), dtype=np.int32, count=len(terms))
+            self._terms = (term_of, terms, lengths)
         return self._terms
 
     def _proba_one(self, x: _Features, rows: np.ndarray | None = None) -> np.ndarray:
@@ -815,25 +826,27 @@ class TextClassifier:
         words of the message come first (“路灯”, not “灯坏”), then other n-grams of two or more
         characters, then single characters if nothing longer supports the category.
         """
-        names = self._term_names()
+        term_of, terms, lengths = self._term_index()
         strongest = np.flatnonzero(contrib > 0)
         if len(strongest) > _REASON_CANDIDATES:  # only the strongest need names (latency)
             strongest = strongest[
                 np.argpartition(-contrib[strongest], _REASON_CANDIDATES)[:_REASON_CANDIDATES]
             ]
-        weight_of: dict[str, float] = {}
-        # plain Python numbers and strings: reading numpy scalars one by one costs more than the sums
-        for column, weight in zip(
-            x.indices.take(strongest).tolist(), contrib.take(strongest).tolist(), strict=True
-        ):
-            term = names[column]
-            weight_of[term] = weight_of.get(term, 0.0) + weight
+        # each term's weight, summed over its places (in the candidates' order, as a loop would)
+        ids, place_of = np.unique(term_of.take(x.indices.take(strongest)), return_inverse=True)
+        sums = np.bincount(place_of, weights=contrib.take(strongest), minlength=len(ids))
+        positive = sums > 0
+        longer = positive & (lengths.take(ids) >= 2)
+
+        def weighted(mask: np.ndarray) -> list[tuple[float, str]]:
+            return list(zip(sums[mask].tolist(), [terms[i] for i in ids[mask].tolist()], strict=True))
+
         # (the terms a pass accepts, best first; go on to the next pass only while fewer reasons
         # than ``enough`` were found). Passes are built when reached: the first one usually suffices.
         passes = (
-            (lambda: [(w, t) for t, w in weight_of.items() if w > 0 and len(t) >= 2 and t in words], 1),
-            (lambda: [(w, t) for t, w in weight_of.items() if w > 0 and len(t) >= 2], 1),
-            (lambda: [(w, t) for t, w in weight_of.items() if w > 0 and t and not t.isascii()], 0),
+            (lambda: [(w, t) for w, t in weighted(longer) if t in words], 1),
+            (lambda: weighted(longer), 1),
+            (lambda: [(w, t) for w, t in weighted(positive) if t and not t.isascii()], 0),
         )
         chosen: list[Reason] = []
         for accepted, enough in passes:
