@@ -365,3 +365,15 @@ def test_segmenting_closes_up_white_space_as_dropping_its_tokens_would(text: str
     tokens = [t for t in rjieba.cut(text, hmm=False) if not t.isspace()]
     assert clf.words_of(text) == tokens
     assert clf.segment(text).split(" ") == (tokens or [""])
+
+
+def test_warming_builds_the_routing_tables_and_changes_no_answer(
+    tiny_model: clf.TextClassifier, tmp_path: Path
+) -> None:
+    tiny_model.save(tmp_path)
+    cold = clf.load(tmp_path)
+    assert cold._table is None and cold._terms is None
+    cold.warm()
+    assert cold._table is not None and cold._terms is not None
+    message = "学校食堂饭菜质量差"
+    assert cold.route(message) == tiny_model.route(message)

@@ -70,6 +70,7 @@ class Runtime:
                 return self._model
             try:
                 self._model = classifier.load(self.data_dir)
+                self._model.warm()
                 self.model_error = None
                 log.info("routing model loaded from %s", path)
             except Exception as exc:  # a bad file must not stop routing: kb, rules and history remain
