@@ -292,7 +292,7 @@ class _HashedVocabulary:
     least two slots per term) names one term, whose key is compared; the terms that found their
     slot taken (≈ 17 %) are kept sorted aside and searched only for keys whose slot spilled.
     Built in memory at first use (≈ 0.2 s), never saved. (Before: one binary search over the
-    sorted keys, ≈ 2× slower for a long message.)
+    sorted keys, ≈ 1.4× slower for a long message.)
 
     Keys come in two kinds. Character n-grams of up to three characters get *exact* keys (see
     :func:`_char_ngram_keys`), computed straight from the text's code points without making the
