@@ -482,7 +482,7 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
     Reads the fitted vocabulary and idf directly; falls back to scikit-learn for settings this path
     does not follow.
     """
-    if vectoriser.binary or not vectoriser.use_idf or vectoriser.norm != "l2":
+    if not _plain_tfidf(vectoriser):
         row = vectoriser.transform([doc]).tocsr()
         row.sort_indices()
         return row.indices.astype(np.int64), row.data.astype(np.float64) * weight
@@ -511,11 +511,23 @@ def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tu
     if not len(indices):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     values = counts.astype(np.float64)
-    if vectoriser.sublinear_tf:
-        values = np.log(values) + 1.0
-    values *= vectoriser.idf_[indices]
-    values *= weight / np.sqrt(np.dot(values, values))
+    _scale_counts(values, vectoriser, vectoriser.idf_[indices], weight)
     return indices, values
+
+
+def _plain_tfidf(vectoriser: TfidfVectorizer) -> bool:
+    """Whether ``vectoriser``'s values are what :func:`_scale_counts` makes of the counts."""
+    return not vectoriser.binary and bool(vectoriser.use_idf) and vectoriser.norm == "l2"
+
+
+def _scale_counts(values: np.ndarray, vectoriser: TfidfVectorizer, idf: np.ndarray, weight: float) -> None:
+    """Turn one row's term counts into ``weight`` × its tf-idf values, in place: the optionally
+    sublinear tf, times the idf, l2-normalised (what ``transform`` does for one row)."""
+    if vectoriser.sublinear_tf:
+        np.log(values, out=values)
+        values += 1.0
+    values *= idf
+    values *= weight / np.sqrt(np.dot(values, values))
 
 
 #: Mixed into each part's keys so that one table holds all three parts' vocabularies: exact
@@ -538,7 +550,7 @@ class _FeatureTable:
         weights = features.transformer_weights or {}
         keys, columns, idf, bounds, parts = [], [], [], [0], []
         for (name, vectoriser, column), tag in zip(features.transformers_, _PART_TAGS, strict=False):
-            if vectoriser.binary or not vectoriser.use_idf or vectoriser.norm != "l2":
+            if not isinstance(vectoriser, TfidfVectorizer) or not _plain_tfidf(vectoriser):
                 raise ValueError("not a plain tf-idf part")
             terms = list(vectoriser.vocabulary_)
             chars = _exact_char_ngrams(vectoriser)
@@ -585,12 +597,8 @@ class _FeatureTable:
         ):
             if start == end:
                 continue
-            part = values[start:end]  # a view: scaled in place
-            if vectoriser.sublinear_tf:
-                np.log(part, out=part)
-                part += 1.0
-            part *= self._idf.take(found[start:end])
-            part *= weight / np.sqrt(np.dot(part, part))
+            # a view: scaled in place
+            _scale_counts(values[start:end], vectoriser, self._idf.take(found[start:end]), weight)
         return found, values
 
 
