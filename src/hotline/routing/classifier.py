@@ -338,21 +338,6 @@ class _HashedVocabulary:
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.view(np.uint64) * _SLOT_MIX) >> self._shift).astype(np.intp)
 
-    @classmethod
-    def of_terms(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
-        terms = list(vocabulary)
-        return cls(_hashes(terms), _columns(vocabulary, terms))
-
-    @classmethod
-    def of_words(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
-        terms = list(vocabulary)
-        return cls(_word_term_keys(terms), _columns(vocabulary, terms))
-
-    @classmethod
-    def of_char_ngrams(cls, vocabulary: dict[str, int]) -> _HashedVocabulary:
-        terms = list(vocabulary)
-        return cls(_term_keys(terms), _columns(vocabulary, terms))
-
     def count(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature columns of the known ``terms`` (sorted) and how often each occurs."""
         return self.count_keys(_hashes(terms))
@@ -460,16 +445,24 @@ def _plain_words(vectoriser: TfidfVectorizer) -> bool:
     )
 
 
+def _vocabulary_keys(vectoriser: TfidfVectorizer) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of the vectoriser's terms (exact for character n-grams, from the words' hashes
+    for words and pairs, else the terms' hashes) and their columns."""
+    terms = list(vectoriser.vocabulary_)
+    if _exact_char_ngrams(vectoriser):
+        keys = _term_keys(terms)
+    elif _plain_words(vectoriser):
+        keys = _word_term_keys(terms)
+    else:
+        keys = _hashes(terms)
+    return keys, _columns(vectoriser.vocabulary_, terms)
+
+
 def _lookup(vectoriser: TfidfVectorizer) -> _HashedVocabulary | None:
     """The vectoriser's hashed vocabulary, built once (None: use the dictionary)."""
     if "_hotline_lookup" not in vectoriser.__dict__:
         try:
-            if _exact_char_ngrams(vectoriser):
-                table = _HashedVocabulary.of_char_ngrams(vectoriser.vocabulary_)
-            elif _plain_words(vectoriser):
-                table = _HashedVocabulary.of_words(vectoriser.vocabulary_)
-            else:
-                table = _HashedVocabulary.of_terms(vectoriser.vocabulary_)
+            table = _HashedVocabulary(*_vocabulary_keys(vectoriser))
             vectoriser.__dict__["_hotline_lookup"] = table
         except ValueError:
             vectoriser.__dict__["_hotline_lookup"] = None
@@ -552,16 +545,12 @@ class _FeatureTable:
         for (name, vectoriser, column), tag in zip(features.transformers_, _PART_TAGS, strict=False):
             if not isinstance(vectoriser, TfidfVectorizer) or not _plain_tfidf(vectoriser):
                 raise ValueError("not a plain tf-idf part")
-            terms = list(vectoriser.vocabulary_)
             chars = _exact_char_ngrams(vectoriser)
-            if chars:
-                part_keys = _term_keys(terms)
-            elif _plain_words(vectoriser):
-                part_keys = _word_term_keys(terms)
-            else:
+            if not chars and not _plain_words(vectoriser):
                 raise ValueError("a part the fast path does not follow")
+            part_keys, part_columns = _vocabulary_keys(vectoriser)
             keys.append(part_keys ^ np.int64(tag))
-            columns.append(_columns(vectoriser.vocabulary_, terms) + bounds[-1])
+            columns.append(part_columns + bounds[-1])
             idf.append(vectoriser.idf_.astype(np.float64))
             bounds.append(bounds[-1] + len(vectoriser.idf_))
             parts.append((chars, vectoriser, column, float(weights.get(name, 1.0)), tag))
