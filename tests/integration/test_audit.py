@@ -13,6 +13,7 @@ import pytest
 
 from hotline.audit.service import Actor
 from hotline.kb import service as kb
+from hotline.routing import auto, queue
 from tests.conftest import Platform
 from tests.integration.api import Api
 
@@ -204,3 +205,21 @@ def test_only_administrators_read_the_audit(api: Api) -> None:
     for user in ("operator1", "dispatcher", "supervisor", "handler.urban"):
         assert api.get(user, "/api/v1/audit", expect=403)["code"] == "permission.admin"
     api.get(None, "/api/v1/audit", expect=401)
+
+
+def test_a_routing_decision_is_readable_by_an_administrator(isolated: Platform, api: Api) -> None:
+    state = isolated.client.app.state  # type: ignore[attr-defined]
+    queue.drain(isolated.db, state.routing, auto.Policy.of(state.settings), isolated.clock)
+    ticket = api.intake(content="望海社区门口那盏路灯闪个不停")["id"]
+    assert queue.drain(isolated.db, state.routing, auto.Policy.of(state.settings), isolated.clock) == 1
+
+    decided = only(api, entity_type="ticket", entity_id=ticket, action="routing")
+    advice = api.get("dispatcher", f"/api/v1/tickets/{ticket}/routing")
+    assert decided["action"] == "routing.decided" and decided["actor"] == {"user_id": None, "name": "router"}
+    assert decided["after"]["decision"] == advice["decision"] == "disabled"  # auto-dispatch is off here
+    assert decided["note"].startswith("未开启自动派单")
+    assert [(s["category_code"], s["confidence"]) for s in decided["after"]["suggestions"]] == [
+        (s["category"]["code"] if s["category"] else None, s["confidence"]) for s in advice["suggestions"]
+    ]
+    assert decided["after"]["threshold"] == state.settings.routing_auto_dispatch_threshold
+    assert "model" in decided["after"]
