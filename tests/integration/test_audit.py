@@ -13,7 +13,7 @@ import pytest
 
 from hotline.audit.service import Actor
 from hotline.kb import service as kb
-from hotline.routing import auto, queue
+from hotline.routing import auto, queue, taxonomy
 from tests.conftest import Platform
 from tests.integration.api import Api
 
@@ -163,6 +163,18 @@ def test_loading_the_city_is_audited_as_the_loader(api: Api) -> None:
     assert loaded["after"]["units"] > 10 and "admin" in loaded["after"]["users_by_role"]
     services = entries(api, actor="loader", action="open311.service")
     assert services["total"] >= 1 and {e["action"] for e in services["items"]} == {"open311.service.created"}
+    duties = entries(api, actor="loader", action="kb.article.created", entity_type="kb_article")
+    assert duties["total"] >= 10 and all("同步" in e["note"] for e in duties["items"])
+
+
+def test_a_taxonomy_import_is_one_entry_with_the_tree_before_and_after(isolated: Platform, api: Api) -> None:
+    rows = [("审计测试一级", "审计测试二级", "审计测试三级")]
+    with isolated.db.write() as s:
+        taxonomy.import_rows(s, rows, isolated.clock(), replace=False)
+    e = entries(api, action="routing.taxonomy.imported")["items"][0]
+    assert e["actor"] == {"user_id": None, "name": "cli"} and e["entity_type"] == "category_tree"
+    assert e["after"]["created"] == 3 and e["after"]["retired"] == 0 and e["after"]["replace"] is False
+    assert e["after"]["categories"] == e["before"]["categories"] + 3
 
 
 def test_filters_and_pages(isolated: Platform, api: Api) -> None:
