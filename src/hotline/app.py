@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
+from hotline.audit.routes import router as audit_router
 from hotline.auth.routes import router as auth_router
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -120,6 +121,7 @@ def create_app(
         app.include_router(router)
     for router in (time_limits_router, inbox_router, webhooks_admin_router):  # issue 3
         app.include_router(router)
+    app.include_router(audit_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
 

@@ -262,6 +262,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务属性定义有误：{detail}",
         "The service's attributes are not valid: {detail}",
     ),
+    "audit.time_range": ("结束时间（to）早于开始时间（from）", "The end (to) is before the start (from)"),
 }
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import Actor
 from hotline.auth.service import CurrentUser
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
@@ -131,7 +132,7 @@ def create_subscription(body: s.SubscriptionIn, db: DbDep, user: UserDep, now: N
     docs/notifications.md). The secret is shown in this answer only."""
     _admin(user)
     with db.write() as session:
-        sub, secret = service.create_subscription(session, body.model_dump(), now)
+        sub, secret = service.create_subscription(session, body.model_dump(), Actor.of(user), now)
         return s.SubscriptionCreated(**_out(session, sub, zone).model_dump(), secret=secret)
 
 
@@ -141,7 +142,8 @@ def update_subscription(
 ) -> s.SubscriptionOut:
     _admin(user)
     with db.write() as session:
-        sub = service.update_subscription(session, sub_id, body.model_dump(exclude_unset=True), now)
+        changes = body.model_dump(exclude_unset=True)
+        sub = service.update_subscription(session, sub_id, changes, Actor.of(user), now)
         return _out(session, sub, zone)
 
 
@@ -150,7 +152,7 @@ def delete_subscription(sub_id: int, db: DbDep, user: UserDep, now: NowDep) -> R
     """Deactivate: no new events are sent; its deliveries stay on record."""
     _admin(user)
     with db.write() as session:
-        service.deactivate_subscription(session, sub_id, now)
+        service.deactivate_subscription(session, sub_id, Actor.of(user), now)
     return Response(status_code=204)
 
 
@@ -196,6 +198,6 @@ def retry_delivery(delivery_id: int, db: DbDep, user: UserDep, now: NowDep) -> R
     """Send a failed delivery again (attempts start over)."""
     _admin(user)
     with db.write() as session:
-        if not webhooks.retry(session, delivery_id, now):
+        if not webhooks.retry(session, delivery_id, Actor.of(user), now):
             raise not_found("webhook.not_found")
     return Response(status_code=204)
