@@ -1,0 +1,75 @@
+"""What a new user meets in the first hour: the home page, the citizen's view of a reply, messages
+in the reader's language, and bodies that may be left out — over HTTP, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hotline.app import create_app
+from hotline.config import Settings
+from tests.conftest import Platform
+from tests.integration.api import Api
+
+
+@pytest.fixture
+def api(platform: Platform) -> Api:
+    return Api(platform)
+
+
+# --- the home page -------------------------------------------------------------------------------
+
+
+def _home(p: Platform, demo: bool, path: str = "/", **headers: str) -> str:
+    """The home page of an app on this platform's database with the demo switched on or off (the
+    app is not started: the page needs no routing model)."""
+    settings = Settings(data_dir=p.client.app.state.settings.data_dir, demo=demo)  # type: ignore[attr-defined]
+    r = TestClient(create_app(settings, db=p.db)).get(path, headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    return r.text
+
+
+def test_home_page_shows_the_demo_login_only_in_the_demo(api: Api) -> None:
+    assert "Demo-operator1-2026" in _home(api.p, demo=True)
+    without = _home(api.p, demo=False)
+    assert "Demo-operator1-2026" not in without and "operator1" not in without
+    assert "诉求查询" in without
+
+
+def test_home_page_in_english_on_request(api: Api) -> None:
+    en = _home(api.p, demo=True, path="/?lang=en")
+    assert '<html lang="en">' in en and "Track your request" in en and "诉求查询" not in en
+    assert "Demo-operator1-2026" in en
+    by_header = _home(api.p, demo=False, **{"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in by_header
+    zh = _home(api.p, demo=False, path="/?lang=zh", **{"Accept-Language": "en"})
+    assert '<html lang="zh-CN">' in zh and "诉求查询" in zh
+
+
+# --- what the citizen sees of the unit's work -----------------------------------------------------
+
+
+def test_tracking_shows_the_units_reply_and_hides_internal_review(api: Api) -> None:
+    tid = api.dispatched("ent-water")
+    code = api.get("operator1", f"/api/v1/tickets/{tid}")["tracking_code"]
+    api.on("handler.water", tid, 1, "acknowledge")
+    api.on("handler.water", tid, 1, "reply", {"reply": "已检修"})
+    api.on("dispatcher", tid, 1, "review", {"approve": False, "reason": "答复过于简单，请说明原因和时间"})
+    after_rejection = api.get(None, f"/api/v1/track/{code}")
+    steps = [s["description"] for s in after_rejection["timeline"]]
+    assert not any("审核" in s for s in steps), steps
+    assert after_rejection["answer"] is None  # the rejected reply is not the unit's answer
+
+    final = "水管爆裂已于今日16时修复，供水恢复；原因是施工挖断主管。"
+    api.on("handler.water", tid, 1, "reply", {"reply": final})
+    assert api.get(None, f"/api/v1/track/{code}")["answer"] == final
+    api.on("dispatcher", tid, 1, "review", {"approve": True})
+    public = api.get(None, f"/api/v1/track/{code}")
+    assert public["answer"] == final and public["status"] == "reviewed"
+    assert not any("审核" in s["description"] for s in public["timeline"])
+
+
+def test_tracking_keeps_the_answer_at_intake(api: Api) -> None:
+    t = api.intake(kind="consultation", content="请问公积金提取需要什么材料？")
+    api.act("operator1", t["id"], "answer", {"answer": "携带身份证和购房合同到公积金中心办理"})
+    assert api.get(None, f"/api/v1/track/{t['tracking_code']}")["answer"].startswith("携带身份证")
