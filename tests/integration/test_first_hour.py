@@ -73,3 +73,67 @@ def test_tracking_keeps_the_answer_at_intake(api: Api) -> None:
     t = api.intake(kind="consultation", content="请问公积金提取需要什么材料？")
     api.act("operator1", t["id"], "answer", {"answer": "携带身份证和购房合同到公积金中心办理"})
     assert api.get(None, f"/api/v1/track/{t['tracking_code']}")["answer"].startswith("携带身份证")
+
+
+def test_answer_at_intake_only_for_a_consultation(api: Api) -> None:
+    t = api.intake(kind="complaint")
+    r = api.act("operator1", t["id"], "answer", {"answer": "请耐心等待"}, expect=422)
+    assert r["code"] == "answer.not_consultation" and r["errors"][0]["field"] == "answer"
+    assert api.get("operator1", f"/api/v1/tickets/{t['id']}")["status"] == "received"
+
+
+# --- messages in the reader's language ------------------------------------------------------------
+
+
+def test_field_messages_follow_the_language(api: Api) -> None:
+    body = {"kind": "rant", "content": "很" * 4001, "citizen_phone": "12345abc"}
+    zh = api.post("operator1", "/api/v1/tickets", body, expect=422)
+    en = api.post("operator1", "/api/v1/tickets?lang=en", body, expect=422)
+    zh_by_field = {e["field"]: e for e in zh["errors"]}
+    en_by_field = {e["field"]: e for e in en["errors"]}
+    assert set(zh_by_field) == set(en_by_field) == {"kind", "content", "citizen_phone"}
+    for field in zh_by_field:  # the same codes, the message in each language
+        assert zh_by_field[field]["code"] == en_by_field[field]["code"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh_by_field[field]["message"]), zh_by_field[field]
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in en_by_field[field]["message"]), en_by_field
+    assert "4000" in zh_by_field["content"]["message"] and "4000" in en_by_field["content"]["message"]
+    assert "complaint" in zh_by_field["kind"]["message"]  # the allowed values are named
+    missing = api.post("operator1", "/api/v1/tickets", {"kind": "help"}, expect=422)
+    assert missing["errors"] == [{"field": "content", "code": "missing", "message": "必须填写此项"}]
+
+
+def test_role_refusals_name_the_role_in_words(api: Api) -> None:
+    t = api.intake()
+    body = {"lead_unit_id": api.p.unit_id("ent-power")}
+    zh = api.act("handler.power", t["id"], "dispatch", body, expect=403)
+    assert zh["title"] == "您的角色（承办人）无权执行此操作：派单"
+    en = api.post("handler.power", f"/api/v1/tickets/{t['id']}/dispatch?lang=en", body, expect=403)
+    assert en["title"] == "Your role (Unit handler) may not do this: dispatch"
+    state = api.on("handler.power", t["id"], 1, "acknowledge", expect=404)  # not dispatched: no assignment
+    assert state["code"] == "assignment.not_found"
+    closed = api.act("operator1", t["id"], "close", {"reason": "x"}, expect=409)
+    assert closed["title"] == "当前状态（已受理）下不能执行此操作：办结"
+
+
+# --- bodies whose every field is optional may be left out -----------------------------------------
+
+
+def test_close_supervise_contact_and_urge_need_no_body(api: Api) -> None:
+    t = api.intake(kind="consultation", content="请问公积金提取需要什么材料？")
+    api.act("operator1", t["id"], "answer", {"answer": "携带身份证和购房合同到公积金中心办理"})
+    h = api.p.headers
+    r = api.client.post(f"/api/v1/tickets/{t['id']}/close", headers=h("operator1"))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "closed"
+
+    tid = api.dispatched("ent-power")
+    r = api.client.post(f"/api/v1/tickets/{tid}/supervise", headers=h("supervisor"))
+    assert r.status_code == 200 and r.json()["supervised"] is True, r.text
+    api.on("handler.power", tid, 1, "acknowledge")
+    r = api.client.post(f"/api/v1/tickets/{tid}/assignments/1/contact", headers=h("handler.power"))
+    assert r.status_code == 200 and r.json()["assignments"][0]["state"] == "contacted", r.text
+    r = api.client.post(f"/api/v1/tickets/{tid}/assignments/1/urge", headers=h("supervisor"))
+    assert r.status_code == 200 and r.json()["assignments"][0]["urges"] == 1, r.text
+    # a body that is there but broken is still refused, naming the field
+    r = api.client.post(f"/api/v1/tickets/{tid}/supervise", json={"note": 5}, headers=h("supervisor"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note"
