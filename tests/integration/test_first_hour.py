@@ -137,3 +137,11 @@ def test_close_supervise_contact_and_urge_need_no_body(api: Api) -> None:
     # a body that is there but broken is still refused, naming the field
     r = api.client.post(f"/api/v1/tickets/{tid}/supervise", json={"note": 5}, headers=h("supervisor"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note"
+
+
+def test_an_action_that_needs_a_body_says_so_when_there_is_none(api: Api) -> None:
+    t = api.intake()
+    r = api.client.post(f"/api/v1/tickets/{t['id']}/dispatch", headers=api.p.headers("dispatcher"))
+    assert r.status_code == 400 and r.json()["code"] == "request.malformed"
+    assert r.json()["title"] == "请求格式错误：须提交 JSON 正文"
+    assert r.json()["errors"] == [{"field": None, "code": "body.missing", "message": "须提交 JSON 正文"}]

@@ -188,6 +188,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "request.malformed": ("请求格式错误：{detail}", "Malformed request: {detail}"),
     "request.too_large": ("请求过大", "The request is too large"),
+    "body.missing": ("须提交 JSON 正文", "A JSON body is required"),
     "http.not_found": ("资源不存在", "Not found"),
     "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "server.error": ("服务器内部错误", "Internal server error"),
