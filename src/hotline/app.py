@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
@@ -31,7 +30,7 @@ from hotline.sla import calculator as sla_calculator
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits
+from hotline.web import docs, errors, limits, pages
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -108,6 +107,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
     docs.install(app)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -124,10 +124,6 @@ def create_app(
     app.include_router(audit_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
-
-    @app.get("/", include_in_schema=False)
-    def home() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     @app.get("/healthz", tags=["ops 运维"])
     def healthz() -> dict[str, str]:

@@ -121,7 +121,7 @@ def merge(
 
 @router.post("/{ticket_id}/supervise", response_model=s.TicketOut)
 def supervise(
-    ticket_id: int, body: s.NoteIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: int, body: s.NoteBody, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Put the ticket under supervision (督办)."""
     return _run(db, ticket_id, c.Supervise(note=body.note), user, now, zone, lang)
@@ -153,7 +153,7 @@ def reopen(
 @router.post("/{ticket_id}/close", response_model=s.TicketOut)
 def close(
     ticket_id: int,
-    body: s.OptionalReasonIn,
+    body: s.OptionalReasonBody,
     db: DbDep,
     user: UserDep,
     now: NowDep,
@@ -179,7 +179,7 @@ def acknowledge(ticket_id: int, no: int, db: DbDep, user: UserDep, now: NowDep, 
 def contact(
     ticket_id: int,
     no: int,
-    body: s.NoteIn,
+    body: s.NoteBody,
     db: DbDep,
     user: UserDep,
     now: NowDep,
@@ -320,7 +320,7 @@ def decide_extension(
 def urge(
     ticket_id: int,
     no: int,
-    body: s.NoteIn,
+    body: s.NoteBody,
     db: DbDep,
     user: UserDep,
     now: NowDep,
