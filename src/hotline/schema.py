@@ -1,4 +1,7 @@
-"""All tables, imported in one place so migrations and tests see the whole schema."""
+"""The whole schema in one place, for Alembic (`db/migrations/env.py`) and the schema tests.
+
+It imports every package's `models`, so it sits above them all: `db` stays the ground floor that
+every package builds on, and never imports a package's tables."""
 
 from __future__ import annotations
 
