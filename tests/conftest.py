@@ -27,6 +27,7 @@ from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.directory import service as directory
 from hotline.open311 import service as open311
+from hotline.sla.service import DeadlineSource
 
 ADMIN_PG_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -98,6 +99,11 @@ class Platform:
             assert r.status_code == 200, r.text
             self.tokens[username] = r.json()["access_token"]
         return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    @property
+    def deadlines(self) -> DeadlineSource:
+        """The deadline calculator the app was wired with, for tests that call services directly."""
+        return self.client.app.state.wiring.deadlines  # type: ignore[attr-defined,no-any-return]
 
     def unit_id(self, code: str) -> int:
         from sqlalchemy import select

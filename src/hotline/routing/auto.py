@@ -29,7 +29,9 @@ from hotline.routing.emergency import EmergencyResult
 from hotline.routing.models import TicketRouting
 from hotline.routing.runtime import Runtime
 from hotline.routing.service import Advice, RouteRequest, advise
+from hotline.tickets import service as tickets
 from hotline.tickets.models import TicketRow
+from hotline.tickets.service import Deadlines
 
 log = logging.getLogger("hotline.routing")
 
@@ -42,14 +44,16 @@ class Policy:
     threshold: float = 0.9
     duplicate_window_hours: float = 72
     duplicate_distance_m: float = 500
+    deadlines: Deadlines | None = None  # the workflow's deadline calculator, which a dispatch needs
 
     @classmethod
-    def of(cls, settings: Any) -> Policy:
+    def of(cls, settings: Any, deadlines: Deadlines | None = None) -> Policy:
         return cls(
             auto_dispatch=settings.routing_auto_dispatch,
             threshold=settings.routing_auto_dispatch_threshold,
             duplicate_window_hours=settings.routing_duplicate_window_hours,
             duplicate_distance_m=settings.routing_duplicate_distance_m,
+            deadlines=deadlines,
         )
 
 
@@ -175,17 +179,16 @@ def store(session: Any, ticket_id: int, advice: Advice, decision: str, now: date
 
 
 def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now: datetime) -> str:
-    from hotline.tickets import service as tickets
-
     top = advice.top
     assert top is not None and top.unit is not None
+    assert policy.deadlines is not None, "auto-dispatch needs the deadline calculator (bootstrap.wire)"
     command = c.Dispatch(
         lead_unit=top.unit.id,
         category=top.category.code if top.category else None,
         note=_note(advice, policy),
     )
     try:
-        tickets.execute(db, ticket_id, command, SYSTEM, now)
+        tickets.execute(db, ticket_id, command, SYSTEM, now, policy.deadlines)
         return "auto_dispatched"
     except DomainError as exc:  # someone dispatched first, or the unit was retired meanwhile
         log.info("auto-dispatch of ticket %s refused: %s", ticket_id, exc.code)

@@ -4,6 +4,7 @@ the deadline calculator the workflow uses at dispatch."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -113,3 +114,14 @@ def calculator(session: Session, sla: SlaSettings) -> PolicyDeadlines:
     policy = load_policy(session)
     paths = category_paths(session) if any(r.category for r in policy.rules) else {}
     return PolicyDeadlines(policy, sla, paths)
+
+
+@dataclass(frozen=True)
+class DeadlineSource:
+    """The workflow's deadline calculator for one transaction, in the centre's working time: what
+    `tickets.service.execute` is handed (by `bootstrap`), so tickets need not know where policies live."""
+
+    sla: SlaSettings
+
+    def __call__(self, session: Session) -> PolicyDeadlines:
+        return calculator(session, self.sla)
