@@ -470,6 +470,7 @@ def bench_database(kind: str, admin_url: str, workdir: Path) -> Iterator[str]:
 
 def prepare(url: str) -> None:
     """Exactly what `hotline.bootstrap.prepare` does: migrate, then load the demo city."""
+    from hotline import bootstrap
     from hotline.db.engine import Database
     from hotline.db.migrate import upgrade
     from hotline.directory import service
@@ -478,7 +479,7 @@ def prepare(url: str) -> None:
     db = Database(url)
     try:
         with db.write() as s:
-            service.load_city(s, service.demo_city(), datetime.now(UTC))
+            bootstrap.load_city(s, service.demo_city(), datetime.now(UTC))
     finally:
         db.dispose()
 

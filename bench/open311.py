@@ -34,6 +34,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hotline import bootstrap
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -94,7 +95,7 @@ def main() -> None:
         db = Database(url, pool_size=5)
         now = datetime.now(UTC)
         with db.write() as s:
-            directory.load_city(s, directory.demo_city(), now)
+            bootstrap.load_city(s, directory.demo_city(), now)
             open311.load_demo(s, now)
         app = create_app(Settings(data_dir=data_dir, database_url=url, demo=False), db=db)
         deadlines = app.state.wiring.deadlines

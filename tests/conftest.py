@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hotline import bootstrap
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -121,7 +122,7 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
     db = Database(url, pool_size=10)
     clock = TestClock()
     with db.write() as s:
-        directory.load_city(s, directory.demo_city(), clock())
+        bootstrap.load_city(s, directory.demo_city(), clock())
         open311.load_demo(s, clock())
     # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
     # tests of routing itself (tests/routing_platform).

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from hotline.open311 import service as open311
 from hotline.routing import auto, queue
 from hotline.routing import runtime as routing_runtime
 from hotline.sla.calculator import SlaSettings
-from hotline.sla.service import DeadlineSource
+from hotline.sla.service import DeadlineSource, seed_policy
 from hotline.sla.sweeper import DEFAULT_BATCH
 from hotline.worker import Worker
 
@@ -101,11 +102,19 @@ def prepare(settings: Settings, demo: bool) -> dict[str, int] | None:
             if not directory.is_empty(s):
                 return None
             now = datetime.now(UTC)
-            counts = directory.load_city(s, directory.demo_city(), now)
+            counts = load_city(s, directory.demo_city(), now)
             counts.update(load_demo_open311(s, now))
             return counts
     finally:
         db.dispose()
+
+
+def load_city(session: Session, city: dict[str, Any], now: datetime) -> dict[str, int]:
+    """A city into an empty platform: its directory (units, categories, people), then its time
+    limits (the city's ``time_limits``, else the defaults) unless a policy is stored already."""
+    counts = directory.load_city(session, city, now)
+    seed_policy(session, now, city.get("time_limits"))
+    return counts
 
 
 def load_demo_open311(session: Session, now: datetime) -> dict[str, int]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hotline.bootstrap import Wiring, load_demo_open311, prepare, wire
+from hotline.bootstrap import Wiring, load_city, load_demo_open311, prepare, wire
 from hotline.config import Settings
 from hotline.routing.cli import (
     DEFAULT_LABEL_COLUMN,
@@ -72,7 +72,9 @@ def migrate() -> None:
 
 
 @app.command("load-city")
-def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted.")) -> None:
+def load_city_command(
+    path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted."),
+) -> None:
     """Load a city's units, categories and users into an empty database."""
     from hotline.directory import service
 
@@ -85,7 +87,7 @@ def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo
                 raise typer.BadParameter("the directory is not empty")
             now = datetime.now(UTC)
             city = service.read_city(path) if path else service.demo_city()
-            counts = service.load_city(s, city, now)
+            counts = load_city(s, city, now)
             if not path:
                 counts.update(load_demo_open311(s, now))
             typer.echo(counts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from hotline.auth.deps import UserDep
 from hotline.domain.deadlines import TimeLimit
 from hotline.domain.errors import forbidden
 from hotline.domain.vocabulary import Role, label
@@ -12,7 +13,7 @@ from hotline.sla import schemas as s
 from hotline.sla import service
 from hotline.sla.calendars import coverage_gaps
 from hotline.sla.deps import DeadlinesDep
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["time limits 时限"])
 

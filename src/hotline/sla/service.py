@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category
+from hotline.directory import queries as directory
 from hotline.domain.deadlines import DEFAULT_POLICY, TimeLimitError, TimeLimitPolicy
 from hotline.domain.errors import invalid
 from hotline.sla.calculator import PolicyDeadlines, SlaSettings
@@ -59,7 +59,7 @@ def save_policy(
         raise invalid("time_limits.invalid", detail=str(exc)) from exc
     codes = {rule.category for rule in policy.rules if rule.category is not None}
     if codes:
-        known = set(session.scalars(select(Category.code).where(Category.code.in_(codes))))
+        known = directory.category_codes(session, among=codes)
         for code in sorted(codes - known):
             raise invalid("category.not_found", category=code, field="category")
     session.execute(delete(TimeLimitRule))
@@ -95,8 +95,7 @@ def seed_policy(session: Session, now: datetime, rules: Sequence[Mapping[str, An
 
 def category_paths(session: Session) -> dict[str, tuple[str, ...]]:
     """Every category's path of codes from the root, for rules set on a parent category."""
-    rows = session.execute(select(Category.id, Category.code, Category.parent_id)).all()
-    by_id = {r.id: (r.code, r.parent_id) for r in rows}
+    by_id = {cid: (code, parent) for cid, code, parent in directory.category_links(session)}
     paths: dict[str, tuple[str, ...]] = {}
     for code, parent in by_id.values():
         path = [code]

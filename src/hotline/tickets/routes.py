@@ -11,17 +11,16 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.db.engine import Database
 from hotline.domain import commands as c
 from hotline.domain.vocabulary import Kind, TicketStatus
-from hotline.sla.deps import DeadlinesDep
-from hotline.sla.service import DeadlineSource
 from hotline.tickets import queries, service
 from hotline.tickets import schemas as s
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets 工单"])
 
@@ -36,13 +35,13 @@ class Desk:
     now: datetime
     zone: ZoneInfo
     lang: str
-    deadlines: DeadlineSource
+    deadlines: service.Deadlines
 
 
 async def get_desk(
-    db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep, deadlines: DeadlinesDep
+    request: Request, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ) -> Desk:
-    return Desk(db, user, now, zone, lang, deadlines)
+    return Desk(db, user, now, zone, lang, request.app.state.wiring.deadlines)
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]

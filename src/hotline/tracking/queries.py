@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Unit
+from hotline.directory import queries as directory
 from hotline.domain.errors import not_found
 from hotline.domain.vocabulary import label
-from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets
 from hotline.tracking.schemas import PublicStep, PublicTicket
 
 # tag -> (Chinese, English) description; {unit} is the public name of the unit concerned.
@@ -42,8 +41,8 @@ PUBLIC_STEPS: dict[str, tuple[str, str]] = {
 }
 
 
-def _ticket_by_code(session: Session, code: str) -> TicketRow:
-    row = session.scalars(select(TicketRow).where(TicketRow.tracking_code == code)).first()
+def _ticket_by_code(session: Session, code: str) -> tickets.TrackedTicket:
+    row = tickets.by_tracking_code(session, code)
     if row is None:
         raise not_found("tracking.not_found")
     return row
@@ -51,17 +50,12 @@ def _ticket_by_code(session: Session, code: str) -> TicketRow:
 
 def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> PublicTicket:
     row = _ticket_by_code(session, code)
-    events = session.scalars(
-        select(TicketEventRow).where(TicketEventRow.ticket_id == row.id).order_by(TicketEventRow.seq)
-    ).all()
-    assignments = {
-        a.no: a.unit_id
-        for a in session.scalars(select(AssignmentRow).where(AssignmentRow.ticket_id == row.id))
-    }
+    events = tickets.log_of(session, row.id)
+    assignments = tickets.assignment_units(session, row.id)
     unit_ids = set(assignments.values()) | ({row.lead_unit_id} if row.lead_unit_id else set())
     names = {
         u.id: (u.name_en or u.public_name or u.name) if lang == "en" else (u.public_name or u.name)
-        for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))
+        for u in directory.unit_names(session, unit_ids).values()
     }
     steps = []
     for ev in events:

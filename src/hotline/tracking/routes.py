@@ -8,10 +8,10 @@ from hotline.domain import commands as c
 from hotline.domain.errors import forbidden
 from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import Role
-from hotline.intake.service import normalise_tracking_code
 from hotline.sla.deps import DeadlinesDep
 from hotline.tickets import service
 from hotline.tracking import queries
+from hotline.tracking.codes import normalise_tracking_code
 from hotline.tracking.schemas import PublicTicket, WithdrawIn
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
