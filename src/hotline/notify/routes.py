@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
 from hotline.notify import queries, service, webhooks
 from hotline.notify import schemas as s
 from hotline.notify.models import WebhookDelivery, WebhookSubscription
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox 消息"])
 admin = APIRouter(prefix="/api/v1/admin/webhooks", tags=["admin 管理"])
