@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.routing.text import NormalisedText, normalise
+from hotline.classifier.text import NormalisedText, normalise
 from hotline.search import tokens
 from hotline.text import fold, nfkc
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.routing.text import (
+from hotline.classifier.text import (
     _RAW_CAP,
     _SEPARATOR_RUN,
     EMPTY,
