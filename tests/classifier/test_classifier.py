@@ -176,6 +176,21 @@ def test_refuses_a_model_file_with_untrusted_content(tmp_path: Path) -> None:
         clf.load(tmp_path)
 
 
+def test_a_first_slice_linear_svm_model_is_refused_with_a_word_to_retrain(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    pipeline = clf.build_pipeline(min_df=1)
+    pipeline.set_params(clf=CalibratedClassifierCV(LinearSVC(C=0.5), cv=2, ensemble=False))
+    pipeline.fit(clf.to_columns([t for t, _ in TINY]), [y for _, y in TINY])
+    folder = tmp_path / clf.MODEL_SUBDIR
+    folder.mkdir()
+    sio.dump(pipeline, folder / clf.MODEL_FILE)
+    with pytest.raises(clf.ModelError, match=r"LinearSVC.*retrain it with `hotline routing train`"):
+        clf.load(tmp_path)
+
+
 def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClassifier) -> None:
     features = tiny_model.pipeline.named_steps["features"]
     for message in [

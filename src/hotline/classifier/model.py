@@ -64,7 +64,6 @@ _TRUSTED_TYPES: Final = [
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.linear_model._ridge.RidgeClassifier",
     "hotline.classifier.nbridge.NBRidgeClassifier",
-    "sklearn.svm._classes.LinearSVC",  # models of the first slice (format 1)
     "sklearn.pipeline.Pipeline",
     "sklearn.compose._column_transformer.ColumnTransformer",
     "sklearn.model_selection._split.StratifiedKFold",
@@ -72,6 +71,9 @@ _TRUSTED_TYPES: Final = [
     "numpy.int64",
     "builtins.slice",
 ]
+
+#: The first slice's classifier: its files are refused with a word on what to do.
+_RETIRED_TYPES: Final = ("sklearn.svm._classes.LinearSVC",)
 
 #: Types that model files written before the classifier was its own package name at their old
 #: place: read as the type named here, so those files need no retraining.
@@ -265,7 +267,7 @@ class TextClassifier:
 
     # -- prediction -------------------------------------------------------------------------
     def _linear(self) -> Any:
-        """The fitted linear classifier (ridge; a linear SVM in models of the first slice)."""
+        """The fitted linear classifier (ridge)."""
         return self.pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
 
     def _weights(self) -> np.ndarray:
@@ -589,6 +591,12 @@ def load(data_dir: str | Path, path: str | Path | None = None) -> TextClassifier
 
 def _load_trusted(sio: Any, path: Path) -> Any:
     """A skops file's object, refused if it holds any type outside the routing model's list."""
+    if any(t in _RETIRED_TYPES for t in _types_in(path)):  # (skops trusts scikit-learn's own)
+        raise ModelError(
+            f"{path.name} 是第一版的线性 SVM 模型，已不再支持，请用 hotline routing train 重新训练。"
+            f"({path.name} is a first-slice LinearSVC model, no longer accepted: retrain it with "
+            "`hotline routing train`.)"
+        )
     found = sio.get_untrusted_types(file=path)
     untrusted = [t for t in found if t not in _TRUSTED_TYPES and t not in _MOVED_TYPES]
     if untrusted:
@@ -596,6 +604,28 @@ def _load_trusted(sio: Any, path: Path) -> Any:
     if any(t in _MOVED_TYPES for t in found):
         return sio.loads(_with_moved_types(path), trusted=_TRUSTED_TYPES)
     return sio.load(path, trusted=_TRUSTED_TYPES)
+
+
+def _types_in(path: Path) -> set[str]:
+    """Every type a skops file names (``module.Class``), read from its schema."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__module__" in node and "__class__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    try:
+        with zipfile.ZipFile(path) as source:
+            walk(json.loads(source.read("schema.json")))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ModelError(f"模型文件无法读取：{path}(Not a model file: {exc})") from exc
+    return found
 
 
 def _with_moved_types(path: Path) -> bytes:
