@@ -54,7 +54,7 @@ def word_keys(words_list: list[str], lo: int, hi: int) -> np.ndarray:
 
 
 def word_term_keys(terms: list[str]) -> np.ndarray:
-    """The :func:`_word_keys` key of each vocabulary term (a word, or two words and a space)."""
+    """The :func:`word_keys` key of each vocabulary term (a word, or two words and a space)."""
     split = [term.split(" ") for term in terms]
     if any(len(parts) > 2 or not all(parts) for parts in split):
         raise ValueError("terms of one or two words only")
@@ -207,7 +207,7 @@ def _exact_char_ngrams(vectoriser: TfidfVectorizer) -> bool:
 
 def _plain_words(vectoriser: TfidfVectorizer) -> bool:
     """Whether ``vectoriser`` takes the words of space-separated text and pairs them, as
-    :func:`_word_keys` does (``token_pattern=r"\\S+"``, nothing else done to them)."""
+    :func:`word_keys` does (``token_pattern=r"\\S+"``, nothing else done to them)."""
     return (
         vectoriser.analyzer == "word"
         and vectoriser.token_pattern == r"\S+"
