@@ -27,7 +27,7 @@ NYC_2020 = DATA / "nyc311_2020_complaints" / "nyc311_2020.csv"
 
 def crossval(name: str, args: list[str]) -> dict[str, object]:
     """Run `hotline routing crossval ARGS`, keep its JSON, print one line of figures."""
-    cmd = [sys.executable, "-m", "hotline.routing.cli", "crossval", *args]
+    cmd = [sys.executable, "-m", "hotline.classifier.cli", "crossval", *args]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     report = json.loads(done.stdout.strip().splitlines()[-1])
     (RESULTS / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -45,9 +45,9 @@ def nyc_2020_check() -> None:
     """Route the 2020 extract's complaint types with a model trained on the full-schema sample."""
     import csv
 
-    from hotline.routing import classifier as clf
-    from hotline.routing.datasets import read_csvs
-    from hotline.routing.evaluation import auto_dispatch, classification_metrics
+    from hotline.classifier import model as clf
+    from hotline.classifier.datasets import read_csvs
+    from hotline.classifier.evaluation import auto_dispatch, classification_metrics
 
     sample = read_csvs([NYC_SAMPLE], "Complaint Type", "Agency", dedupe=False)
     agency_of: dict[str, Counter[str]] = defaultdict(Counter)

@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from hotline.routing import classifier as clf  # noqa: E402
-from hotline.routing.text import NormalisedText, normalise  # noqa: E402
+from hotline.classifier import model as clf  # noqa: E402
+from hotline.classifier.text import NormalisedText, normalise  # noqa: E402
 
 RAW = ROOT / ".." / "shared" / "data" / "tipdm2020c_gov_messages" / "messages_labelled.csv"
 

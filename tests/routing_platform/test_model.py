@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.routing import classifier
+from hotline.classifier import model as classifier
 from hotline.routing import retrain as rt
 from tests.conftest import Platform
 from tests.integration.api import Api

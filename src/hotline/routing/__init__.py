@@ -1,5 +1,6 @@
 """Routing (智能分拨): which category and unit a ticket goes to, and why.
 
-This package holds the statistical text classifier (``classifier``), its text normalisation
-(``text``), data reading (``datasets``), evaluation (``evaluation``) and its CLI sub-app (``cli``).
+The platform's routing: evidence from the knowledge base, rules, places, similar past tickets and
+the text classifier (:mod:`hotline.classifier`, a package of its own), emergencies, duplicates,
+the routing queue, auto-dispatch and retraining from the platform's own tickets.
 """

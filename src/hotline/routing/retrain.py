@@ -103,7 +103,7 @@ def train_and_save(
 
     Raises ``ValueError`` (with a bilingual message) when there is too little to learn from.
     """
-    from hotline.routing import classifier
+    from hotline.classifier import model as classifier
 
     pairs = [(e.text, y) for e in rows if (y := label_of(e, label)) and e.text.strip()]
     counts = Counter(y for _, y in pairs)

@@ -58,7 +58,7 @@ class Runtime:
             return self._model
         with self._lock:
             self._model_checked = now
-            from hotline.routing import classifier
+            from hotline.classifier import model as classifier
 
             path = classifier.model_path(self.data_dir)
             try:

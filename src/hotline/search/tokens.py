@@ -5,19 +5,20 @@ into 路 / 灯不亮 / 了), so every run of Chinese characters gives its charac
 "路灯" then finds "路灯不亮了"), plus the **longer words** (3+ characters) of rjieba's search-mode
 segmentation ("社会保险", "中华人民共和国"), which rank whole words above chance bigrams. Short
 documents (the knowledge base) also index **single characters**, so a one-character query works.
-Text is folded first: NFKC (full-width → half-width), lower case, traditional → simplified
-(OpenCC), so "路燈" finds "路灯" and "ＡＰＰ" finds "app".
+Text is folded first by the folding shared with the classifier (:mod:`hotline.text`): NFKC
+(full-width → half-width), lower case, traditional → simplified (OpenCC), so "路燈" finds "路灯" and
+"ＡＰＰ" finds "app".
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
-from functools import lru_cache
 from typing import Final
 
 import rjieba
+
+from hotline import text as text_folding
 
 #: Longest term kept (the index column's width); longer "words" are URLs or noise.
 MAX_TERM: Final = 64
@@ -65,17 +66,9 @@ _STOP = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]  # opencc ships no type hints
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def fold(text: str, max_chars: int = MAX_CHARS) -> str:
-    """NFKC, lower case, simplified Chinese; cut at ``max_chars`` characters."""
-    head = unicodedata.normalize("NFKC", text[: max_chars * 2]).lower()[:max_chars]
-    return str(_t2s().convert(head))
+    """NFKC, lower case, simplified Chinese (:func:`hotline.text.fold`); cut at ``max_chars``."""
+    return text_folding.fold(text[: max_chars * 2], max_chars)
 
 
 def terms(text: str | None, *, unigrams: bool = False, max_chars: int = MAX_CHARS) -> Counter[str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hotline.routing import classifier as clf
-from hotline.routing import evaluation as ev
-from hotline.routing.datasets import read_csvs
+from hotline.classifier import evaluation as ev
+from hotline.classifier import model as clf
+from hotline.classifier.datasets import read_csvs
 
 pytestmark = pytest.mark.needs_shared_data
 

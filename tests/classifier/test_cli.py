@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hotline.routing.cli import routing_app
-from tests.routing.conftest import TINY
+from tests.classifier.conftest import TINY
 
 runner = CliRunner()
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.routing.text import (
+from hotline.classifier.text import (
     _RAW_CAP,
     _SEPARATOR_RUN,
     EMPTY,
@@ -19,7 +18,6 @@ from hotline.routing.text import (
     NothingToClassify,
     _close_up,
     _fold,
-    nfkc,
     normalise,
 )
 
@@ -128,20 +126,6 @@ def test_a_lone_surrogate_is_dropped_not_a_crash() -> None:
     assert isinstance(result, NormalisedText)
     assert result.text == "路灯坏了"
     assert isinstance(normalise("\udfff\ud800"), NothingToClassify)
-
-
-_COMPATIBLE = "，！？：；（）\u3000\xa0…Ａ１①㎡ﬁ℃e\u0301\u0301\u0327臺"
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(_COMPATIBLE) | st.characters(), max_size=60))
-def test_the_quick_nfkc_is_unicode_s_nfkc(text: str) -> None:
-    """Replacing the common full-width marks first never changes what NFKC gives."""
-    assert nfkc(text) == unicodedata.normalize("NFKC", text)
-
-
-def test_the_quick_nfkc_folds_full_width_punctuation() -> None:
-    assert nfkc("路灯，坏了！（ＡＢ）　…") == "路灯,坏了!(AB) ..."
 
 
 def _glue_tokens(text: str) -> str:

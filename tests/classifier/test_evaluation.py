@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.routing import classifier as clf
-from hotline.routing import evaluation as ev
-from tests.routing.conftest import TINY
+from hotline.classifier import evaluation as ev
+from hotline.classifier import model as clf
+from tests.classifier.conftest import TINY
 
 
 def test_auto_dispatch_share_and_accuracy_by_hand() -> None:

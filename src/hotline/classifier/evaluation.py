@@ -21,8 +21,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from hotline.routing.classifier import TextClassifier
-from hotline.routing.datasets import dedupe_key
+from hotline.classifier.datasets import dedupe_key
+from hotline.classifier.model import TextClassifier
 
 #: Accuracy the auto-dispatched share must reach when a threshold is chosen. The requirement is
 #: 97 % on new messages; a threshold chosen on cross-validated predictions lands on either side of

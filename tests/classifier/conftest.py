@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.routing import classifier as clf
+from hotline.classifier import model as clf
 
 # The shared data sit beside the repository (…/shared/data); a user's machine has none.
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"

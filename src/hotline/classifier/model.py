@@ -1,7 +1,8 @@
-"""The statistical text classifier of routing: text in, ranked categories with reasons out.
+"""The statistical text classifier: text in, ranked categories with reasons out.
 
 The model is a scikit-learn pipeline (character n-gram and word TF-IDF → ridge classifier, with
-probabilities calibrated by cross-validation) fed with text normalised by :mod:`hotline.routing.text`.
+probabilities calibrated by cross-validation) fed with text normalised by :mod:`hotline.classifier.text`;
+one message is routed by :mod:`hotline.classifier.fastpath`, held equal to the pipeline by tests.
 The same model works for English (New York 311).
 
 Explainability: a linear model's score for a category is a sum over the message's n-grams, so
@@ -21,22 +22,20 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import rjieba
-from scipy import sparse
-from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import Pipeline
 
-from hotline.routing.nbridge import NBRidgeClassifier
-from hotline.routing.text import NormalisedText, NothingToClassify, normalise
+from hotline.classifier.fastpath import Features, FeatureTable, calibrated_proba_one
+from hotline.classifier.nbridge import NBRidgeClassifier
+from hotline.classifier.text import NormalisedText, NothingToClassify, normalise
 
 #: Folder under the platform's data directory that holds the routing model.
 MODEL_SUBDIR: Final = "routing"
@@ -64,8 +63,7 @@ _TRUSTED_TYPES: Final = [
     "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.linear_model._ridge.RidgeClassifier",
-    "hotline.routing.nbridge.NBRidgeClassifier",
-    "sklearn.svm._classes.LinearSVC",  # models of the first slice (format 1)
+    "hotline.classifier.nbridge.NBRidgeClassifier",
     "sklearn.pipeline.Pipeline",
     "sklearn.compose._column_transformer.ColumnTransformer",
     "sklearn.model_selection._split.StratifiedKFold",
@@ -73,6 +71,15 @@ _TRUSTED_TYPES: Final = [
     "numpy.int64",
     "builtins.slice",
 ]
+
+#: The first slice's classifier: its files are refused with a word on what to do.
+_RETIRED_TYPES: Final = ("sklearn.svm._classes.LinearSVC",)
+
+#: Types that model files written before the classifier was its own package name at their old
+#: place: read as the type named here, so those files need no retraining.
+_MOVED_TYPES: Final = {
+    "hotline.routing.nbridge.NBRidgeClassifier": "hotline.classifier.nbridge.NBRidgeClassifier",
+}
 
 
 class ModelError(RuntimeError):
@@ -92,7 +99,7 @@ class Suggestion:
     """A candidate category with a calibrated confidence and the terms that chose it.
 
     Suggestions come in the labelling model's order; the confidence is the checker's probability
-    for the category where the model has one (:mod:`hotline.routing.nbridge`), so when the two
+    for the category where the model has one (:mod:`hotline.classifier.nbridge`), so when the two
     disagree a lower suggestion can show the higher confidence — and nothing is dispatched at once.
     """
 
@@ -234,412 +241,13 @@ def _is_cjk_share(texts: Sequence[NormalisedText]) -> float:
     return sum(t.is_chinese for t in texts) / len(texts)
 
 
-_LENGTH_MIX: Final = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio)
-
-
-def _hashes(terms: list[str]) -> np.ndarray:
-    """64-bit keys of ``terms``: Python's string hash, with the length mixed in (computed in C)."""
-    hashes = np.fromiter(map(hash, terms), dtype=np.int64, count=len(terms)).view(np.uint64)
-    lengths = np.fromiter(map(len, terms), dtype=np.uint64, count=len(terms))
-    return (hashes ^ (lengths * _LENGTH_MIX)).view(np.int64)
-
-
-_PAIR_MIX: Final = np.uint64(0xC2B2AE3D27D4EB4F)  # another odd 64-bit constant
-_SLOT_MIX: Final = np.uint64(0xD6E8FEB86659FD93)  # and one more, for table slots
-#: Table slots per vocabulary term (rounded up to a power of two): 2 spills ≈ 17 % of the terms
-#: aside for 32 MB with the 12345 model; 4 spills 9 % for 64 MB and was no faster (docs/routing.md).
-_SLOTS_PER_TERM: Final = 2
-_EMPTY_SLOT: Final = -0x5A5A5A5A5A5A5A5A  # the key of an empty slot, unless a term has it
-
-
-def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Keys of word pairs ("拖欠 工资") from the keys of their two words, without making the strings."""
-    return ((first.view(np.uint64) * _PAIR_MIX) ^ second.view(np.uint64)).view(np.int64)
-
-
-def _word_keys(doc: str, lo: int, hi: int) -> np.ndarray:
-    """Keys of the words (``lo == 1``) and word pairs (``hi == 2``) of a space-separated text."""
-    return _word_keys_of(doc.split(), lo, hi)
-
-
-def _word_keys_of(words_list: list[str], lo: int, hi: int) -> np.ndarray:
-    """Keys of the words (``lo == 1``) and word pairs (``hi == 2``) of a list of words."""
-    words = _hashes(words_list)
-    parts = [words] if lo <= 1 else []
-    if hi >= 2 and len(words) > 1:
-        parts.append(_pair_keys(words[:-1], words[1:]))
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-
-
-def _word_term_keys(terms: list[str]) -> np.ndarray:
-    """The :func:`_word_keys` key of each vocabulary term (a word, or two words and a space)."""
-    split = [term.split(" ") for term in terms]
-    if any(len(parts) > 2 or not all(parts) for parts in split):
-        raise ValueError("terms of one or two words only")
-    keys = _hashes([parts[0] for parts in split])
-    pairs = np.flatnonzero([len(parts) == 2 for parts in split])
-    if len(pairs):
-        keys[pairs] = _pair_keys(keys[pairs], _hashes([split[i][1] for i in pairs]))
-    return keys
-
-
-class _HashedVocabulary:
-    """A fitted vocabulary as 64-bit keys in a direct-mapped table, for one message's n-grams.
-
-    Looking thousands of n-grams up one by one in a 600,000-entry dictionary is a cache miss each
-    (≈ 0.5 µs): the long messages' worst case. Here a message's n-gram keys are computed in C and
-    found with a few vectorised gathers: each key's slot (a multiplicative hash into a table of at
-    least two slots per term) names one term, whose key is compared; the terms that found their
-    slot taken (≈ 17 %) are kept sorted aside and searched only for keys whose slot spilled.
-    Built in memory at first use (≈ 0.2 s), never saved. (Before: one binary search over the
-    sorted keys, ≈ 1.4× slower for a long message.)
-
-    Keys come in two kinds. Character n-grams of up to three characters get *exact* keys (see
-    :func:`_char_ngram_keys`), computed straight from the text's code points without making the
-    n-gram strings at all. Other terms (words, word pairs) get Python's string hash with the length
-    mixed in (Python hashes a string's stored bytes, so "戳", two bytes in UCS-2, and "3b" hash
-    alike): a false match with an unknown term is not a practical concern (≈ 10⁻¹⁰ per message),
-    and the vocabulary's own keys are checked for clashes on build.
-    """
-
-    __slots__ = ("_shift", "_size", "_spill_columns", "_spill_keys", "_table")
-
-    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")
-        keys, columns = keys[order], columns[order].astype(np.int64)
-        if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
-            raise ValueError("hash clash in vocabulary")  # caller falls back to the dictionary
-        self._size = len(keys)
-        bits = max(4, (_SLOTS_PER_TERM * len(keys) - 1).bit_length())
-        self._shift = np.uint64(64 - bits)
-        slots = self._slots(keys)
-        positions = np.arange(len(keys))
-        owner = np.full(1 << bits, -1, dtype=np.int64)
-        owner[slots] = positions  # where terms share a slot, one of them gets it ...
-        spilled = owner[slots] != positions  # ... and the others are kept aside, sorted
-        self._spill_keys = keys[spilled]
-        self._spill_columns = columns[spilled]
-        # One row per slot, its owner's key and column side by side: one cache line per look-up.
-        # An empty slot holds a key no term has; a slot whose other terms were kept aside holds
-        # its owner's column complemented (negative).
-        empty = _EMPTY_SLOT
-        while len(keys) and bool((keys == empty).any()):
-            empty += 1
-        table = np.empty((1 << bits, 2), dtype=np.int64)
-        table[:, 0] = empty
-        table[:, 1] = 0
-        taken = owner >= 0
-        table[taken, 0] = keys[owner[taken]]
-        table[taken, 1] = columns[owner[taken]]
-        shared = slots[spilled]
-        table[shared, 1] = ~table[shared, 1]
-        self._table = table
-
-    def _slots(self, keys: np.ndarray) -> np.ndarray:
-        return ((keys.view(np.uint64) * _SLOT_MIX) >> self._shift).astype(np.intp)
-
-    def count(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Feature columns of the known ``terms`` (sorted) and how often each occurs."""
-        return self.count_keys(_hashes(terms))
-
-    def count_keys(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Feature columns of the known ``keys`` (sorted) and how often each occurs."""
-        if not len(keys) or not self._size:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        slots = self._slots(keys)
-        rows = self._table.take(slots, axis=0)
-        hit = rows[:, 0] == keys
-        field = rows[:, 1]
-        found = field[hit]
-        found = np.where(found < 0, ~found, found)
-        if len(self._spill_keys):
-            aside = ~hit & (field < 0)
-            if aside.any():
-                wanted = keys[aside]
-                place = np.searchsorted(self._spill_keys, wanted)
-                place[place == len(self._spill_keys)] = 0
-                known = self._spill_keys.take(place) == wanted
-                found = np.concatenate([found, self._spill_columns.take(place[known])])
-        return np.unique(found, return_counts=True)  # type: ignore[no-any-return]
-
-
-def _columns(vocabulary: dict[str, int], terms: list[str]) -> np.ndarray:
-    return np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int64, count=len(terms))
-
-
-#: Bits per character in an exact n-gram key: every code point, plus one, fits in 21 bits.
-_CODE_BITS: Final = 21
-#: Longest character n-gram with an exact key (3 × 21 = 63 bits, within a signed 64-bit integer).
-_MAX_EXACT_N: Final = 3
-_WHITE_SPACES: Final = re.compile(r"\s\s+")  # scikit-learn's char analyser folds runs of white space
-
-
-def _char_ngram_keys(text: str, lo: int, hi: int) -> np.ndarray:
-    """Exact keys of all character n-grams of ``text`` with ``lo ≤ n ≤ hi ≤ 3``.
-
-    The key of an n-gram is its code points plus one, 21 bits each, first character lowest: two
-    n-grams share a key only if they are the same string, so no look-up can be wrong. The same
-    n-grams, in the same number, as scikit-learn's ``analyzer="char"`` (a test holds them equal).
-    """
-    codes = np.frombuffer(_WHITE_SPACES.sub(" ", text).encode("utf-32-le"), dtype=np.uint32)
-    codes = codes.astype(np.int64) + 1
-    parts = []
-    for n in range(lo, hi + 1):
-        m = len(codes) - n + 1
-        if m <= 0:
-            break
-        key = codes[:m].copy()
-        for j in range(1, n):
-            key |= codes[j : j + m] << (_CODE_BITS * j)
-        parts.append(key)
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-
-
-def _term_keys(terms: list[str]) -> np.ndarray:
-    """The :func:`_char_ngram_keys` key of each term (each one to three characters long)."""
-    keys = np.empty(len(terms), dtype=np.int64)
-    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-    if len(terms) and (lengths.min() < 1 or lengths.max() > _MAX_EXACT_N):
-        raise ValueError("terms of 1 to 3 characters only")
-    for n in range(1, _MAX_EXACT_N + 1):
-        chosen = np.flatnonzero(lengths == n)
-        if not len(chosen):
-            continue
-        joined = "".join(terms[i] for i in chosen)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
-        codes = codes.reshape(len(chosen), n)
-        key = codes[:, 0].copy()
-        for j in range(1, n):
-            key |= codes[:, j] << (_CODE_BITS * j)
-        keys[chosen] = key
-    return keys
-
-
-def _exact_char_ngrams(vectoriser: TfidfVectorizer) -> bool:
-    """Whether ``vectoriser`` makes plain character n-grams that :func:`_char_ngram_keys` reproduces."""
-    return (
-        vectoriser.analyzer == "char"
-        and vectoriser.ngram_range[0] >= 1
-        and vectoriser.ngram_range[1] <= _MAX_EXACT_N
-        and vectoriser.input == "content"
-        and vectoriser.preprocessor is None
-        and not vectoriser.lowercase
-        and vectoriser.strip_accents is None
-    )
-
-
-def _plain_words(vectoriser: TfidfVectorizer) -> bool:
-    """Whether ``vectoriser`` takes the words of space-separated text and pairs them, as
-    :func:`_word_keys` does (``token_pattern=r"\\S+"``, nothing else done to them)."""
-    return (
-        vectoriser.analyzer == "word"
-        and vectoriser.token_pattern == r"\S+"
-        and vectoriser.tokenizer is None
-        and vectoriser.stop_words is None
-        and vectoriser.ngram_range[0] >= 1
-        and vectoriser.ngram_range[1] <= 2
-        and vectoriser.input == "content"
-        and vectoriser.preprocessor is None
-        and not vectoriser.lowercase
-        and vectoriser.strip_accents is None
-    )
-
-
-def _vocabulary_keys(vectoriser: TfidfVectorizer) -> tuple[np.ndarray, np.ndarray]:
-    """The keys of the vectoriser's terms (exact for character n-grams, from the words' hashes
-    for words and pairs, else the terms' hashes) and their columns."""
-    terms = list(vectoriser.vocabulary_)
-    if _exact_char_ngrams(vectoriser):
-        keys = _term_keys(terms)
-    elif _plain_words(vectoriser):
-        keys = _word_term_keys(terms)
-    else:
-        keys = _hashes(terms)
-    return keys, _columns(vectoriser.vocabulary_, terms)
-
-
-def _lookup(vectoriser: TfidfVectorizer) -> _HashedVocabulary | None:
-    """The vectoriser's hashed vocabulary, built once (None: use the dictionary)."""
-    if "_hotline_lookup" not in vectoriser.__dict__:
-        try:
-            table = _HashedVocabulary(*_vocabulary_keys(vectoriser))
-            vectoriser.__dict__["_hotline_lookup"] = table
-        except ValueError:
-            vectoriser.__dict__["_hotline_lookup"] = None
-    return vectoriser.__dict__["_hotline_lookup"]  # type: ignore[no-any-return]
-
-
-def _tfidf_one(vectoriser: TfidfVectorizer, doc: str, weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and values of ``weight * vectoriser.transform([doc])``, without per-call checks.
-
-    Reads the fitted vocabulary and idf directly; falls back to scikit-learn for settings this path
-    does not follow.
-    """
-    if not _plain_tfidf(vectoriser):
-        row = vectoriser.transform([doc]).tocsr()
-        row.sort_indices()
-        return row.indices.astype(np.int64), row.data.astype(np.float64) * weight
-    lookup = _lookup(vectoriser)
-    if lookup is not None and _exact_char_ngrams(vectoriser):
-        # character n-grams: keys straight from the code points, no n-gram strings made
-        indices, counts = lookup.count_keys(_char_ngram_keys(doc, *vectoriser.ngram_range))
-    elif lookup is not None and _plain_words(vectoriser):
-        # words and word pairs: keys from the words' hashes, no pair strings made
-        indices, counts = lookup.count_keys(_word_keys(doc, *vectoriser.ngram_range))
-    else:
-        analyse = vectoriser.__dict__.get("_hotline_analyser")
-        if analyse is None:
-            analyse = vectoriser.build_analyzer()
-            vectoriser.__dict__["_hotline_analyser"] = (
-                analyse  # not saved: model files are written without it
-            )
-        terms = analyse(doc)
-        if lookup is not None:
-            indices, counts = lookup.count(terms)
-        else:  # one dictionary look-up per n-gram (-1: unknown)
-            found = np.fromiter(
-                map(vectoriser.vocabulary_.get, terms, repeat(-1)), dtype=np.int64, count=len(terms)
-            )
-            indices, counts = np.unique(found[found >= 0], return_counts=True)  # sorted, as in a CSR row
-    if not len(indices):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    values = counts.astype(np.float64)
-    _scale_counts(values, vectoriser, vectoriser.idf_[indices], weight)
-    return indices, values
-
-
-def _plain_tfidf(vectoriser: TfidfVectorizer) -> bool:
-    """Whether ``vectoriser``'s values are what :func:`_scale_counts` makes of the counts."""
-    return not vectoriser.binary and bool(vectoriser.use_idf) and vectoriser.norm == "l2"
-
-
-def _scale_counts(values: np.ndarray, vectoriser: TfidfVectorizer, idf: np.ndarray, weight: float) -> None:
-    """Turn one row's term counts into ``weight`` × its tf-idf values, in place: the optionally
-    sublinear tf, times the idf, l2-normalised (what ``transform`` does for one row)."""
-    if vectoriser.sublinear_tf:
-        np.log(values, out=values)
-        values += 1.0
-    values *= idf
-    values *= weight / np.sqrt(np.dot(values, values))
-
-
-#: Mixed into each part's keys so that one table holds all three parts' vocabularies: exact
-#: character keys are positive, so the head's (sign bit flipped) cannot meet the whole text's.
-_PART_TAGS: Final = (0, -(2**63), 0x2545F4914F6CDD1D)
-
-
-class _FeatureTable:
-    """All parts of the feature union (whole text, head, words) in one vocabulary table.
-
-    One look-up per message instead of one per part: the per-call cost of the few dozen numpy
-    operations a look-up takes is paid once. Holds only models whose every part is on the fast
-    paths (exact character n-grams or plain words, tf-idf with an l2 norm); others use
-    :func:`_tfidf_one` part by part.
-    """
-
-    __slots__ = ("_bounds", "_idf", "_parts", "_table")
-
-    def __init__(self, features: ColumnTransformer) -> None:
-        weights = features.transformer_weights or {}
-        keys, columns, idf, bounds, parts = [], [], [], [0], []
-        for (name, vectoriser, column), tag in zip(features.transformers_, _PART_TAGS, strict=False):
-            if not isinstance(vectoriser, TfidfVectorizer) or not _plain_tfidf(vectoriser):
-                raise ValueError("not a plain tf-idf part")
-            chars = _exact_char_ngrams(vectoriser)
-            if not chars and not _plain_words(vectoriser):
-                raise ValueError("a part the fast path does not follow")
-            part_keys, part_columns = _vocabulary_keys(vectoriser)
-            keys.append(part_keys ^ np.int64(tag))
-            columns.append(part_columns + bounds[-1])
-            idf.append(vectoriser.idf_.astype(np.float64))
-            bounds.append(bounds[-1] + len(vectoriser.idf_))
-            parts.append((chars, vectoriser, column, float(weights.get(name, 1.0)), tag))
-        if len(parts) != len(features.transformers_):
-            raise ValueError("more parts than tags")
-        self._table = _HashedVocabulary(np.concatenate(keys), np.concatenate(columns))
-        self._idf = np.concatenate(idf)
-        self._bounds = np.array(bounds)
-        self._parts = parts
-
-    @property
-    def n_features(self) -> int:
-        return int(self._bounds[-1])
-
-    def features(self, columns: tuple[str, str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Columns (sorted) and values of the union's row for the three input columns (the whole
-        text, its head, its words: a list, which the words' part takes as it is)."""
-        keys = []
-        for chars, vectoriser, column, _weight, tag in self._parts:
-            value = columns[column]
-            if chars:
-                text = value if isinstance(value, str) else " ".join(value)
-                part_keys = _char_ngram_keys(text, *vectoriser.ngram_range)
-            else:
-                words = value.split() if isinstance(value, str) else value
-                part_keys = _word_keys_of(words, *vectoriser.ngram_range)
-            keys.append(part_keys ^ np.int64(tag))
-        found, counts = self._table.count_keys(np.concatenate(keys))
-        values = counts.astype(np.float64)
-        starts = np.searchsorted(found, self._bounds)
-        for (_chars, vectoriser, _column, weight, _tag), start, end in zip(
-            self._parts, starts[:-1], starts[1:], strict=True
-        ):
-            if start == end:
-                continue
-            # a view: scaled in place
-            _scale_counts(values[start:end], vectoriser, self._idf.take(found[start:end]), weight)
-        return found, values
-
-
-@dataclass(frozen=True, slots=True)
-class _Features:
-    """One message's feature row: its columns (sorted) and their values.
-
-    What a one-row CSR matrix holds, without scipy's checks on construction (≈ 0.1 ms): routing
-    reads the columns and values directly; :meth:`to_csr` gives the matrix where one is needed.
-    """
-
-    indices: np.ndarray
-    data: np.ndarray
-    n_features: int
-
-    @property
-    def nnz(self) -> int:
-        return len(self.indices)
-
-    def to_csr(self) -> sparse.csr_matrix:
-        return sparse.csr_matrix(
-            (self.data, self.indices, np.array([0, len(self.indices)])), shape=(1, self.n_features)
-        )
-
-
-def _calibrated_proba_one(model: CalibratedClassifierCV, x: _Features, rows: np.ndarray) -> np.ndarray:
-    """``model.predict_proba(x)[0]`` for one message whose features' weights are ``rows``.
-
-    Only the message's own features are read: ``x @ coef_.T`` would copy the whole (C-ordered)
-    weight matrix. Falls back to scikit-learn for settings this path does not follow.
-    """
-    calibrated = model.calibrated_classifiers_[0]
-    n_classes = len(calibrated.estimator.classes_)
-    if calibrated.method != "sigmoid" or n_classes < 3:
-        return model.predict_proba(x.to_csr())[0]  # type: ignore[no-any-return]
-    scores = x.data.astype(np.float64) @ rows + calibrated.estimator.intercept_
-    proba = np.array(
-        [expit(-(cal.a_ * score + cal.b_)) for cal, score in zip(calibrated.calibrators, scores, strict=True)]
-    )
-    total = proba.sum()
-    proba = proba / total if total > 0 else np.full(n_classes, 1 / n_classes)
-    proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
-    return proba
-
-
 @dataclass
 class TextClassifier:
     """A trained classifier with its auto-dispatch threshold and facts about its training."""
 
     pipeline: Pipeline
     auto_dispatch_threshold: float = DEFAULT_THRESHOLD
-    #: The second opinion (see :mod:`hotline.routing.nbridge`): calibrated on the same features, it
+    #: The second opinion (see :mod:`hotline.classifier.nbridge`): calibrated on the same features, it
     #: gives each suggestion its confidence; None in models trained before it existed.
     checker: CalibratedClassifierCV | None = None
     chinese: bool = True
@@ -648,7 +256,7 @@ class TextClassifier:
     _terms: tuple[np.ndarray, list[str], np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    _table: _FeatureTable | None = field(default=None, init=False, repr=False, compare=False)
+    _table: FeatureTable | None = field(default=None, init=False, repr=False, compare=False)
     _no_table: bool = field(default=False, init=False, repr=False, compare=False)
     _by_feature: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -659,7 +267,7 @@ class TextClassifier:
 
     # -- prediction -------------------------------------------------------------------------
     def _linear(self) -> Any:
-        """The fitted linear classifier (ridge; a linear SVM in models of the first slice)."""
+        """The fitted linear classifier (ridge)."""
         return self.pipeline.named_steps["clf"].calibrated_classifiers_[0].estimator
 
     def _weights(self) -> np.ndarray:
@@ -676,7 +284,7 @@ class TextClassifier:
             self._by_feature = np.ascontiguousarray(np.vstack(parts).T)
         return self._by_feature
 
-    def _rows(self, x: _Features) -> tuple[np.ndarray, np.ndarray | None]:
+    def _rows(self, x: Features) -> tuple[np.ndarray, np.ndarray | None]:
         """The weights of the message's features: the classifier's and the checker's (None: none)."""
         rows = self._weights().take(x.indices, axis=0)  # take: ≈ 3× faster than rows[x.indices]
         own = np.atleast_2d(self._linear().coef_).shape[0]
@@ -687,9 +295,7 @@ class TextClassifier:
         so that the first ticket after start-up does not wait for them."""
         self._weights()
         self._term_index()
-        if self._feature_table(self.pipeline.named_steps["features"]) is None:
-            for _name, vectoriser, _column in self.pipeline.named_steps["features"].transformers_:
-                _lookup(vectoriser)  # part by part
+        self._feature_table(self.pipeline.named_steps["features"])
 
     def _check(self, text: str | None) -> NormalisedText | NothingToClassify:
         result = normalise(text)
@@ -740,41 +346,26 @@ class TextClassifier:
         auto = suggestions[0].confidence >= self.auto_dispatch_threshold
         return RoutingResult(suggestions, auto, self.auto_dispatch_threshold, truncated=checked.truncated)
 
-    def _vectorise_one(self, text: str, words: list[str] | None = None) -> sparse.csr_matrix:
-        """The feature row of one normalised text, as scikit-learn's ``transform`` gives it."""
-        return self._features_one(text, words).to_csr()
-
-    def _features_one(self, text: str, words: list[str] | None = None) -> _Features:
-        """The feature row of one normalised text.
-
-        Equal to ``features.transform`` (a test holds them equal) but several times faster for a
-        single message: scikit-learn's per-call checks cost more than vectorising a short text,
-        and each of the three vectorisers pays them (≈ 0.4 ms each, against a 2 ms budget).
-        """
+    def _features_one(self, text: str, words: list[str] | None = None) -> Features:
+        """The feature row of one normalised text: what ``features.transform`` gives (a test holds
+        them equal), from the one vocabulary table when the model's parts allow it (always, for
+        the models :func:`train` makes), else from ``transform`` itself."""
         words = words_of(text) if words is None else words
         features = self.pipeline.named_steps["features"]
         table = self._feature_table(features)
         if table is not None:
             indices, values = table.features((text, text[: self.head_chars], words))
-            return _Features(indices, values.astype(np.float32), table.n_features)
-        columns = (text, text[: self.head_chars], " ".join(words))
-        weights = features.transformer_weights or {}
-        all_indices, all_values, offset = [], [], 0
-        for name, vectoriser, column in features.transformers_:
-            indices, values = _tfidf_one(vectoriser, columns[column], weights.get(name, 1.0))
-            all_indices.append(indices + offset)
-            all_values.append(values)
-            offset += len(vectoriser.idf_)
-        indices = np.concatenate(all_indices)
-        # float32 like scikit-learn's transform (the vectorisers' dtype), one CSR row
-        values = np.concatenate(all_values).astype(np.float32)
-        return _Features(indices, values, offset)
+            return Features(indices, values.astype(np.float32), table.n_features)
+        columns = np.array([[text, text[: self.head_chars], " ".join(words)]], dtype=object)
+        row = features.transform(columns).tocsr()
+        row.sort_indices()
+        return Features(row.indices.astype(np.int64), row.data.astype(np.float32), row.shape[1])
 
-    def _feature_table(self, features: ColumnTransformer) -> _FeatureTable | None:
+    def _feature_table(self, features: ColumnTransformer) -> FeatureTable | None:
         """The one vocabulary table of all parts, built at first use (None: look up part by part)."""
         if self._table is None and not self._no_table:
             try:
-                self._table = _FeatureTable(features)
+                self._table = FeatureTable(features)
             except ValueError:
                 self._no_table = True
         return self._table
@@ -800,7 +391,7 @@ class TextClassifier:
             self._terms = (term_of, terms, lengths)
         return self._terms
 
-    def _proba_one(self, x: _Features, rows: np.ndarray | None = None) -> np.ndarray:
+    def _proba_one(self, x: Features, rows: np.ndarray | None = None) -> np.ndarray:
         """Calibrated probabilities of the labelling model for one vectorised message.
 
         Same numbers as ``CalibratedClassifierCV.predict_proba`` (a test holds them equal), read
@@ -810,28 +401,28 @@ class TextClassifier:
         """
         if rows is None:
             rows = self._rows(x)[0]
-        return _calibrated_proba_one(self.pipeline.named_steps["clf"], x, rows)
+        return calibrated_proba_one(self.pipeline.named_steps["clf"], x, rows)
 
-    def _checked_proba_one(self, x: _Features, rows: np.ndarray | None = None) -> np.ndarray | None:
+    def _checked_proba_one(self, x: Features, rows: np.ndarray | None = None) -> np.ndarray | None:
         """The checker's calibrated probabilities for one vectorised message (None: no checker)."""
         if self.checker is None:
             return None
         if rows is None:
             rows = self._rows(x)[1]
-        return _calibrated_proba_one(self.checker, x, rows)
+        return calibrated_proba_one(self.checker, x, rows)
 
     def suggest(self, text: str | None, k: int = 3) -> list[Suggestion]:
         """The ``k`` best suggestions (empty when there is nothing to classify)."""
         return list(self.route(text, k).suggestions)
 
-    def _contributions(self, x: _Features, rows: np.ndarray, categories: np.ndarray) -> np.ndarray:
+    def _contributions(self, x: Features, rows: np.ndarray, categories: np.ndarray) -> np.ndarray:
         """What each of the message's features adds to the score of each of ``categories``
         (weight × tf-idf): one contiguous row per category, in the order given."""
         if rows.shape[1] == 1:  # two categories: one weight vector, for the second
             rows = np.hstack([-rows, rows])
         return np.ascontiguousarray((rows.take(categories, axis=1) * x.data[:, None].astype(np.float64)).T)
 
-    def _reasons(self, x: _Features, contrib: np.ndarray, n: int, words: set[str]) -> tuple[Reason, ...]:
+    def _reasons(self, x: Features, contrib: np.ndarray, n: int, words: set[str]) -> tuple[Reason, ...]:
         """The message's terms that add most to one category's score (``contrib``: weight × tf-idf
         of each of ``x``'s features for that category).
 
@@ -916,11 +507,6 @@ class TextClassifier:
         transformers = self.pipeline.named_steps["features"].transformers_
         vocabularies = {name: vec.vocabulary_ for name, vec, _ in transformers}
         terms = {name: np.array(vec.get_feature_names_out(), dtype=str) for name, vec, _ in transformers}
-        # in-memory caches of the fast path (analyser, hashed vocabulary) are not written
-        caches = {
-            name: {key: vec.__dict__.pop(key) for key in list(vec.__dict__) if key.startswith("_hotline_")}
-            for name, vec, _ in transformers
-        }
         try:
             for _name, vec, _column in transformers:
                 del vec.vocabulary_
@@ -929,7 +515,6 @@ class TextClassifier:
         finally:
             for name, vec, _column in transformers:
                 vec.vocabulary_ = vocabularies[name]
-                vec.__dict__.update(caches[name])
         vocabulary_path = folder / VOCABULARY_FILE
         with vocabulary_path.with_suffix(".tmp").open("wb") as handle:
             np.savez_compressed(handle, **terms)
@@ -1006,10 +591,69 @@ def load(data_dir: str | Path, path: str | Path | None = None) -> TextClassifier
 
 def _load_trusted(sio: Any, path: Path) -> Any:
     """A skops file's object, refused if it holds any type outside the routing model's list."""
-    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in _TRUSTED_TYPES]
+    if any(t in _RETIRED_TYPES for t in _types_in(path)):  # (skops trusts scikit-learn's own)
+        raise ModelError(
+            f"{path.name} 是第一版的线性 SVM 模型，已不再支持，请用 hotline routing train 重新训练。"
+            f"({path.name} is a first-slice LinearSVC model, no longer accepted: retrain it with "
+            "`hotline routing train`.)"
+        )
+    found = sio.get_untrusted_types(file=path)
+    untrusted = [t for t in found if t not in _TRUSTED_TYPES and t not in _MOVED_TYPES]
     if untrusted:
         raise ModelError(f"模型文件含有不受信任的类型：{untrusted}(Untrusted types in model file)")
+    if any(t in _MOVED_TYPES for t in found):
+        return sio.loads(_with_moved_types(path), trusted=_TRUSTED_TYPES)
     return sio.load(path, trusted=_TRUSTED_TYPES)
+
+
+def _types_in(path: Path) -> set[str]:
+    """Every type a skops file names (``module.Class``), read from its schema."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__module__" in node and "__class__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    try:
+        with zipfile.ZipFile(path) as source:
+            walk(json.loads(source.read("schema.json")))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ModelError(f"模型文件无法读取：{path}(Not a model file: {exc})") from exc
+    return found
+
+
+def _with_moved_types(path: Path) -> bytes:
+    """The skops file at ``path`` with the types of :data:`_MOVED_TYPES` named where they now live."""
+    import io
+
+    with zipfile.ZipFile(path) as source:
+        schema = json.loads(source.read("schema.json"))
+        _rename_types(schema)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
+            for item in source.infolist():
+                data = json.dumps(schema) if item.filename == "schema.json" else source.read(item)
+                target.writestr(item.filename, data)
+    return buffer.getvalue()
+
+
+def _rename_types(node: Any) -> None:
+    """Rename, in place, every moved type named in a skops schema (``__module__`` + ``__class__``)."""
+    if isinstance(node, dict):
+        name = f"{node.get('__module__')}.{node.get('__class__')}"
+        if name in _MOVED_TYPES:
+            node["__module__"] = _MOVED_TYPES[name].rsplit(".", 1)[0]
+        for value in node.values():
+            _rename_types(value)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_types(value)
 
 
 def _drop_stop_words(pipeline: Pipeline) -> None:
@@ -1036,9 +680,9 @@ def train(
     confidence (the checker's, as in suggestions) of at least ``self_training_confidence`` join the
     training set with that label (they teach the model what
     raw messages look like). ``threshold`` is the auto-dispatch threshold (default: DEFAULT_THRESHOLD;
-    :func:`hotline.routing.evaluation.choose_threshold` picks one by cross-validation).
+    :func:`hotline.classifier.evaluation.choose_threshold` picks one by cross-validation).
     ``checker_model`` also fits the second opinion that gives the confidences
-    (:mod:`hotline.routing.nbridge`).
+    (:mod:`hotline.classifier.nbridge`).
     """
     started = time.perf_counter()
     pairs = [(n, y) for n, y in zip((normalise(t) for t in texts), labels, strict=True)]

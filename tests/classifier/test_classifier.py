@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.routing import classifier as clf
-from hotline.routing.text import EMPTY, NO_WORDS, NormalisedText, normalise
-from tests.routing.conftest import TINY
+from hotline.classifier import fastpath
+from hotline.classifier import model as clf
+from hotline.classifier.text import EMPTY, NO_WORDS, NormalisedText, normalise
+from tests.classifier.conftest import TINY
 
 
 def test_suggests_the_right_category_first(tiny_model: clf.TextClassifier) -> None:
@@ -175,6 +176,21 @@ def test_refuses_a_model_file_with_untrusted_content(tmp_path: Path) -> None:
         clf.load(tmp_path)
 
 
+def test_a_first_slice_linear_svm_model_is_refused_with_a_word_to_retrain(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    pipeline = clf.build_pipeline(min_df=1)
+    pipeline.set_params(clf=CalibratedClassifierCV(LinearSVC(C=0.5), cv=2, ensemble=False))
+    pipeline.fit(clf.to_columns([t for t, _ in TINY]), [y for _, y in TINY])
+    folder = tmp_path / clf.MODEL_SUBDIR
+    folder.mkdir()
+    sio.dump(pipeline, folder / clf.MODEL_FILE)
+    with pytest.raises(clf.ModelError, match=r"LinearSVC.*retrain it with `hotline routing train`"):
+        clf.load(tmp_path)
+
+
 def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClassifier) -> None:
     features = tiny_model.pipeline.named_steps["features"]
     for message in [
@@ -195,29 +211,20 @@ def test_fast_single_message_path_matches_scikit_learn(tiny_model: clf.TextClass
         assert tiny_model._checked_proba_one(x) == pytest.approx(checked, abs=1e-6)
 
 
-def test_one_table_part_tables_and_dictionaries_give_the_same_features(
+def test_a_model_the_one_table_does_not_follow_is_served_by_scikit_learn(
     tiny_model: clf.TextClassifier,
 ) -> None:
-    """The fast paths (one table for all parts; one hashed table per part) and the plain
-    dictionaries (their fallback) agree, feature for feature."""
+    """The one vocabulary table and its fallback (scikit-learn's transform) agree, feature for feature."""
     message = "学校食堂饭菜质量差，Wi-Fi 鑫淼 戳 3b gb" * 5
-    one_table = tiny_model._vectorise_one(message)
+    one_table = tiny_model._features_one(message).to_csr()
     assert tiny_model._table is not None  # the model's parts are all on the fast path
-    transformers = tiny_model.pipeline.named_steps["features"].transformers_
-    saved = {name: vec.__dict__.get("_hotline_lookup") for name, vec, _ in transformers}
     try:
         tiny_model._table, tiny_model._no_table = None, True
-        part_tables = tiny_model._vectorise_one(message)
-        for _name, vec, _column in transformers:
-            vec.__dict__["_hotline_lookup"] = None
-        plain = tiny_model._vectorise_one(message)
+        plain = tiny_model._features_one(message).to_csr()
     finally:
         tiny_model._no_table = False
-        for name, vec, _column in transformers:
-            vec.__dict__["_hotline_lookup"] = saved[name]
     assert one_table.nnz > 0
-    assert abs(one_table - part_tables).max() == 0
-    assert abs(one_table - plain).max() == 0
+    assert abs(one_table - plain).max() < 1e-6
     assert one_table.indices.tolist() == plain.indices.tolist()
 
 
@@ -244,7 +251,7 @@ def test_model_file_stays_small(tiny_model: clf.TextClassifier, tmp_path: Path) 
 
 
 def test_a_category_with_one_example_is_left_out_and_listed() -> None:
-    from tests.routing.conftest import TINY
+    from tests.classifier.conftest import TINY
 
     texts = [t for t, _ in TINY] * 2 + ["消防通道被私家车堵死"]
     labels = [y for _, y in TINY] * 2 + ["应急管理"]
@@ -272,8 +279,10 @@ def test_exact_character_keys_are_the_n_grams_scikit_learn_makes(text: str) -> N
 
     analyse = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False).build_analyzer()
     grams = analyse(text)
-    assert Counter(clf._term_keys(grams).tolist()) == Counter(clf._char_ngram_keys(text, 1, 3).tolist())
-    assert len(set(clf._term_keys(sorted(set(grams))).tolist())) == len(set(grams))  # no two alike
+    assert Counter(fastpath.term_keys(grams).tolist()) == Counter(
+        fastpath.char_ngram_keys(text, 1, 3).tolist()
+    )
+    assert len(set(fastpath.term_keys(sorted(set(grams))).tolist())) == len(set(grams))  # no two alike
 
 
 def test_suggestions_keep_the_model_s_order_and_show_the_checker_s_confidence(
@@ -332,8 +341,10 @@ def test_word_keys_are_the_words_and_pairs_scikit_learn_makes(text: str) -> None
 
     analyse = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), lowercase=False).build_analyzer()
     terms = analyse(text)
-    assert Counter(clf._word_term_keys(terms).tolist()) == Counter(clf._word_keys(text, 1, 2).tolist())
-    assert len(set(clf._word_term_keys(sorted(set(terms))).tolist())) == len(set(terms))
+    assert Counter(fastpath.word_term_keys(terms).tolist()) == Counter(
+        fastpath.word_keys(text.split(), 1, 2).tolist()
+    )
+    assert len(set(fastpath.word_term_keys(sorted(set(terms))).tolist())) == len(set(terms))
 
 
 def test_the_vocabulary_table_finds_every_term_even_where_terms_share_a_slot() -> None:
@@ -343,7 +354,7 @@ def test_the_vocabulary_table_finds_every_term_even_where_terms_share_a_slot() -
     rng = np.random.default_rng(7)
     keys = np.unique(rng.integers(-(2**62), 2**62, size=20_000))
     columns = rng.permutation(len(keys)).astype(np.int64)
-    table = clf._HashedVocabulary(keys, columns)
+    table = fastpath.HashedVocabulary(keys, columns)
     assert len(table._spill_keys) > 0  # some terms share a slot: the search aside is exercised
     known = np.concatenate([table._spill_keys[:50], keys[:200], keys[:7]])  # repeats count
     unknown = rng.integers(-(2**62), 2**62, size=300)
@@ -377,3 +388,26 @@ def test_warming_builds_the_routing_tables_and_changes_no_answer(
     assert cold._table is not None and cold._terms is not None
     message = "学校食堂饭菜质量差"
     assert cold.route(message) == tiny_model.route(message)
+
+
+def test_a_model_saved_before_the_classifier_was_its_own_package_loads_and_routes_alike(
+    tiny_model: clf.TextClassifier, tmp_path: Path
+) -> None:
+    """Files whose checker names its type at the old place (hotline.routing.nbridge) need no retraining."""
+    import zipfile
+
+    tiny_model.save(tmp_path)
+    checker = tmp_path / clf.MODEL_SUBDIR / clf.CHECKER_FILE
+    with zipfile.ZipFile(checker) as source:
+        members = {item.filename: source.read(item) for item in source.infolist()}
+    schema = members["schema.json"].decode()
+    assert '"hotline.classifier.nbridge"' in schema
+    members["schema.json"] = schema.replace(
+        '"hotline.classifier.nbridge"', '"hotline.routing.nbridge"'
+    ).encode()
+    with zipfile.ZipFile(checker, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    loaded = clf.load(tmp_path)
+    message = "河水被污染，鱼都死了"
+    assert loaded.route(message) == tiny_model.route(message)

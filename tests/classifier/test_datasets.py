@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.routing.datasets import DatasetError, parse_columns, read_csvs
+from hotline.classifier.datasets import DatasetError, parse_columns, read_csvs
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:

@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 from sklearn.linear_model import Ridge
 
-from hotline.routing.nbridge import NBRidgeClassifier
+from hotline.classifier.nbridge import NBRidgeClassifier
 
 
 def _data() -> tuple[sparse.csr_matrix, np.ndarray]:

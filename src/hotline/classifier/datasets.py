@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotline.routing.text import NothingToClassify, normalise
+from hotline.classifier.text import NothingToClassify, normalise
 
 
 class DatasetError(ValueError):
