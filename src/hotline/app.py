@@ -78,6 +78,7 @@ def create_app(
                     interval_s=settings.worker_interval_s,
                     webhook_timeout_s=settings.webhook_timeout_s,
                     webhook_max_attempts=settings.webhook_max_attempts,
+                    webhook_allowed_networks=settings.webhook_networks,
                 )
             )
             background.start()

@@ -124,6 +124,7 @@ def worker(
         deliveries=deliveries,
         webhook_timeout_s=settings.webhook_timeout_s,
         webhook_max_attempts=settings.webhook_max_attempts,
+        webhook_allowed_networks=settings.webhook_networks,
     )
 
     def report(result: PassResult) -> None:

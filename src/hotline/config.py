@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     worker_interval_s: float = Field(default=1.0, gt=0, le=60, description="Longest sleep of the worker.")
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
     webhook_max_attempts: int = Field(default=20, ge=1, le=1000)
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Private ranges webhooks may reach, e.g. 10.20.0.0/16,192.168.8.0/24 (public: always).",
+    )
 
     @field_validator("calendar")
     @classmethod
@@ -73,6 +78,20 @@ class Settings(BaseSettings):
         except TimeLimitError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from hotline.notify.egress import parse_networks
+
+        parse_networks(value)  # a bad entry fails at start, naming it
+        return value
+
+    @property
+    def webhook_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        from hotline.notify.egress import parse_networks
+
+        return parse_networks(self.webhook_allowed_networks)
 
     @field_validator("timezone")
     @classmethod

@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 from hotline.auth import service
 from hotline.domain.vocabulary import label
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, TokenDep, UserDep, ZoneDep
+from hotline.web.text import PlainStr
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth 登录"])
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: PlainStr = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 
 

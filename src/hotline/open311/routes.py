@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Request
@@ -40,6 +41,8 @@ from hotline.open311.service import Params, Refused, Upload, parse_datetime, ref
 from hotline.routing import queue as routing_queue
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
 from hotline.web.errors import request_lang
+from hotline.web.numbers import Id, parse_id
+from hotline.web.text import has_control_character
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 WINDOW_DAYS = 90
@@ -99,15 +102,43 @@ class Inputs:
     upload: Upload | None
 
 
+async def _urlencoded(request: Request) -> list[tuple[str, str]]:
+    """A urlencoded body decoded as its charset says, UTF-8 when silent (Starlette's parser reads
+    raw bytes as Latin-1: `curl -d "description=路灯不亮"` was stored garbled)."""
+    charset = "utf-8"
+    for part in request.headers.get("content-type", "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip('"')
+    body = await request.body()
+    try:
+        return parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset, max_num_fields=500)
+    except (LookupError, UnicodeDecodeError, ValueError):
+        raise refuse(400, "open311.field_invalid", field="body", detail=f"not {charset}") from None
+
+
+def _plain(items: list[tuple[str, str]]) -> None:
+    """Names and values hold no control characters (see web/text.py), each refusal naming its field."""
+    bad = [name for name, value in items if has_control_character(name) or has_control_character(value)]
+    if bad:
+        raise Refused(
+            400,
+            [
+                invalid("open311.field_invalid", field=repr(name)[1:-1][:100], detail="control character")
+                for name in dict.fromkeys(bad)
+            ],
+        )
+
+
 async def read_inputs(request: Request, settings: SettingsDep) -> AsyncIterator[Inputs]:
     """The query string and, for a POST, the form body; `media` read up to one byte over the limit."""
     items = list(request.query_params.multi_items())
     upload = None
     form = None
-    content_type = request.headers.get("content-type", "")
-    if request.method == "POST" and content_type.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    content_type = request.headers.get("content-type", "").lower()
+    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+        items.extend(await _urlencoded(request))
+    elif request.method == "POST" and content_type.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=500)
     try:
         if form is not None:
@@ -119,6 +150,7 @@ async def read_inputs(request: Request, settings: SettingsDep) -> AsyncIterator[
                             upload = Upload(data, value.content_type)
                 else:
                     items.append((name, value))
+        _plain(items)
         yield Inputs(Params(items), upload)
     finally:
         if form is not None:
@@ -250,9 +282,7 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
 def _filter(params: Params, settings: Settings, now: datetime) -> RequestFilter:
     ids = params.get("service_request_id")
     if ids is not None:  # overrides every other parameter
-        return RequestFilter(
-            ids=[int(i) for i in ids.split(",") if i.strip().isdigit() and len(i.strip()) < 12]
-        )
+        return RequestFilter(ids=[i for i in map(parse_id, ids.split(",")) if i is not None])
     dates = {}
     for name in ("start_date", "end_date", "updated_after", "updated_before"):
         raw = params.get(name)
@@ -438,7 +468,7 @@ def admin_issue_key(body: KeyIn, db: DbDep, user: UserDep, now: NowDep, zone: Zo
 
 
 @admin_router.post("/keys/{key_id}/revoke", response_model=KeyOut)
-def admin_revoke_key(key_id: int, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep) -> KeyOut:
+def admin_revoke_key(key_id: Id, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep) -> KeyOut:
     """Revoke a key at once: POSTs with it are refused with 403 from now on."""
     service.require_admin(user.role)
     with db.write() as s:

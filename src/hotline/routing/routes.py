@@ -16,6 +16,7 @@ from hotline.routing.runtime import Runtime
 from hotline.routing.service import RouteRequest, advise
 from hotline.search.models import SearchDocument
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+from hotline.web.numbers import Id
 
 router = APIRouter(prefix="/api/v1", tags=["routing 智能分拨"])
 
@@ -84,7 +85,7 @@ def suggest(
 
 @router.get("/tickets/{ticket_id}/routing", response_model=s.TicketRoutingOut)
 def ticket_routing(
-    ticket_id: int,
+    ticket_id: Id,
     request: Request,
     db: DbDep,
     user: UserDep,
@@ -156,7 +157,7 @@ def create_rule(body: s.RuleIn, db: DbDep, user: UserDep, now: NowDep, zone: Zon
 
 @router.patch("/routing/rules/{rule_id}", response_model=s.RuleOut)
 def update_rule(
-    rule_id: int, body: s.RulePatch, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep
+    rule_id: Id, body: s.RulePatch, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep
 ) -> s.RuleOut:
     _require(user, {Role.ADMIN}, "routing.rules.update")
     with db.write() as session:
@@ -166,7 +167,7 @@ def update_rule(
 
 
 @router.delete("/routing/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, db: DbDep, user: UserDep) -> Response:
+def delete_rule(rule_id: Id, db: DbDep, user: UserDep) -> Response:
     _require(user, {Role.ADMIN}, "routing.rules.delete")
     with db.write() as session:
         rules.delete(session, rule_id)

@@ -18,6 +18,7 @@ from hotline.domain.vocabulary import Kind, TicketStatus
 from hotline.tickets import queries, service
 from hotline.tickets import schemas as s
 from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets 工单"])
 
@@ -37,9 +38,9 @@ def list_tickets(
     lang: LangDep,
     status: TicketStatus | None = None,
     kind: Kind | None = None,
-    unit_id: int | None = None,
+    unit_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> s.TicketPage:
     with db.read() as session:
         return queries.list_tickets(
@@ -49,14 +50,14 @@ def list_tickets(
 
 @router.get("/{ticket_id}", response_model=s.TicketOut)
 def get_ticket(
-    ticket_id: int, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep, now: NowDep
+    ticket_id: Id, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep, now: NowDep
 ) -> s.TicketOut:
     """The ticket, its assignments and each one's deadlines with the time left (时限与剩余时间)."""
     return _show(db, ticket_id, user, zone, lang, now)
 
 
 @router.get("/{ticket_id}/events", response_model=list[s.EventOut])
-def get_events(ticket_id: int, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep) -> list[s.EventOut]:
+def get_events(ticket_id: Id, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep) -> list[s.EventOut]:
     with db.read() as session:
         return queries.ticket_events(session, ticket_id, user, zone, lang)
 
@@ -73,7 +74,7 @@ def _run(
 
 @router.post("/{ticket_id}/answer", response_model=s.TicketOut)
 def answer(
-    ticket_id: int, body: s.AnswerIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.AnswerIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Answer a consultation at intake from the knowledge base (直接答复); no dispatch."""
     return _run(db, ticket_id, c.AnswerAtIntake(answer=body.answer), user, now, zone, lang)
@@ -81,7 +82,7 @@ def answer(
 
 @router.post("/{ticket_id}/dispatch", response_model=s.TicketOut)
 def dispatch(
-    ticket_id: int, body: s.DispatchIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.DispatchIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Send to a lead unit (主办) and optional assisting units (协办)."""
     cmd = c.Dispatch(
@@ -96,7 +97,7 @@ def dispatch(
 
 @router.post("/{ticket_id}/hand-off", response_model=s.TicketOut)
 def hand_off(
-    ticket_id: int, body: s.HandOffIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.HandOffIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Hand an emergency to 110 / 119 / 120 / 122 (转紧急热线)."""
     return _run(db, ticket_id, c.HandOff(service=body.service, reason=body.reason), user, now, zone, lang)
@@ -104,7 +105,7 @@ def hand_off(
 
 @router.post("/{ticket_id}/withdraw", response_model=s.TicketOut)
 def withdraw(
-    ticket_id: int, body: s.ReasonIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.ReasonIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Withdraw on the citizen's behalf (撤单)."""
     return _run(db, ticket_id, c.Withdraw(reason=body.reason), user, now, zone, lang)
@@ -112,7 +113,7 @@ def withdraw(
 
 @router.post("/{ticket_id}/merge", response_model=s.TicketOut)
 def merge(
-    ticket_id: int, body: s.MergeIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.MergeIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Merge this duplicate into another ticket about the same problem (并单)."""
     service.merge(db, ticket_id, body.into_ticket_id, body.reason, user.actor, now)
@@ -121,7 +122,7 @@ def merge(
 
 @router.post("/{ticket_id}/supervise", response_model=s.TicketOut)
 def supervise(
-    ticket_id: int, body: s.NoteIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.NoteIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Put the ticket under supervision (督办)."""
     return _run(db, ticket_id, c.Supervise(note=body.note), user, now, zone, lang)
@@ -129,7 +130,7 @@ def supervise(
 
 @router.post("/{ticket_id}/follow-up", response_model=s.TicketOut)
 def follow_up(
-    ticket_id: int, body: s.FollowUpIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.FollowUpIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Record the follow-up call (回访): contacted? solved? satisfied?"""
     cmd = c.RecordFollowUp(
@@ -144,7 +145,7 @@ def follow_up(
 
 @router.post("/{ticket_id}/reopen", response_model=s.TicketOut)
 def reopen(
-    ticket_id: int, body: s.ReasonIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.ReasonIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Send back to the same lead unit after an unsatisfied follow-up (重办)."""
     return _run(db, ticket_id, c.Reopen(reason=body.reason), user, now, zone, lang)
@@ -152,7 +153,7 @@ def reopen(
 
 @router.post("/{ticket_id}/close", response_model=s.TicketOut)
 def close(
-    ticket_id: int,
+    ticket_id: Id,
     body: s.OptionalReasonIn,
     db: DbDep,
     user: UserDep,
@@ -170,15 +171,15 @@ _A = "/{ticket_id}/assignments/{no}"
 
 
 @router.post(_A + "/acknowledge", response_model=s.TicketOut)
-def acknowledge(ticket_id: int, no: int, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep):
+def acknowledge(ticket_id: Id, no: Id, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep):
     """Sign for the assignment (签收), within 30 minutes of dispatch."""
     return _run(db, ticket_id, c.Acknowledge(assignment_no=no), user, now, zone, lang)
 
 
 @router.post(_A + "/contact", response_model=s.TicketOut)
 def contact(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.NoteIn,
     db: DbDep,
     user: UserDep,
@@ -192,8 +193,8 @@ def contact(
 
 @router.post(_A + "/delegate", response_model=s.TicketOut)
 def delegate(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.DelegateIn,
     db: DbDep,
     user: UserDep,
@@ -215,8 +216,8 @@ def delegate(
 
 @router.post(_A + "/reply", response_model=s.TicketOut)
 def reply(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.ReplyIn,
     db: DbDep,
     user: UserDep,
@@ -230,8 +231,8 @@ def reply(
 
 @router.post(_A + "/send-back", response_model=s.TicketOut)
 def send_back(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.ReasonIn,
     db: DbDep,
     user: UserDep,
@@ -245,8 +246,8 @@ def send_back(
 
 @router.post(_A + "/extension", response_model=s.TicketOut)
 def request_extension(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.ExtensionIn,
     db: DbDep,
     user: UserDep,
@@ -264,8 +265,8 @@ def request_extension(
 
 @router.post(_A + "/review", response_model=s.TicketOut)
 def review(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.DecisionIn,
     db: DbDep,
     user: UserDep,
@@ -280,8 +281,8 @@ def review(
 
 @router.post(_A + "/send-back/decision", response_model=s.TicketOut)
 def decide_send_back(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.SendBackDecisionIn,
     db: DbDep,
     user: UserDep,
@@ -302,8 +303,8 @@ def decide_send_back(
 
 @router.post(_A + "/extension/decision", response_model=s.TicketOut)
 def decide_extension(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.DecisionIn,
     db: DbDep,
     user: UserDep,
@@ -318,8 +319,8 @@ def decide_extension(
 
 @router.post(_A + "/urge", response_model=s.TicketOut)
 def urge(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.NoteIn,
     db: DbDep,
     user: UserDep,

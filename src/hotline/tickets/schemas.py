@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotline.domain.vocabulary import EmergencyService, FollowUpMethod, Satisfaction
-from hotline.web.text import LongText, OptionalNote, Reason
+from hotline.web.numbers import Id
+from hotline.web.text import LongText, OptionalNote, PlainStr, Reason
 
 
 class _Body(BaseModel):
@@ -20,9 +21,9 @@ class AnswerIn(_Body):
 
 
 class DispatchIn(_Body):
-    lead_unit_id: int
-    assist_unit_ids: list[int] = Field(default_factory=list, max_length=20)
-    category_code: str | None = Field(default=None, max_length=100)
+    lead_unit_id: Id
+    assist_unit_ids: list[Id] = Field(default_factory=list, max_length=20)
+    category_code: PlainStr | None = Field(default=None, max_length=100)
     note: OptionalNote | None = None
     complex: bool = Field(
         default=False, description="A difficult ticket (复杂诉求): the policy's longer limits."
@@ -47,7 +48,7 @@ class NoteIn(_Body):
 
 
 class MergeIn(_Body):
-    into_ticket_id: int
+    into_ticket_id: Id
     reason: OptionalNote | None = None
 
 
@@ -60,7 +61,7 @@ class FollowUpIn(_Body):
 
 
 class DelegateIn(_Body):
-    unit_id: int
+    unit_id: Id
     note: OptionalNote | None = None
 
 
@@ -81,7 +82,7 @@ class DecisionIn(_Body):
 class SendBackDecisionIn(_Body):
     accept: bool
     reason: OptionalNote | None = None
-    redispatch_to: int | None = None
+    redispatch_to: Id | None = None
     redispatch_assists: list[int] = Field(default_factory=list, max_length=20)
 
 
