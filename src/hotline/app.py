@@ -30,7 +30,7 @@ from hotline.sla import calculator as sla_calculator
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits
+from hotline.web import docs, errors, limits, security
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -107,6 +107,7 @@ def create_app(
 
     errors.install(app)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
     docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (

@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     demo: bool = Field(default=True, description="Load the demo city into an empty database at start.")
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    content_security_policy: str = Field(
+        default=(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        ),
+        description="Sent on every response (web/security.py); empty sends none.",
+    )
     db_pool_size: int = Field(default=20, ge=1)
     # routing (issue 4, docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")

@@ -4,12 +4,17 @@ bodies over the limit, webhook URLs into the network, a database connection lost
 
 from __future__ import annotations
 
+import select
+import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+import uvicorn
 from sqlalchemy import create_engine, event, text, update
 
 from hotline.app import create_app
@@ -230,6 +235,98 @@ def test_a_form_that_is_not_the_charset_it_names_is_refused(platform: Platform) 
     )
     assert r.status_code == 400, r.text
     ET.fromstring(r.content)
+
+
+# --- 8. chunked bodies over the limit ---------------------------------------------------------------
+
+
+@pytest.fixture
+def served(platform: Platform) -> Iterator[str]:
+    """The platform's app behind a real uvicorn on a free loopback port (a test client reads a
+    chunked body whole before the app sees it; a real server hands it over as it arrives)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(platform.client.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _send_chunked(base: str, path: str, ctype: str, megabytes: int) -> tuple[bytes, int]:
+    """POST `megabytes` of chunked body over a raw socket, 64 KiB at a time, watching for an answer
+    after each chunk; returns the answer's head and how many bytes had been sent when it came."""
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    sock.settimeout(5)
+    sent = 0
+    try:
+        head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {ctype}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        sock.sendall(head.encode())
+        chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+        for _ in range(megabytes * 16):
+            if select.select([sock], [], [], 0)[0]:
+                break
+            try:
+                sock.sendall(chunk)
+            except OSError:  # the server closed its side after answering
+                break
+            sent += 65536
+        return sock.recv(4096), sent
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("megabytes", [3, 30])
+def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(served: str, megabytes: int) -> None:
+    """The limit is 2 MB (HOTLINE_MAX_BODY_BYTES): the answer comes while the client is still
+    sending, not after the server has read the whole body."""
+    for path, ctype in (
+        ("/api/v1/public/tickets", "application/json"),
+        (f"{BASE}/requests.json", "application/x-www-form-urlencoded"),
+    ):
+        answer, sent = _send_chunked(served, path, ctype, megabytes)
+        assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:300])
+        assert sent < 2_000_000 + 4 * 1_048_576, (path, sent)  # the limit, and what sockets buffer
+
+
+# --- 9. security headers --------------------------------------------------------------------------------
+
+
+def test_every_response_carries_the_security_headers(platform: Platform) -> None:
+    c = platform.client
+    for path in (
+        "/",
+        "/docs",
+        "/openapi.json",
+        "/api/v1/track/NOSUCHCODE",
+        "/static/site.css",
+        f"{BASE}/services.xml",
+    ):
+        r = c.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["x-frame-options"] == "DENY", path
+        assert r.headers["referrer-policy"] == "no-referrer", path
+        csp = r.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        ), path
+    assert c.post("/api/v1/public/tickets", content=b"x" * 2_100_000).headers["x-frame-options"] == "DENY"
+
+
+def test_no_sample_page_that_reaches_the_internet_is_served(platform: Platform) -> None:
+    assert platform.client.get("/static/swagger-ui/index.html").status_code == 404
+    assert platform.client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
 # --- 10. webhook URLs into the network ------------------------------------------------------------------

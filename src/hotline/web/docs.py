@@ -7,11 +7,24 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 from swagger_ui_bundle import swagger_ui_path
 
 
+class _Assets(StaticFiles):
+    """Only the scripts, styles and icons /docs loads: the package's sample index.html would
+    reach out to petstore.swagger.io."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if not path.endswith((".js", ".css", ".png", ".map")):
+            raise HTTPException(404)
+        return await super().get_response(path, scope)
+
+
 def install(app: FastAPI) -> None:
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    app.mount("/static/swagger-ui", _Assets(directory=swagger_ui_path), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
