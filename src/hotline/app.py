@@ -30,7 +30,7 @@ from hotline.sla import calculator as sla_calculator
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits, security
+from hotline.web import docs, errors, limits, openapi, security
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -124,6 +124,7 @@ def create_app(
         app.include_router(router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
+    openapi.install(app)
 
     @app.get("/", include_in_schema=False)
     def home() -> FileResponse:

@@ -447,3 +447,28 @@ def test_coordinates_are_numbers_not_booleans(api: Api) -> None:
     bad = api.intake(expect=422, latitude="20.0", longitude=110.3)
     assert _fields(bad) == {"latitude": "float_type"}
     assert api.intake(latitude=20, longitude=110.342)["latitude"] == 20
+
+
+def test_the_openapi_document_describes_the_errors(platform: Platform) -> None:
+    spec = platform.client.get("/openapi.json").json()
+    paths = spec["paths"]
+    act = paths["/api/v1/tickets/{ticket_id}/dispatch"]["post"]["responses"]
+    assert {"401", "403", "404", "409", "422", "503"} <= act.keys()
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            for code, response in op["responses"].items():
+                if code.startswith(("4", "5")) and path.startswith("/api/"):
+                    assert list(response["content"]) == ["application/problem+json"], (method, path, code)
+    assert "HTTPValidationError" not in str(spec)
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "code"} <= set(problem["required"])
+
+
+def test_open311_operations_describe_their_parameters(platform: Platform) -> None:
+    paths = platform.client.get("/openapi.json").json()["paths"]
+    listed = {p["name"] for p in paths["/open311/v2/requests.{fmt}"]["get"]["parameters"]}
+    assert {"jurisdiction_id", "service_request_id", "service_code", "start_date", "status", "page"} <= listed
+    post = paths["/open311/v2/requests.{fmt}"]["post"]
+    form = post["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert {"api_key", "service_code", "lat", "long", "description", "email"} <= set(form["properties"])
+    assert {"400", "403", "404"} <= post["responses"].keys() and "422" not in post["responses"]
