@@ -121,12 +121,14 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
         open311.load_demo(s, clock())
     # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
     # tests of routing itself (tests/routing_platform). Webhook tests deliver to a local receiver.
+    # Every test calls from one address: throttling is tested on apps of its own (test_throttling).
     settings = Settings(
         data_dir=data_dir,
         database_url=url,
         demo=False,
         routing_auto_dispatch=False,
         webhook_allowed_networks=LOCAL_RECEIVERS,
+        throttle=False,
     )
     app = create_app(settings, clock=clock, db=db)
     with TestClient(app) as client:

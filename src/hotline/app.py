@@ -30,7 +30,7 @@ from hotline.sla import calculator as sla_calculator
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits, openapi, security
+from hotline.web import docs, errors, limits, openapi, security, throttle
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -104,6 +104,7 @@ def create_app(
     app.state.clock = clock
     app.state.default_language = settings.language
     app.state.routing = routing_runtime.Runtime(settings.data_dir)
+    app.state.throttle = throttle.Throttle()
 
     errors.install(app)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)

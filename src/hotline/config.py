@@ -5,10 +5,14 @@ from __future__ import annotations
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from hotline.web.throttle import Rate
 
 
 class Settings(BaseSettings):
@@ -35,6 +39,19 @@ class Settings(BaseSettings):
         description="Sent on every response (web/security.py); empty sends none.",
     )
     db_pool_size: int = Field(default=20, ge=1)
+    # throttling (web/throttle.py): rates like 10/15m, 100/1h, or off; counted per server process
+    throttle: bool = Field(default=True, description="Throttle logins, public intake, tracking, withdrawal.")
+    throttle_login_per_user: str = Field(default="10/15m", description="Failed logins of one username.")
+    throttle_login_per_address: str = Field(default="50/15m", description="Failed logins from one address.")
+    throttle_public_per_address: str = Field(default="30/1h", description="Public tickets from one address.")
+    throttle_public_per_phone: str = Field(default="10/1h", description="Public tickets giving one phone.")
+    throttle_tracking_per_address: str = Field(
+        default="300/1m", description="Tracking look-ups and withdrawals from one address."
+    )
+    throttle_withdraw_per_code: str = Field(default="5/1h", description="Withdrawal attempts on one code.")
+    login_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Password checks at once (Argon2 is slow by design)."
+    )
     # routing (issue 4, docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
@@ -86,6 +103,27 @@ class Settings(BaseSettings):
         except TimeLimitError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    @field_validator(
+        "throttle_login_per_user",
+        "throttle_login_per_address",
+        "throttle_public_per_address",
+        "throttle_public_per_phone",
+        "throttle_tracking_per_address",
+        "throttle_withdraw_per_code",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from hotline.web.throttle import Rate
+
+        Rate.parse(value)
+        return value
+
+    def rate(self, name: str) -> Rate | None:
+        """The parsed rate of setting `throttle_<name>`, None when throttling is off."""
+        from hotline.web.throttle import Rate
+
+        return Rate.parse(getattr(self, f"throttle_{name}")) if self.throttle else None
 
     @field_validator("webhook_allowed_networks")
     @classmethod

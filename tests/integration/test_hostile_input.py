@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -240,16 +241,16 @@ def test_a_form_that_is_not_the_charset_it_names_is_refused(platform: Platform) 
 # --- 8. chunked bodies over the limit ---------------------------------------------------------------
 
 
-@pytest.fixture
-def served(platform: Platform) -> Iterator[str]:
-    """The platform's app behind a real uvicorn on a free loopback port (a test client reads a
-    chunked body whole before the app sees it; a real server hands it over as it arrives)."""
+@contextmanager
+def served_app(app: Any) -> Iterator[str]:
+    """An app behind a real uvicorn on a free loopback port, its lifespan already run by a test
+    client (a test client reads a chunked body whole before the app sees it, and has no thread
+    pool of a server's size)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(platform.client.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -260,6 +261,12 @@ def served(platform: Platform) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture
+def served(platform: Platform) -> Iterator[str]:
+    with served_app(platform.client.app) as base:
+        yield base
 
 
 def _send_chunked(base: str, path: str, ctype: str, megabytes: int) -> tuple[bytes, int]:

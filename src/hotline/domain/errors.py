@@ -181,6 +181,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "推送地址不允许：{reason}（内网地址需列入 HOTLINE_WEBHOOK_ALLOWED_NETWORKS）",
         "This webhook address is not allowed: {reason} (list intranet ranges in HOTLINE_WEBHOOK_ALLOWED_NETWORKS)",
     ),
+    "request.throttled": (
+        "尝试过于频繁，请 {seconds} 秒后再试",
+        "Too many attempts; try again in {seconds} seconds",
+    ),
     "server.unavailable": (
         "服务暂时不可用，请稍后重试（可使用相同的 Idempotency-Key 安全重试）",
         "The service is briefly unavailable; retry shortly (the same Idempotency-Key retries safely)",

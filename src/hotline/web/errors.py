@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.domain.errors import DomainError, ErrorKind, message
+from hotline.web.throttle import Throttled
 
 log = logging.getLogger("hotline.web")
 
@@ -126,6 +127,11 @@ def install(app: FastAPI) -> None:
         )
         # the router's own headers travel on: a 405 carries `Allow`
         return problem(request, exc.status_code, code, headers=exc.headers, detail=str(exc.detail))
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return problem(request, 429, "request.throttled", headers=headers, seconds=exc.retry_after_s)
 
     @app.exception_handler(sa.OperationalError)
     @app.exception_handler(sa.InterfaceError)

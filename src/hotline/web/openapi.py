@@ -28,7 +28,12 @@ DESCRIPTIONS = {
     "503": "Briefly unavailable; retry after `Retry-After` seconds · 服务暂时不可用",
 }
 #: Operations that are throttled (method, path): they can answer 429.
-THROTTLED: set[tuple[str, str]] = set()
+THROTTLED = {
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/public/tickets"),
+    ("GET", "/api/v1/track/{code}"),
+    ("POST", "/api/v1/track/{code}/withdraw"),
+}
 
 _PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
