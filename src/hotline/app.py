@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
+from hotline.audit.routes import router as audit_router
 from hotline.auth.routes import router as auth_router
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -30,7 +30,7 @@ from hotline.sla import calculator as sla_calculator
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits, openapi, security, throttle
+from hotline.web import docs, errors, limits, openapi, pages, security, throttle
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -110,6 +110,7 @@ def create_app(
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
     docs.install(app)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -123,13 +124,10 @@ def create_app(
         app.include_router(router)
     for router in (time_limits_router, inbox_router, webhooks_admin_router):  # issue 3
         app.include_router(router)
+    app.include_router(audit_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
     openapi.install(app)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     @app.get("/healthz", tags=["ops 运维"])
     def healthz() -> dict[str, str]:

@@ -73,6 +73,7 @@ def migrate() -> None:
 @app.command("load-city")
 def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted.")) -> None:
     """Load a city's units, categories and users into an empty database."""
+    from hotline.audit.service import CLI
     from hotline.db.engine import Database
     from hotline.directory import service
 
@@ -84,7 +85,7 @@ def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo
             if not service.is_empty(s):
                 raise typer.BadParameter("the directory is not empty")
             city = service.read_city(path) if path else service.demo_city()
-            counts = service.load_city(s, city, datetime.now(UTC))
+            counts = service.load_city(s, city, datetime.now(UTC), CLI)
             if not path:
                 counts.update(_load_demo_open311(s))
             typer.echo(counts)

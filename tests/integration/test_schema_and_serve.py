@@ -55,7 +55,7 @@ def test_serve_starts_the_demo_city_on_a_fresh_machine(tmp_path: Path) -> None:
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "server did not come up in 60 s"
             time.sleep(0.3)
-        assert "swagger-ui" in httpx2.get(f"{base}/docs").text
+        assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in httpx2.get(f"{base}/docs").text
         login = httpx2.post(
             f"{base}/api/v1/auth/login", json={"username": "dispatcher", "password": "Demo-dispatcher-2026"}
         )

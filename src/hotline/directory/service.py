@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit import service as audit
 from hotline.auth.passwords import hash_password
 from hotline.directory.models import Category, Unit, User
 from hotline.domain.vocabulary import Role
@@ -42,7 +43,9 @@ def is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Unit)) == 0
 
 
-def load_city(session: Session, city: dict[str, Any], now: datetime) -> dict[str, int]:
+def load_city(
+    session: Session, city: dict[str, Any], now: datetime, actor: audit.Actor = audit.LOADER
+) -> dict[str, int]:
     """Insert a city's units, categories and users into an empty directory; returns the counts.
 
     Units come parent-before-child; each gets a materialised path so a unit's subtree is one
@@ -120,4 +123,11 @@ def load_city(session: Session, city: dict[str, Any], now: datetime) -> dict[str
     from hotline.sla.service import seed_policy  # the sla package reads the directory: import late
 
     seed_policy(session, now, city.get("time_limits"))
-    return {"units": len(ids), "categories": n_categories, "users": len(city.get("users") or [])}
+    counts = {"units": len(ids), "categories": n_categories, "users": len(city.get("users") or [])}
+    loaded = {
+        **counts,
+        "unit_codes": list(ids),
+        "users_by_role": {u["username"]: u["role"] for u in city.get("users") or []},
+    }
+    audit.record(session, actor, "directory.city.loaded", "directory", None, at=now, after=loaded)
+    return counts

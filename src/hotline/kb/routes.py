@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from hotline.audit.service import Actor
 from hotline.auth.service import CurrentUser
 from hotline.directory.models import Category, Unit
 from hotline.domain.errors import forbidden, not_found
@@ -125,7 +126,7 @@ def create_article(
     """Add an article (administrators)."""
     require_admin(user, "kb.create")
     with db.write() as session:
-        article_id = service.create(session, body.model_dump(), user.id, now).id
+        article_id = service.create(session, body.model_dump(), Actor.of(user), now).id
     response.headers["Location"] = f"/api/v1/kb/articles/{article_id}"
     return _one(db, article_id, lang, zone)
 
@@ -137,7 +138,7 @@ def update_article(
     """Change an article (administrators). An edited duty list is no longer overwritten from the directory."""
     require_admin(user, "kb.update")
     with db.write() as session:
-        service.update(session, article_id, body.model_dump(exclude_unset=True), user.id, now)
+        service.update(session, article_id, body.model_dump(exclude_unset=True), Actor.of(user), now)
     return _one(db, article_id, lang, zone)
 
 
@@ -146,5 +147,5 @@ def delete_article(article_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Res
     """Retire an article (administrators): it leaves search; the row is kept."""
     require_admin(user, "kb.delete")
     with db.write() as session:
-        service.delete(session, article_id, user.id, now)
+        service.delete(session, article_id, Actor.of(user), now)
     return Response(status_code=204)

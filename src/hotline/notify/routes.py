@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import Actor
 from hotline.auth.service import CurrentUser
 from hotline.config import Settings
 from hotline.domain.errors import forbidden, invalid, not_found
@@ -148,7 +149,7 @@ def create_subscription(
     _admin(user)
     _reachable(body.url, settings)
     with db.write() as session:
-        sub, secret = service.create_subscription(session, body.model_dump(), now)
+        sub, secret = service.create_subscription(session, body.model_dump(), Actor.of(user), now)
         return s.SubscriptionCreated(**_out(session, sub, zone).model_dump(), secret=secret)
 
 
@@ -166,7 +167,8 @@ def update_subscription(
     if body.url is not None:
         _reachable(body.url, settings)
     with db.write() as session:
-        sub = service.update_subscription(session, sub_id, body.model_dump(exclude_unset=True), now)
+        changes = body.model_dump(exclude_unset=True)
+        sub = service.update_subscription(session, sub_id, changes, Actor.of(user), now)
         return _out(session, sub, zone)
 
 
@@ -175,7 +177,7 @@ def delete_subscription(sub_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Re
     """Deactivate: no new events are sent; its deliveries stay on record."""
     _admin(user)
     with db.write() as session:
-        service.deactivate_subscription(session, sub_id, now)
+        service.deactivate_subscription(session, sub_id, Actor.of(user), now)
     return Response(status_code=204)
 
 
@@ -221,6 +223,6 @@ def retry_delivery(delivery_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Re
     """Send a failed delivery again (attempts start over)."""
     _admin(user)
     with db.write() as session:
-        if not webhooks.retry(session, delivery_id, now):
+        if not webhooks.retry(session, delivery_id, Actor.of(user), now):
             raise not_found("webhook.not_found")
     return Response(status_code=204)

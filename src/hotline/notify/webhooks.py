@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline import __version__
+from hotline.audit import service as audit
 from hotline.db.engine import Database
 from hotline.domain.privacy import mask_phone
 from hotline.notify import egress
@@ -303,11 +304,24 @@ def next_attempt(db: Database) -> datetime | None:
         )
 
 
-def retry(session: Session, delivery_id: int, now: datetime) -> bool:
+def retry(session: Session, delivery_id: int, actor: audit.Actor, now: datetime) -> bool:
     """An administrator sends a failed delivery again (attempts start over); False if not failed."""
     done = session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == FAILED)
         .values(status=PENDING, attempts=0, next_attempt_at=now)
     )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return False
+    before, after = {"status": FAILED}, {"status": PENDING, "attempts": 0}
+    audit.record(
+        session,
+        actor,
+        "webhook.delivery.retried",
+        "webhook_delivery",
+        delivery_id,
+        at=now,
+        before=before,
+        after=after,
+    )
+    return True

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hotline.audit.service import Actor
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
@@ -513,7 +514,7 @@ def admin_create_service(body: ServiceIn, db: DbDep, user: UserDep, now: NowDep,
     """Publish a category of the platform's tree as an Open311 service."""
     service.require_admin(user.role)
     with db.write() as s:
-        service.create_service(s, body, now)
+        service.create_service(s, body, Actor.of(user), now)
     return _service_out(db, body.code, zone)
 
 
@@ -524,7 +525,7 @@ def admin_update_service(
     """Change a service: publish or unpublish it (`published`), its group, keywords, attributes…"""
     service.require_admin(user.role)
     with db.write() as s:
-        service.update_service(s, code, body, now)
+        service.update_service(s, code, body, Actor.of(user), now)
     return _service_out(db, code, zone)
 
 
@@ -543,7 +544,7 @@ def admin_set_attributes(
     if len(codes) != len(set(codes)):
         raise invalid("open311.attributes_invalid", detail="duplicate code", field="attributes")
     with db.write() as s:
-        service.update_service(s, code, ServicePatch(attributes=body), now)
+        service.update_service(s, code, ServicePatch(attributes=body), Actor.of(user), now)
     return _service_out(db, code, zone)
 
 
@@ -559,7 +560,7 @@ def admin_issue_key(body: KeyIn, db: DbDep, user: UserDep, now: NowDep, zone: Zo
     """Issue a key to a client application. The key is in this answer only: store it now."""
     service.require_admin(user.role)
     with db.write() as s:
-        row, secret = service.issue_key(s, body.name, body.contact, user.id, now)
+        row, secret = service.issue_key(s, body.name, body.contact, Actor.of(user), now)
         out = queries.key_out(row, zone)
     return KeyIssued(**out.model_dump(), key=secret)
 
@@ -569,5 +570,5 @@ def admin_revoke_key(key_id: Id, db: DbDep, user: UserDep, now: NowDep, zone: Zo
     """Revoke a key at once: POSTs with it are refused with 403 from now on."""
     service.require_admin(user.role)
     with db.write() as s:
-        row = service.revoke_key(s, key_id, now)
+        row = service.revoke_key(s, key_id, Actor.of(user), now)
         return queries.key_out(row, zone)

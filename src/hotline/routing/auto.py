@@ -8,6 +8,11 @@ no open ticket looks like the same problem (the operator may merge it); and it i
 consultation the knowledge base answers (the operator answers at intake). The dispatch goes
 through the workflow's own Dispatch command by the system actor, with the reasons in its note,
 so it stands in the event log like any other dispatch.
+
+Every decision is also audited (`routing.decided`, actor `router`) in the transaction that stores
+the advice: what was suggested with which confidence, what was decided and why, the threshold and
+the model in force. The `ticket_routing` row is replaced when a ticket is routed again; the audit
+keeps each decision.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hotline.audit import service as audit
 from hotline.db.engine import Database
 from hotline.domain import commands as c
 from hotline.domain.errors import DomainError
@@ -116,6 +122,40 @@ def row_values(advice: Advice, decision: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def decision_json(advice: Advice, decision: str, policy: Policy, model: Any) -> dict[str, Any]:
+    """What the audit keeps of a decision (the full advice, with its reasons, is in ticket_routing)."""
+    return {
+        "decision": decision,
+        "auto_dispatch": policy.auto_dispatch,
+        "threshold": policy.threshold,
+        "suggestions": [
+            {
+                "category_code": c.category.code if c.category else None,
+                "unit_id": c.unit.id if c.unit else None,
+                "confidence": round(c.confidence, 4),
+                "sources": sorted({ev.source for ev in c.evidence}),
+            }
+            for c in advice.suggestions
+        ],
+        "emergency": advice.emergency.service,
+        "duplicates": [d.ticket_id for d in advice.duplicates],
+        "answers": [a.article_id for a in advice.answers],
+        "model": None
+        if model is None or not advice.model_used
+        else {
+            "trained_at": (model.meta or {}).get("trained_at"),
+            "threshold": model.auto_dispatch_threshold,
+        },
+    }
+
+
+def _decision_note(decision: str) -> str:
+    from hotline.routing.views import DECISIONS
+
+    zh, en = DECISIONS.get(decision, (decision, decision))
+    return f"{zh} / {en}"
+
+
 def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int, now: datetime) -> Outcome:
     """Advise on a ticket just taken in; store the advice; dispatch at once when sure.
 
@@ -155,9 +195,14 @@ def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int,
             duplicate_distance_m=policy.duplicate_distance_m,
         )
     decision = decide(advice, t.kind, t.status, policy)
+    decided = decision_json(advice, decision, policy, runtime.model())  # before the write lock
     with db.write() as session:
         history.index_ticket(session, ticket_id, t.title, t.content, now)
         store(session, ticket_id, advice, decision, now)
+        note = _decision_note(decision)
+        audit.record(
+            session, audit.ROUTER, "routing.decided", "ticket", ticket_id, at=now, after=decided, note=note
+        )
     if decision == "auto_dispatched":
         decision = _dispatch(db, ticket_id, advice, policy, now)
     return Outcome(ticket_id, advice, decision, decision == "auto_dispatched")
@@ -193,6 +238,17 @@ def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now:
             row = session.get(TicketRouting, ticket_id)
             if row is not None:
                 row.decision, row.auto_dispatched = "dispatch_refused", False
+            audit.record(
+                session,
+                audit.ROUTER,
+                "routing.dispatch_refused",
+                "ticket",
+                ticket_id,
+                at=now,
+                before={"decision": "auto_dispatched"},
+                after={"decision": "dispatch_refused", "refusal": exc.code},
+                note=_decision_note("dispatch_refused"),
+            )
         return "dispatch_refused"
 
 

@@ -417,6 +417,7 @@ def reindex() -> None:
     """重建全文索引：职责清单与工单文本 (rebuild the kb duties from the directory and the ticket index)."""
     from datetime import UTC, datetime
 
+    from hotline.audit import service as audit
     from hotline.kb import service as kb
     from hotline.routing import history
 
@@ -424,7 +425,7 @@ def reindex() -> None:
     now = datetime.now(UTC)
     try:
         with db.write() as session:
-            duties = kb.sync_duties(session, now)
+            duties = kb.sync_duties(session, now, audit.CLI)
             tickets = history.reindex(session, now)
     finally:
         db.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
+from hotline.audit.service import Actor
 from hotline.auth.service import CurrentUser
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
@@ -152,7 +153,7 @@ def create_rule(body: s.RuleIn, db: DbDep, user: UserDep, now: NowDep, zone: Zon
     """Add an explicit rule (administrators): keywords (and an area) → category and/or unit."""
     _require(user, {Role.ADMIN}, "routing.rules.create")
     with db.write() as session:
-        return _rule_out(rules.create(session, body.model_dump(), user.id, now), zone)
+        return _rule_out(rules.create(session, body.model_dump(), Actor.of(user), now), zone)
 
 
 @router.patch("/routing/rules/{rule_id}", response_model=s.RuleOut)
@@ -162,15 +163,15 @@ def update_rule(
     _require(user, {Role.ADMIN}, "routing.rules.update")
     with db.write() as session:
         return _rule_out(
-            rules.update(session, rule_id, body.model_dump(exclude_unset=True), user.id, now), zone
+            rules.update(session, rule_id, body.model_dump(exclude_unset=True), Actor.of(user), now), zone
         )
 
 
 @router.delete("/routing/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: Id, db: DbDep, user: UserDep) -> Response:
+def delete_rule(rule_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Response:
     _require(user, {Role.ADMIN}, "routing.rules.delete")
     with db.write() as session:
-        rules.delete(session, rule_id)
+        rules.delete(session, rule_id, Actor.of(user), now)
     return Response(status_code=204)
 
 

@@ -25,6 +25,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.audit import service as audit
 from hotline.directory.models import Category, Unit
 from hotline.routing.labels import taxonomy_map
 
@@ -79,11 +80,18 @@ def unit_for(names: tuple[str, ...]) -> str | None:
 
 
 def import_rows(
-    session: Session, rows: list[tuple[str, str, str]], now: datetime, *, replace: bool = True
+    session: Session,
+    rows: list[tuple[str, str, str]],
+    now: datetime,
+    *,
+    replace: bool = True,
+    actor: audit.Actor = audit.CLI,
 ) -> Imported:
-    """Insert or update every node of the taxonomy; retire the other categories when ``replace``."""
+    """Insert or update every node of the taxonomy; retire the other categories when ``replace``.
+    Audited as one entry: the tree's size before and after, and what the import did."""
     unit_ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
     existing = {c.code: c for c in session.scalars(select(Category))}
+    before = _tree_size(existing.values())
     result = Imported()
     wanted: set[str] = set()
     nodes: list[tuple[str, ...]] = []
@@ -130,4 +138,13 @@ def import_rows(
                 cat.active = False
                 result.retired += 1
     session.flush()
+    after = {**_tree_size(existing.values()), **result.__dict__, "replace": replace}
+    audit.record(
+        session, actor, "routing.taxonomy.imported", "category_tree", None, at=now, before=before, after=after
+    )
     return result
+
+
+def _tree_size(categories: Iterable[Category]) -> dict[str, int]:
+    found = list(categories)
+    return {"categories": len(found), "active": sum(1 for c in found if c.active)}

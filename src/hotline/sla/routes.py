@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from hotline.audit.service import Actor
 from hotline.domain.deadlines import TimeLimit
 from hotline.domain.errors import forbidden
 from hotline.domain.vocabulary import Role, label
@@ -63,7 +64,7 @@ def put_policy(
         raise forbidden("permission.admin")
     rules = [r.model_dump(mode="json", exclude_none=True) for r in body.rules]
     with db.write() as session:
-        policy = service.save_policy(session, rules, now, user.id)
+        policy = service.save_policy(session, rules, now, Actor.of(user))
     return _policy_out(request, policy.to_config(), True, now, lang)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit import service as audit
 from hotline.directory.models import Category
 from hotline.domain.deadlines import DEFAULT_POLICY, TimeLimitError, TimeLimitPolicy
 from hotline.domain.errors import invalid
@@ -44,7 +45,7 @@ def load_policy(session: Session) -> TimeLimitPolicy:
 
 
 def save_policy(
-    session: Session, rules: Sequence[Mapping[str, Any]], now: datetime, user_id: int | None
+    session: Session, rules: Sequence[Mapping[str, Any]], now: datetime, actor: audit.Actor
 ) -> TimeLimitPolicy:
     """Replace the whole policy. Checked first: limits (30m/4h/3wd), names, duplicates, categories.
 
@@ -61,6 +62,7 @@ def save_policy(
         known = set(session.scalars(select(Category.code).where(Category.code.in_(codes))))
         for code in sorted(codes - known):
             raise invalid("category.not_found", category=code, field="category")
+    before = stored_rules(session)
     session.execute(delete(TimeLimitRule))
     session.flush()
     for position, rule in enumerate(policy.rules):
@@ -76,10 +78,21 @@ def save_policy(
                 contact=cfg.get("contact"),
                 reply=cfg.get("reply"),
                 updated_at=now,
-                updated_by_user_id=user_id,
+                updated_by_user_id=actor.user_id,
             )
         )
     session.flush()
+    after = stored_rules(session)
+    audit.record(
+        session,
+        actor,
+        "time_limits.policy.replaced",
+        "time_limit_policy",
+        None,
+        at=now,
+        before=before,
+        after=after,
+    )
     return policy
 
 
@@ -88,7 +101,7 @@ def seed_policy(session: Session, now: datetime, rules: Sequence[Mapping[str, An
     is stored yet; True if it did."""
     if session.scalar(select(func.count()).select_from(TimeLimitRule)):
         return False
-    save_policy(session, rules if rules else DEFAULT_POLICY.to_config(), now, None)
+    save_policy(session, rules if rules else DEFAULT_POLICY.to_config(), now, audit.LOADER)
     return True
 
 

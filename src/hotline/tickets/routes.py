@@ -122,7 +122,7 @@ def merge(
 
 @router.post("/{ticket_id}/supervise", response_model=s.TicketOut)
 def supervise(
-    ticket_id: Id, body: s.NoteIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ticket_id: Id, body: s.NoteBody, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ):
     """Put the ticket under supervision (督办)."""
     return _run(db, ticket_id, c.Supervise(note=body.note), user, now, zone, lang)
@@ -154,7 +154,7 @@ def reopen(
 @router.post("/{ticket_id}/close", response_model=s.TicketOut)
 def close(
     ticket_id: Id,
-    body: s.OptionalReasonIn,
+    body: s.OptionalReasonBody,
     db: DbDep,
     user: UserDep,
     now: NowDep,
@@ -180,7 +180,7 @@ def acknowledge(ticket_id: Id, no: Id, db: DbDep, user: UserDep, now: NowDep, zo
 def contact(
     ticket_id: Id,
     no: Id,
-    body: s.NoteIn,
+    body: s.NoteBody,
     db: DbDep,
     user: UserDep,
     now: NowDep,
@@ -321,7 +321,7 @@ def decide_extension(
 def urge(
     ticket_id: Id,
     no: Id,
-    body: s.NoteIn,
+    body: s.NoteBody,
     db: DbDep,
     user: UserDep,
     now: NowDep,

@@ -1,11 +1,14 @@
 """The public timeline: each logged event told in plain words, with no personal data.
 
 Only events a citizen should see are shown, and none says who at a unit did it; units appear by
-their public name. Internal steps (send-back decisions, extension requests) are left out.
+their public name. Internal steps (review decisions, send-back decisions, extension requests) are
+left out. The answer is the operator's answer at intake, or the lead unit's reply to the citizen
+once it has replied (a reply the centre rejects is withdrawn until the unit replies again).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +30,6 @@ PUBLIC_STEPS: dict[str, tuple[str, str]] = {
     "assignment.contacted": ("{unit}已与您联系", "{unit} has contacted you"),
     "assignment.delegated": ("{unit}已安排下级单位办理", "{unit} passed it to a local office"),
     "assignment.replied": ("{unit}已反馈办理结果", "{unit} has reported what was done"),
-    "assignment.approved": ("办理结果已审核", "The result has been reviewed"),
-    "assignment.rejected": ("办理结果未通过审核，继续办理", "The result was not accepted; work continues"),
     "assignment.sent_back": ("正在重新确定承办单位", "The responsible unit is being reconsidered"),
     "assignment.extension_approved": ("办理期限已延长", "More time has been granted"),
     "assignment.urged": ("热线中心已催办", "The centre has urged the unit"),
@@ -54,10 +55,8 @@ def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> Pub
     events = session.scalars(
         select(TicketEventRow).where(TicketEventRow.ticket_id == row.id).order_by(TicketEventRow.seq)
     ).all()
-    assignments = {
-        a.no: a.unit_id
-        for a in session.scalars(select(AssignmentRow).where(AssignmentRow.ticket_id == row.id))
-    }
+    rows = session.scalars(select(AssignmentRow).where(AssignmentRow.ticket_id == row.id)).all()
+    assignments = {a.no: a.unit_id for a in rows}
     unit_ids = set(assignments.values()) | ({row.lead_unit_id} if row.lead_unit_id else set())
     names = {
         u.id: (u.name_en or u.public_name or u.name) if lang == "en" else (u.public_name or u.name)
@@ -87,9 +86,15 @@ def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> Pub
         received_at=row.received_at.astimezone(zone),
         updated_at=row.updated_at.astimezone(zone),
         responsible_unit=names.get(row.lead_unit_id) if row.lead_unit_id else None,
-        answer=row.answer,
+        answer=row.answer or _lead_reply(rows),
         timeline=steps,
     )
+
+
+def _lead_reply(rows: Sequence[AssignmentRow]) -> str | None:
+    """The reply of the lead unit the centre dispatched to (its latest assignment, after a reopen)."""
+    leads = [a for a in rows if a.role == "lead" and a.parent_no is None]
+    return max(leads, key=lambda a: a.no).reply if leads else None
 
 
 def _unit_of(tag: str, payload: dict[str, Any], assignments: dict[int, int]) -> int | None:
