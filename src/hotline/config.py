@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from dataclasses import dataclass
 from functools import cached_property
-from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from hotline.web.throttle import Rate
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`"10.20.0.0/16, 192.168.8.5"` → networks (webhooks' allowed private ranges); a bad entry
+    raises ValueError."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*([smh])\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    period_s: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate | None:
+        """`"10/15m"` → ten per fifteen minutes; `"off"` or `""` → None (no limit)."""
+        if text.strip().lower() in ("", "off"):
+            return None
+        found = _RATE.match(text)
+        if not found or int(found[1]) < 1 or int(found[2]) < 1:
+            raise ValueError(f"not a rate like 10/15m, 100/1h or off: {text!r}")
+        return cls(int(found[1]), int(found[2]) * _UNIT_S[found[3]])
 
 
 class Settings(BaseSettings):
@@ -52,7 +78,7 @@ class Settings(BaseSettings):
     login_concurrency: int = Field(
         default=2, ge=1, le=64, description="Password checks at once (Argon2 is slow by design)."
     )
-    # routing (issue 4, docs/routing.md): dispatch at once (秒派) when routing is this sure
+    # routing (docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
     routing_duplicate_window_hours: float = Field(
@@ -114,28 +140,24 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _rate(cls, value: str) -> str:
-        from hotline.web.throttle import Rate
 
         Rate.parse(value)
         return value
 
     def rate(self, name: str) -> Rate | None:
         """The parsed rate of setting `throttle_<name>`, None when throttling is off."""
-        from hotline.web.throttle import Rate
 
         return Rate.parse(getattr(self, f"throttle_{name}")) if self.throttle else None
 
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
-        from hotline.notify.egress import parse_networks
 
         parse_networks(value)  # a bad entry fails at start, naming it
         return value
 
     @property
-    def webhook_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
-        from hotline.notify.egress import parse_networks
+    def webhook_networks(self) -> tuple[Network, ...]:
 
         return parse_networks(self.webhook_allowed_networks)
 

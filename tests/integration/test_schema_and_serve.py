@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
-from hotline.db.metadata import metadata
 from hotline.db.migrate import upgrade
+from hotline.schema import metadata
 from tests.conftest import Platform
 
 

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from hotline.auth import service
+from hotline.auth.deps import TokenDep, UserDep
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError
 from hotline.domain.vocabulary import label
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, TokenDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.text import PlainStr
 from hotline.web.throttle import client_address, throttle_of
 

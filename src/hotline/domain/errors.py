@@ -121,7 +121,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The target ticket is finished; nothing can be merged into it",
     ),
     "supervise.already": ("该工单已在督办中", "The ticket is already under supervision"),
-    # --- time limits, inbox, webhooks (issue 3) ---
+    # --- time limits, inbox, webhooks ---
     "deadline.not_open": (
         "该派单的此环节（{step}）已完成或不再计时",
         "This step ({step}) of the assignment is done or no longer timed",
@@ -145,8 +145,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "推送地址必须是 http 或 https 网址",
         "The endpoint must be an http or https URL",
     ),
+    # --- every desk: permissions, concurrency, input, references, login, tracking ---
     "permission.admin": ("只有管理员可以执行此操作", "Only an administrator may do this"),
-    # --- end of issue 3 ---
     "concurrency.conflict": (
         "工单已被他人同时修改，请刷新后重试",
         "Someone changed this ticket at the same time; reload and try again",
@@ -178,7 +178,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "手机号码与诉求登记的不一致",
         "The phone number does not match the one given with the request",
     ),
-    # --- routing and the knowledge base (issue 4) ---
+    # --- routing and the knowledge base ---
     "kb.article_not_found": ("知识库文章不存在：{id}", "No such knowledge-base article: {id}"),
     "routing.rule_not_found": ("分拨规则不存在：{id}", "No such routing rule: {id}"),
     "routing.no_advice": ("该工单没有智能分拨记录：{id}", "Routing has no advice for ticket {id}"),

@@ -8,15 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
-from hotline.directory.models import Category, Unit
+from hotline.directory.queries import CategoryInfo, UnitInfo
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
 from hotline.kb import queries, service
 from hotline.kb import schemas as s
 from hotline.kb.models import KbArticle
 from hotline.search import tokens
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base 知识库"])
@@ -30,7 +31,7 @@ def require_admin(user: CurrentUser, action: str) -> None:
 
 
 def article_out(
-    a: KbArticle, units: dict[int, Unit], cats: dict[str, Category], lang: str, zone: ZoneDep
+    a: KbArticle, units: dict[int, UnitInfo], cats: dict[str, CategoryInfo], lang: str, zone: ZoneDep
 ) -> s.ArticleOut:
     unit = units.get(a.unit_id) if a.unit_id is not None else None
     cat = cats.get(a.category_code) if a.category_code is not None else None

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
-from hotline.directory.models import Category, Unit
+from hotline.directory import queries as directory
 from hotline.domain.errors import invalid, not_found
 from hotline.kb.models import KbArticle
 from hotline.search import service as index
@@ -37,12 +37,9 @@ def _reindex(session: Session, article: KbArticle, now: datetime) -> None:
 
 
 def _check_refs(session: Session, category_code: str | None, unit_id: int | None) -> None:
-    if (
-        category_code is not None
-        and session.scalar(select(Category.id).where(Category.code == category_code)) is None
-    ):
+    if category_code is not None and not directory.category_codes(session, among={category_code}):
         raise invalid("category.not_found", category=category_code, field="category_code")
-    if unit_id is not None and session.get(Unit, unit_id) is None:
+    if unit_id is not None and not directory.unit_exists(session, unit_id):
         raise invalid("unit.not_found", unit=unit_id, field="unit_id")
 
 
@@ -129,7 +126,7 @@ def sync_duties(session: Session, now: datetime, actor: audit.Actor = audit.LOAD
     Articles an administrator edited or retired (source "admin") are left alone. Each article
     created, changed or retired is audited under `actor`.
     """
-    units = session.scalars(select(Unit).order_by(Unit.path)).all()
+    units = directory.units(session)
     existing = {
         a.source_key: a for a in session.scalars(select(KbArticle).where(KbArticle.source_key.like("duty:%")))
     }
@@ -219,8 +216,8 @@ def load_answers(
 ) -> int:
     """Insert answers not yet loaded (by key); unknown category or unit codes are left empty."""
     known = set(session.scalars(select(KbArticle.source_key).where(KbArticle.source_key.is_not(None))))
-    unit_ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
-    categories = set(session.scalars(select(Category.code)))
+    unit_ids = directory.unit_ids_by_code(session)
+    categories = directory.category_codes(session)
     added = 0
     for spec in answers:
         key = f"{source}:{spec['key']}"

@@ -14,12 +14,9 @@ import socket
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from hotline.config import Network, parse_networks
 
-
-def parse_networks(text: str) -> tuple[Network, ...]:
-    """`"10.20.0.0/16, 192.168.8.5"` → networks; a bad entry raises ValueError."""
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+__all__ = ["Network", "parse_networks", "refusal"]
 
 
 def refusal(url: str, allowed: Sequence[Network]) -> str | None:

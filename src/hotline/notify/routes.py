@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.config import Settings
 from hotline.domain.errors import forbidden, invalid, not_found
@@ -19,7 +20,7 @@ from hotline.domain.vocabulary import Role
 from hotline.notify import egress, queries, service, webhooks
 from hotline.notify import schemas as s
 from hotline.notify.models import WebhookDelivery, WebhookSubscription
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox 消息"])

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ from hotline.db.engine import Database
 from hotline.domain.privacy import mask_phone
 from hotline.notify import egress
 from hotline.notify.models import OutboxEntry, WebhookDelivery, WebhookSubscription
-from hotline.tickets.models import TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets_queries
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,9 @@ class _Message:
     headers: dict[str, str]
 
 
-def _event_body(delivery: WebhookDelivery, event: TicketEventRow, ticket: TicketRow) -> dict[str, Any]:
+def _event_body(
+    delivery: WebhookDelivery, event: tickets_queries.LoggedEvent, ticket: tickets_queries.TicketFacts
+) -> dict[str, Any]:
     payload = dict(event.payload)
     if payload.get("citizen_phone"):
         payload["citizen_phone"] = mask_phone(payload["citizen_phone"])
@@ -190,15 +192,8 @@ def _claim(session: Session, now: datetime, batch: int, lease: timedelta) -> lis
     if not rows:
         return []
     keys = {(d.ticket_id, d.seq) for d, _ in rows}
-    events = {
-        (ev.ticket_id, ev.seq): ev
-        for ev in session.scalars(
-            select(TicketEventRow).where(tuple_(TicketEventRow.ticket_id, TicketEventRow.seq).in_(keys))
-        )
-    }
-    tickets = {
-        t.id: t for t in session.scalars(select(TicketRow).where(TicketRow.id.in_({k[0] for k in keys})))
-    }
+    events = tickets_queries.logged_events(session, keys)
+    tickets = tickets_queries.ticket_facts(session, {k[0] for k in keys})
     messages = []
     stamp = str(int(now.timestamp()))
     for delivery, sub in rows:

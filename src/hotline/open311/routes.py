@@ -23,10 +23,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
-from hotline.intake.service import normalise_tracking_code
 from hotline.open311 import queries, render, service
 from hotline.open311.queries import RequestFilter, View, w3c
 from hotline.open311.schemas import (
@@ -40,7 +40,8 @@ from hotline.open311.schemas import (
 )
 from hotline.open311.service import Params, Refused, Upload, parse_datetime, refuse
 from hotline.routing import queue as routing_queue
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+from hotline.tracking.codes import normalise_tracking_code
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.errors import request_lang
 from hotline.web.numbers import Id, parse_id
 from hotline.web.text import has_control_character

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
 from hotline.db.engine import Database
-from hotline.directory.models import Category
+from hotline.directory import queries as directory
 from hotline.domain.errors import DomainError, ErrorKind, conflict, forbidden, invalid, not_found
 from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import Channel, Kind, Role
@@ -120,7 +120,7 @@ def load_demo(session: Session, now: datetime, actor: audit.Actor = audit.LOADER
     if session.scalar(select(func.count()).select_from(Open311Service)):
         return {"services": 0, "keys": 0}
     demo = demo_services()
-    known = set(session.scalars(select(Category.code)))
+    known = directory.category_codes(session)
     n = 0
     for spec in demo["services"]:
         if spec["category_code"] in known:  # a city without the category simply lacks the service
@@ -142,7 +142,7 @@ def load_demo(session: Session, now: datetime, actor: audit.Actor = audit.LOADER
 
 
 def _category_id(session: Session, code: str) -> int:
-    found = session.scalar(select(Category.id).where(Category.code == code, Category.active.is_(True)))
+    found = directory.active_category_id(session, code)
     if found is None:
         raise invalid("category.not_found", category=code, field="category_code")
     return found

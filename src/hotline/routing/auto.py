@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from hotline.audit import service as audit
 from hotline.db.engine import Database
 from hotline.domain import commands as c
@@ -35,7 +33,9 @@ from hotline.routing.emergency import EmergencyResult
 from hotline.routing.models import TicketRouting
 from hotline.routing.runtime import Runtime
 from hotline.routing.service import Advice, RouteRequest, advise
-from hotline.tickets.models import TicketRow
+from hotline.tickets import queries as tickets_queries
+from hotline.tickets import service as tickets
+from hotline.tickets.service import Deadlines
 
 log = logging.getLogger("hotline.routing")
 
@@ -48,14 +48,16 @@ class Policy:
     threshold: float = 0.9
     duplicate_window_hours: float = 72
     duplicate_distance_m: float = 500
+    deadlines: Deadlines | None = None  # the workflow's deadline calculator, which a dispatch needs
 
     @classmethod
-    def of(cls, settings: Any) -> Policy:
+    def of(cls, settings: Any, deadlines: Deadlines | None = None) -> Policy:
         return cls(
             auto_dispatch=settings.routing_auto_dispatch,
             threshold=settings.routing_auto_dispatch_threshold,
             duplicate_window_hours=settings.routing_duplicate_window_hours,
             duplicate_distance_m=settings.routing_duplicate_distance_m,
+            deadlines=deadlines,
         )
 
 
@@ -162,19 +164,9 @@ def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int,
     Safe to call twice (the advice is replaced; a second dispatch is refused by the workflow).
     """
     with db.read() as session:
-        t = session.execute(
-            select(
-                TicketRow.title,
-                TicketRow.content,
-                TicketRow.kind,
-                TicketRow.channel,
-                TicketRow.status,
-                TicketRow.address,
-                TicketRow.latitude,
-                TicketRow.longitude,
-                TicketRow.category_code,
-            ).where(TicketRow.id == ticket_id)
-        ).one()
+        t = tickets_queries.brief(session, ticket_id)
+        if t is None:
+            raise LookupError(f"ticket {ticket_id} not found")
         request = RouteRequest(
             text=t.content,
             title=t.title,
@@ -220,17 +212,16 @@ def store(session: Any, ticket_id: int, advice: Advice, decision: str, now: date
 
 
 def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now: datetime) -> str:
-    from hotline.tickets import service as tickets
-
     top = advice.top
     assert top is not None and top.unit is not None
+    assert policy.deadlines is not None, "auto-dispatch needs the deadline calculator (bootstrap.wire)"
     command = c.Dispatch(
         lead_unit=top.unit.id,
         category=top.category.code if top.category else None,
         note=_note(advice, policy),
     )
     try:
-        tickets.execute(db, ticket_id, command, SYSTEM, now)
+        tickets.execute(db, ticket_id, command, SYSTEM, now, policy.deadlines)
         return "auto_dispatched"
     except DomainError as exc:  # someone dispatched first, or the unit was retired meanwhile
         log.info("auto-dispatch of ticket %s refused: %s", ticket_id, exc.code)
@@ -260,25 +251,12 @@ def refresh_duplicates(
     from hotline.routing.views import advice_json
 
     with db.read() as session:
-        t = session.execute(
-            select(
-                TicketRow.title,
-                TicketRow.content,
-                TicketRow.status,
-                TicketRow.latitude,
-                TicketRow.longitude,
-                TicketRouting.community_id,
-                TicketRouting.street_id,
-                TicketRouting.district_id,
-                TicketRouting.top_category_code,
-            )
-            .join(TicketRouting, TicketRouting.ticket_id == TicketRow.id)
-            .where(TicketRow.id == ticket_id)
-        ).one_or_none()
-        if t is None or t.status not in {s.value for s in dup.OPEN}:
+        t = tickets_queries.brief(session, ticket_id)
+        r = session.get(TicketRouting, ticket_id)
+        if t is None or r is None or t.status not in {s.value for s in dup.OPEN}:
             return None
         world = runtime.world(session)
-        lowest = next((i for i in (t.community_id, t.street_id, t.district_id) if i is not None), None)
+        lowest = next((i for i in (r.community_id, r.street_id, r.district_id) if i is not None), None)
         place = None
         if lowest is not None and lowest in world.places.units:
             place = world.places.place_of(world.places.units[lowest], "stored")
@@ -290,7 +268,7 @@ def refresh_duplicates(
             place,
             t.latitude,
             t.longitude,
-            world.categories.get(t.top_category_code) if t.top_category_code else None,
+            world.categories.get(r.top_category_code) if r.top_category_code else None,
             now,
             exclude=ticket_id,
             window_hours=policy.duplicate_window_hours,

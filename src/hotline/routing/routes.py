@@ -6,17 +6,18 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
 from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
-from hotline.kb.models import KbArticle
+from hotline.kb import queries as kb_queries
 from hotline.routing import auto, rules, views
 from hotline.routing import schemas as s
 from hotline.routing.models import RoutingRule, TicketRouting
 from hotline.routing.runtime import Runtime
 from hotline.routing.service import RouteRequest, advise
-from hotline.search.models import SearchDocument
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+from hotline.search import queries as search_queries
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.numbers import Id
 
 router = APIRouter(prefix="/api/v1", tags=["routing 智能分拨"])
@@ -183,19 +184,9 @@ def status(request: Request, db: DbDep, user: UserDep, settings: SettingsDep) ->
     model = runtime.model()
     with db.read() as session:
         count = lambda q: int(session.scalar(q) or 0)  # noqa: E731
-        kb_duties = count(
-            select(func.count())
-            .select_from(KbArticle)
-            .where(KbArticle.kind == "duty", KbArticle.active.is_(True))
-        )
-        kb_answers = count(
-            select(func.count())
-            .select_from(KbArticle)
-            .where(KbArticle.kind == "answer", KbArticle.active.is_(True))
-        )
-        indexed = count(
-            select(func.count()).select_from(SearchDocument).where(SearchDocument.scope == "ticket")
-        )
+        kb_duties = kb_queries.active_count(session, "duty")
+        kb_answers = kb_queries.active_count(session, "answer")
+        indexed = search_queries.document_count(session, "ticket")
         n_rules = count(select(func.count()).select_from(RoutingRule).where(RoutingRule.active.is_(True)))
         categories = len(runtime.world(session).leaves)
     return s.StatusOut(

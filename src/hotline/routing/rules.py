@@ -9,23 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
-from hotline.directory.models import Category, Unit
+from hotline.directory import queries as directory
 from hotline.domain.errors import invalid, not_found
 from hotline.routing.models import RoutingRule
 
 
 def _check(session: Session, data: dict[str, Any]) -> None:
     code = data.get("category_code")
-    if (
-        code is not None
-        and session.scalar(select(Category.id).where(Category.code == code, Category.active.is_(True)))
-        is None
-    ):
+    if code is not None and directory.active_category_id(session, code) is None:
         raise invalid("category.not_found", category=code, field="category_code")
     for name in ("unit_id", "area_unit_id"):
         unit_id = data.get(name)
         if unit_id is not None:
-            unit = session.get(Unit, unit_id)
+            unit = directory.unit_state(session, unit_id)
             if unit is None or not unit.active:
                 raise invalid("unit.not_found", unit=unit_id, field=name)
             if name == "unit_id" and unit.kind == "centre":

@@ -8,17 +8,15 @@ once it has replied (a reply the centre rejects is withdrawn until the unit repl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Unit
+from hotline.directory import queries as directory
 from hotline.domain.errors import not_found
 from hotline.domain.vocabulary import label
-from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets
 from hotline.tracking.schemas import PublicStep, PublicTicket
 
 # tag -> (Chinese, English) description; {unit} is the public name of the unit concerned.
@@ -43,8 +41,8 @@ PUBLIC_STEPS: dict[str, tuple[str, str]] = {
 }
 
 
-def _ticket_by_code(session: Session, code: str) -> TicketRow:
-    row = session.scalars(select(TicketRow).where(TicketRow.tracking_code == code)).first()
+def _ticket_by_code(session: Session, code: str) -> tickets.TrackedTicket:
+    row = tickets.by_tracking_code(session, code)
     if row is None:
         raise not_found("tracking.not_found")
     return row
@@ -52,15 +50,12 @@ def _ticket_by_code(session: Session, code: str) -> TicketRow:
 
 def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> PublicTicket:
     row = _ticket_by_code(session, code)
-    events = session.scalars(
-        select(TicketEventRow).where(TicketEventRow.ticket_id == row.id).order_by(TicketEventRow.seq)
-    ).all()
-    rows = session.scalars(select(AssignmentRow).where(AssignmentRow.ticket_id == row.id)).all()
-    assignments = {a.no: a.unit_id for a in rows}
+    events = tickets.log_of(session, row.id)
+    assignments = tickets.assignment_units(session, row.id)
     unit_ids = set(assignments.values()) | ({row.lead_unit_id} if row.lead_unit_id else set())
     names = {
         u.id: (u.name_en or u.public_name or u.name) if lang == "en" else (u.public_name or u.name)
-        for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))
+        for u in directory.unit_names(session, unit_ids).values()
     }
     steps = []
     for ev in events:
@@ -86,15 +81,9 @@ def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> Pub
         received_at=row.received_at.astimezone(zone),
         updated_at=row.updated_at.astimezone(zone),
         responsible_unit=names.get(row.lead_unit_id) if row.lead_unit_id else None,
-        answer=row.answer or _lead_reply(rows),
+        answer=row.answer or tickets.lead_reply(session, row.id),
         timeline=steps,
     )
-
-
-def _lead_reply(rows: Sequence[AssignmentRow]) -> str | None:
-    """The reply of the lead unit the centre dispatched to (its latest assignment, after a reopen)."""
-    leads = [a for a in rows if a.role == "lead" and a.parent_no is None]
-    return max(leads, key=lambda a: a.no).reply if leads else None
 
 
 def _unit_of(tag: str, payload: dict[str, Any], assignments: dict[int, int]) -> int | None:

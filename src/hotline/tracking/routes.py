@@ -11,9 +11,10 @@ from hotline.domain import commands as c
 from hotline.domain.errors import forbidden
 from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import Role
-from hotline.intake.service import normalise_tracking_code
+from hotline.sla.deps import DeadlinesDep
 from hotline.tickets import service
 from hotline.tracking import queries
+from hotline.tracking.codes import normalise_tracking_code
 from hotline.tracking.schemas import PublicTicket, WithdrawIn
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.throttle import client_address, throttle_of
@@ -44,6 +45,7 @@ def withdraw(
     body: WithdrawIn,
     request: Request,
     db: DbDep,
+    deadlines: DeadlinesDep,
     settings: SettingsDep,
     now: NowDep,
     zone: ZoneDep,
@@ -56,6 +58,6 @@ def withdraw(
     if phone is None or phone.replace("-", "") != body.citizen_phone.replace("-", ""):
         raise forbidden("tracking.phone_mismatch")
     reason = body.reason or ("诉求人撤单" if lang == "zh" else "Withdrawn by the citizen")
-    service.execute(db, ticket_id, c.Withdraw(reason=reason), Actor(role=Role.CITIZEN), now)
+    service.execute(db, ticket_id, c.Withdraw(reason=reason), Actor(role=Role.CITIZEN), now, deadlines)
     with db.read() as s:
         return queries.public_ticket(s, code, zone, lang)

@@ -10,31 +10,13 @@ limit is the setting times the processes. An attempt over the limit is refused w
 from __future__ import annotations
 
 import math
-import re
 import threading
-from dataclasses import dataclass
 
 from fastapi import Request
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*([smh])\s*$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+from hotline.config import Rate
+
 _MAX_KEYS = 100_000  # beyond this, expired windows are dropped
-
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    period_s: int
-
-    @classmethod
-    def parse(cls, text: str) -> Rate | None:
-        """`"10/15m"` → ten per fifteen minutes; `"off"` or `""` → None (no limit)."""
-        if text.strip().lower() in ("", "off"):
-            return None
-        found = _RATE.match(text)
-        if not found or int(found[1]) < 1 or int(found[2]) < 1:
-            raise ValueError(f"not a rate like 10/15m, 100/1h or off: {text!r}")
-        return cls(int(found[1]), int(found[2]) * _UNIT_S[found[3]])
 
 
 class Throttled(Exception):
