@@ -33,6 +33,8 @@ from hotline.sla.service import DeadlineSource
 ADMIN_PG_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+#: Where the tests' webhook receivers listen (loopback is refused unless a setting allows it).
+LOCAL_RECEIVERS = "127.0.0.0/8"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -125,8 +127,16 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
         bootstrap.load_city(s, directory.demo_city(), clock())
         open311.load_demo(s, clock())
     # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
-    # tests of routing itself (tests/routing_platform).
-    settings = Settings(data_dir=data_dir, database_url=url, demo=False, routing_auto_dispatch=False)
+    # tests of routing itself (tests/routing_platform). Webhook tests deliver to a local receiver.
+    # Every test calls from one address: throttling is tested on apps of its own (test_throttling).
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=url,
+        demo=False,
+        routing_auto_dispatch=False,
+        webhook_allowed_networks=LOCAL_RECEIVERS,
+        throttle=False,
+    )
     app = create_app(settings, clock=clock, db=db)
     with TestClient(app) as client:
         yield Platform(backend, db, client, clock)

@@ -27,7 +27,7 @@ from hotline.routing.routes import router as routing_router
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits, pages
+from hotline.web import docs, errors, limits, openapi, pages, security, throttle
 from hotline.worker import BackgroundWorker
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -86,9 +86,11 @@ def create_app(
     app.state.clock = clock
     app.state.default_language = settings.language
     app.state.routing = wiring.routing_runtime()
+    app.state.throttle = throttle.Throttle()
 
     errors.install(app)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
     docs.install(app)
     pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -107,6 +109,7 @@ def create_app(
     app.include_router(audit_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
+    openapi.install(app)
 
     @app.get("/healthz", tags=["ops 运维"])
     def healthz() -> dict[str, str]:

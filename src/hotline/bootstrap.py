@@ -73,6 +73,7 @@ class Wiring:
             deliveries=deliveries,
             webhook_timeout_s=self.settings.webhook_timeout_s,
             webhook_max_attempts=self.settings.webhook_max_attempts,
+            webhook_allowed_networks=self.settings.webhook_networks,
         )
 
 

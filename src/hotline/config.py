@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`"10.20.0.0/16, 192.168.8.5"` → networks (webhooks' allowed private ranges); a bad entry
+    raises ValueError."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*([smh])\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    period_s: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate | None:
+        """`"10/15m"` → ten per fifteen minutes; `"off"` or `""` → None (no limit)."""
+        if text.strip().lower() in ("", "off"):
+            return None
+        found = _RATE.match(text)
+        if not found or int(found[1]) < 1 or int(found[2]) < 1:
+            raise ValueError(f"not a rate like 10/15m, 100/1h or off: {text!r}")
+        return cls(int(found[1]), int(found[2]) * _UNIT_S[found[3]])
 
 
 class Settings(BaseSettings):
@@ -25,7 +56,28 @@ class Settings(BaseSettings):
     demo: bool = Field(default=True, description="Load the demo city into an empty database at start.")
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    content_security_policy: str = Field(
+        default=(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        ),
+        description="Sent on every response (web/security.py); empty sends none.",
+    )
     db_pool_size: int = Field(default=20, ge=1)
+    # throttling (web/throttle.py): rates like 10/15m, 100/1h, or off; counted per server process
+    throttle: bool = Field(default=True, description="Throttle logins, public intake, tracking, withdrawal.")
+    throttle_login_per_user: str = Field(default="10/15m", description="Failed logins of one username.")
+    throttle_login_per_address: str = Field(default="50/15m", description="Failed logins from one address.")
+    throttle_public_per_address: str = Field(default="30/1h", description="Public tickets from one address.")
+    throttle_public_per_phone: str = Field(default="10/1h", description="Public tickets giving one phone.")
+    throttle_tracking_per_address: str = Field(
+        default="300/1m", description="Tracking look-ups and withdrawals from one address."
+    )
+    throttle_withdraw_per_code: str = Field(default="5/1h", description="Withdrawal attempts on one code.")
+    login_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Password checks at once (Argon2 is slow by design)."
+    )
     # routing (docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
@@ -51,6 +103,10 @@ class Settings(BaseSettings):
     worker_interval_s: float = Field(default=1.0, gt=0, le=60, description="Longest sleep of the worker.")
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
     webhook_max_attempts: int = Field(default=20, ge=1, le=1000)
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Private ranges webhooks may reach, e.g. 10.20.0.0/16,192.168.8.0/24 (public: always).",
+    )
 
     @field_validator("calendar")
     @classmethod
@@ -73,6 +129,37 @@ class Settings(BaseSettings):
         except TimeLimitError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    @field_validator(
+        "throttle_login_per_user",
+        "throttle_login_per_address",
+        "throttle_public_per_address",
+        "throttle_public_per_phone",
+        "throttle_tracking_per_address",
+        "throttle_withdraw_per_code",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+
+        Rate.parse(value)
+        return value
+
+    def rate(self, name: str) -> Rate | None:
+        """The parsed rate of setting `throttle_<name>`, None when throttling is off."""
+
+        return Rate.parse(getattr(self, f"throttle_{name}")) if self.throttle else None
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+
+        parse_networks(value)  # a bad entry fails at start, naming it
+        return value
+
+    @property
+    def webhook_networks(self) -> tuple[Network, ...]:
+
+        return parse_networks(self.webhook_allowed_networks)
 
     @field_validator("timezone")
     @classmethod

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from hotline.db.engine import Database
-from hotline.notify import webhooks
+from hotline.notify import egress, webhooks
 from hotline.sla import sweeper
 
 log = logging.getLogger("hotline.worker")
@@ -43,6 +43,7 @@ class Worker:
     sender: webhooks.Sender = webhooks.http_sender
     webhook_timeout_s: float = 10.0
     webhook_max_attempts: int = 20
+    webhook_allowed_networks: Sequence[egress.Network] = ()
 
     def run_once(self) -> PassResult:
         """Sweep until nothing is due, then fan the outbox out and send what is due: one pass, for
@@ -69,6 +70,7 @@ class Worker:
                 self.sender,
                 timeout=self.webhook_timeout_s,
                 max_attempts=self.webhook_max_attempts,
+                allowed_networks=self.webhook_allowed_networks,
             )
             result.deliveries.sent += sent.sent
             result.deliveries.delivered += sent.delivered

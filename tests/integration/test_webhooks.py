@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import delete, select
 
 from hotline.notify import webhooks
+from hotline.notify.egress import parse_networks
 from hotline.notify.models import WebhookDelivery, WebhookSubscription
 from hotline.worker import Worker
-from tests.conftest import Platform
+from tests.conftest import LOCAL_RECEIVERS, Platform
 from tests.integration.api import Api
 from tests.integration.receiver import Receiver, running
 from tests.integration.timeline import Timeline, cst
@@ -50,7 +51,9 @@ def _subscribe(api: Api, url: str, **extra: Any) -> dict[str, Any]:
 
 
 def _worker(p: Platform) -> Worker:
-    return Worker(p.db, p.clock, webhook_timeout_s=5)
+    return Worker(
+        p.db, p.clock, webhook_timeout_s=5, webhook_allowed_networks=parse_networks(LOCAL_RECEIVERS)
+    )
 
 
 def _dispatch(api: Api, p: Platform, unit: str = "dept-urban") -> int:
@@ -164,7 +167,13 @@ def test_after_the_last_attempt_a_delivery_is_kept_as_failed_and_can_be_sent_aga
     sub = _subscribe(api, receiver.url, event_tags=["ticket.dispatched"])
     _dispatch(api, p)
     receiver.then = 410
-    w = Worker(p.db, p.clock, webhook_timeout_s=5, webhook_max_attempts=3)
+    w = Worker(
+        p.db,
+        p.clock,
+        webhook_timeout_s=5,
+        webhook_max_attempts=3,
+        webhook_allowed_networks=parse_networks(LOCAL_RECEIVERS),
+    )
     for seconds in (0, 10, 30):
         _at(p, start + timedelta(seconds=seconds))
         w.run_once()
@@ -177,6 +186,22 @@ def test_after_the_last_attempt_a_delivery_is_kept_as_failed_and_can_be_sent_aga
     assert w.run_once().deliveries.delivered == 1
     assert len({r.headers["X-Hotline-Delivery"] for r in receiver.got}) == 1
     api.post("admin", f"/api/v1/admin/webhooks/deliveries/{d['id']}/retry", expect=404)  # not failed
+
+
+def test_an_address_no_longer_allowed_at_delivery_time_is_not_contacted(
+    isolated: Platform, receiver: Receiver
+) -> None:
+    """The URL was allowed when saved; by delivery time it leads somewhere that is not (DNS changed,
+    or the allowed ranges did): nothing is sent there, and the delivery waits as a failed attempt."""
+    p, api = isolated, Api(isolated)
+    _at(p, cst(2026, 11, 25, 14))
+    sub = _subscribe(api, receiver.url, event_tags=["ticket.dispatched"])
+    _dispatch(api, p)
+    result = Worker(p.db, p.clock, webhook_timeout_s=5).run_once()  # loopback not allowed here
+    assert result.deliveries.sent == 1 and result.deliveries.delivered == 0
+    assert receiver.got == []
+    [d] = api.get("admin", f"/api/v1/admin/webhooks/{sub['id']}/deliveries")
+    assert d["status"] == "pending" and "127.0.0.1 is not a public address" in d["last_error"]
 
 
 def test_a_unit_subscription_gets_only_its_tickets_and_an_inactive_one_nothing(

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hotline.tickets.models import TicketEventRow, TicketRow
-from tests.conftest import Platform
+from tests.conftest import LOCAL_RECEIVERS, Platform
 from tests.integration.api import Api
 from tests.integration.receiver import Receiver
 from tests.integration.timeline import Timeline
@@ -34,7 +34,12 @@ DEADLINE_TAGS = (
 
 
 def _start_worker(url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_WORKER_INTERVAL_S": "0.2"}
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_WORKER_INTERVAL_S": "0.2",
+        "HOTLINE_WEBHOOK_ALLOWED_NETWORKS": LOCAL_RECEIVERS,
+    }
     hotline = Path(sys.executable).parent / "hotline"
     with log.open("wb") as out, (log.with_suffix(".err")).open("wb") as err:
         return subprocess.Popen([str(hotline), "worker", "--batch", "2"], env=env, stdout=out, stderr=err)

@@ -14,6 +14,8 @@ from hotline.auth.deps import UserDep
 from hotline.domain.errors import forbidden, invalid
 from hotline.domain.vocabulary import Role
 from hotline.web.deps import DbDep, ZoneDep
+from hotline.web.numbers import Offset
+from hotline.web.text import PlainStr
 
 router = APIRouter(prefix="/api/v1", tags=["audit 审计"])
 
@@ -36,18 +38,20 @@ def audit(
     db: DbDep,
     user: UserDep,
     zone: ZoneDep,
-    entity_type: Annotated[str | None, Query(max_length=40, description="e.g. kb_article, ticket")] = None,
-    entity_id: Annotated[str | None, Query(max_length=100)] = None,
+    entity_type: Annotated[
+        PlainStr | None, Query(max_length=40, description="e.g. kb_article, ticket")
+    ] = None,
+    entity_id: Annotated[PlainStr | None, Query(max_length=100)] = None,
     actor: Annotated[
-        str | None, Query(max_length=100, description="A username, or router/cli/loader")
+        PlainStr | None, Query(max_length=100, description="A username, or router/cli/loader")
     ] = None,
     action: Annotated[
-        str | None, Query(max_length=64, description="A tag, or a dotted prefix: kb, open311.key")
+        PlainStr | None, Query(max_length=64, description="A tag, or a dotted prefix: kb, open311.key")
     ] = None,
     since: Annotated[datetime | None, Query(alias="from", description="From this time (inclusive)")] = None,
     until: Annotated[datetime | None, Query(alias="to", description="Up to this time (exclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> s.EntryPage:
     """Admin changes and routing decisions, newest first (administrators only)."""
     if user.role is not Role.ADMIN:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Response
+from anyio import CapacityLimiter, to_thread
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from hotline.auth import service
 from hotline.auth.deps import TokenDep, UserDep
+from hotline.config import Settings
+from hotline.db.engine import Database
+from hotline.domain.errors import DomainError
 from hotline.domain.vocabulary import label
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
+from hotline.web.text import PlainStr
+from hotline.web.throttle import client_address, throttle_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth 登录"])
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: PlainStr = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 
 
@@ -50,8 +57,41 @@ def _me(user: service.CurrentUser, lang: str) -> Me:
 
 
 @router.post("/login", response_model=LoginOut)
-def login(
-    body: LoginIn, db: DbDep, now: NowDep, settings: SettingsDep, zone: ZoneDep, lang: LangDep
+async def login(
+    body: LoginIn,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
+    zone: ZoneDep,
+    lang: LangDep,
+) -> LoginOut:
+    """Failed logins are throttled per username and per address (429 with `Retry-After`). Password
+    checks run a few at a time on threads of their own (`HOTLINE_LOGIN_CONCURRENCY`): a flood of
+    logins waits its turn without taking the threads every other request needs."""
+    throttle, address, stamp = throttle_of(request), client_address(request), now.timestamp()
+    per_user, per_address = settings.rate("login_per_user"), settings.rate("login_per_address")
+    throttle.check("login-user", body.username, per_user, stamp)
+    throttle.check("login-address", address, per_address, stamp)
+    try:
+        return await to_thread.run_sync(
+            _login, body, db, now, settings, zone, lang, limiter=_hashing(request)
+        )
+    except DomainError:
+        throttle.add("login-user", body.username, per_user, stamp)
+        throttle.add("login-address", address, per_address, stamp)
+        raise
+
+
+def _hashing(request: Request) -> CapacityLimiter:
+    state = request.app.state
+    if getattr(state, "login_limiter", None) is None:
+        state.login_limiter = CapacityLimiter(state.settings.login_concurrency)
+    return state.login_limiter  # type: ignore[no-any-return]
+
+
+def _login(
+    body: LoginIn, db: Database, now: datetime, settings: Settings, zone: ZoneInfo, lang: str
 ) -> LoginOut:
     with db.write() as s:
         token, expires = service.login(

@@ -192,6 +192,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.not_found": ("资源不存在", "Not found"),
     "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "server.error": ("服务器内部错误", "Internal server error"),
+    "webhook.url_not_allowed": (
+        "推送地址不允许：{reason}（内网地址需列入 HOTLINE_WEBHOOK_ALLOWED_NETWORKS）",
+        "This webhook address is not allowed: {reason} (list intranet ranges in HOTLINE_WEBHOOK_ALLOWED_NETWORKS)",
+    ),
+    "request.throttled": (
+        "尝试过于频繁，请 {seconds} 秒后再试",
+        "Too many attempts; try again in {seconds} seconds",
+    ),
+    "server.unavailable": (
+        "服务暂时不可用，请稍后重试（可使用相同的 Idempotency-Key 安全重试）",
+        "The service is briefly unavailable; retry shortly (the same Idempotency-Key retries safely)",
+    ),
+    "request.value_unstorable": (
+        "提交的值无法保存（超出范围或含有不允许的字符）",
+        "A submitted value cannot be stored (out of range, or holding characters that are not allowed)",
+    ),
+    "text.control_character": (
+        "文本不能包含控制字符（换行和制表符除外）",
+        "The text may not contain control characters (other than newline and tab)",
+    ),
+    "value.required": (
+        "{field} 不能为空；不修改请省略该字段",
+        "{field} cannot be null; leave it out to keep it",
+    ),
     # --- Open311 GeoReport v2 (hotline.open311; docs/open311.md) ---
     "open311.jurisdiction_not_found": (
         "未知的辖区：{jurisdiction}",

@@ -21,6 +21,7 @@ from hotline.tickets.schemas import TicketOut
 from hotline.tracking.queries import public_ticket
 from hotline.tracking.schemas import PublicTicket
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.throttle import client_address, throttle_of
 
 router = APIRouter(prefix="/api/v1", tags=["intake 受理"])
 
@@ -95,7 +96,12 @@ async def submit_public(
     lang: LangDep,
     idempotency_key: IdempotencyKey = None,
 ) -> PublicTicket:
-    """A citizen's own submission (web channel). The answer carries the tracking code to follow it."""
+    """A citizen's own submission (web channel). The answer carries the tracking code to follow it.
+    Throttled per address and per phone (429 with `Retry-After`)."""
+    throttle, settings, stamp = throttle_of(request), request.app.state.settings, now.timestamp()
+    throttle.check("public-phone", body.citizen_phone, settings.rate("public_per_phone"), stamp)
+    throttle.hit("public-address", client_address(request), settings.rate("public_per_address"), stamp)
+    throttle.add("public-phone", body.citizen_phone, settings.rate("public_per_phone"), stamp)
     return await run_in_threadpool(
         _submit_public, body, request, response, db, now, zone, lang, idempotency_key
     )

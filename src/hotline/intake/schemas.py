@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hotline.domain.vocabulary import Channel, Kind, Urgency
-from hotline.web.text import LongText, Phone, ShortText
+from hotline.web.numbers import Latitude, Longitude
+from hotline.web.text import LongText, Phone, PlainStr, ShortText
 
 
 class TicketIn(BaseModel):
@@ -18,12 +19,12 @@ class TicketIn(BaseModel):
     urgency: Urgency = Urgency.NORMAL
     title: ShortText | None = Field(default=None, max_length=100)
     content: LongText
-    category_code: str | None = Field(default=None, max_length=100)
+    category_code: PlainStr | None = Field(default=None, max_length=100)
     citizen_name: ShortText | None = Field(default=None, max_length=50)
     citizen_phone: Phone | None = None
     address: ShortText | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> TicketIn:
@@ -43,8 +44,8 @@ class PublicTicketIn(BaseModel):
     citizen_name: ShortText | None = Field(default=None, max_length=50)
     citizen_phone: Phone
     address: ShortText | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> PublicTicketIn:

@@ -18,6 +18,7 @@ from hotline.kb import schemas as s
 from hotline.kb.models import KbArticle
 from hotline.search import tokens
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base 知识库"])
 
@@ -97,7 +98,7 @@ def list_articles(
     zone: ZoneDep,
     kind: s.Kind | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> s.ArticlePage:
     with db.read() as session:
         rows, total = queries.listing(session, kind, limit, offset)
@@ -115,7 +116,7 @@ def _one(db: DbDep, article_id: int, lang: str, zone: ZoneDep) -> s.ArticleOut:
 
 
 @router.get("/articles/{article_id}", response_model=s.ArticleOut)
-def get_article(article_id: int, db: DbDep, user: UserDep, lang: LangDep, zone: ZoneDep) -> s.ArticleOut:
+def get_article(article_id: Id, db: DbDep, user: UserDep, lang: LangDep, zone: ZoneDep) -> s.ArticleOut:
     return _one(db, article_id, lang, zone)
 
 
@@ -133,7 +134,7 @@ def create_article(
 
 @router.patch("/articles/{article_id}", response_model=s.ArticleOut)
 def update_article(
-    article_id: int, body: s.ArticlePatch, db: DbDep, user: UserDep, now: NowDep, lang: LangDep, zone: ZoneDep
+    article_id: Id, body: s.ArticlePatch, db: DbDep, user: UserDep, now: NowDep, lang: LangDep, zone: ZoneDep
 ) -> s.ArticleOut:
     """Change an article (administrators). An edited duty list is no longer overwritten from the directory."""
     require_admin(user, "kb.update")
@@ -143,7 +144,7 @@ def update_article(
 
 
 @router.delete("/articles/{article_id}", status_code=204)
-def delete_article(article_id: int, db: DbDep, user: UserDep, now: NowDep) -> Response:
+def delete_article(article_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Response:
     """Retire an article (administrators): it leaves search; the row is kept."""
     require_admin(user, "kb.delete")
     with db.write() as session:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from hotline.web.text import LongText, ShortText
+from hotline.web.numbers import Id
+from hotline.web.patch import NotNull
+from hotline.web.text import LongText, PlainStr, ShortText, no_control
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Keyword = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(no_control)
+]
 Kind = Literal["duty", "answer"]
 
 
@@ -22,8 +26,8 @@ class ArticleIn(BaseModel):
     title: ShortText = Field(min_length=1)
     body: LongText
     keywords: list[Keyword] = Field(default_factory=list, max_length=30)
-    category_code: str | None = Field(default=None, max_length=100)
-    unit_id: int | None = None
+    category_code: PlainStr | None = Field(default=None, max_length=100)
+    unit_id: Id | None = None
 
 
 class ArticlePatch(BaseModel):
@@ -31,12 +35,12 @@ class ArticlePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Kind | None = None
-    title: ShortText | None = Field(default=None, min_length=1)
-    body: LongText | None = None
-    keywords: list[Keyword] | None = Field(default=None, max_length=30)
-    category_code: str | None = Field(default=None, max_length=100)
-    unit_id: int | None = None
+    kind: Annotated[Kind | None, NotNull] = None
+    title: Annotated[ShortText | None, NotNull] = Field(default=None, min_length=1)
+    body: Annotated[LongText | None, NotNull] = None
+    keywords: Annotated[list[Keyword] | None, NotNull] = Field(default=None, max_length=30)
+    category_code: PlainStr | None = Field(default=None, max_length=100)
+    unit_id: Id | None = None
 
 
 class Ref(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
@@ -13,12 +14,14 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import Actor
 from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
-from hotline.domain.errors import forbidden, not_found
+from hotline.config import Settings
+from hotline.domain.errors import forbidden, invalid, not_found
 from hotline.domain.vocabulary import Role
-from hotline.notify import queries, service, webhooks
+from hotline.notify import egress, queries, service, webhooks
 from hotline.notify import schemas as s
 from hotline.notify.models import WebhookDelivery, WebhookSubscription
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
+from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox 消息"])
 admin = APIRouter(prefix="/api/v1/admin/webhooks", tags=["admin 管理"])
@@ -33,10 +36,10 @@ def inbox(
     unread: bool = False,
     kind: str | None = None,
     unit_id: Annotated[
-        int | None, Query(description="Another unit's inbox (centre, or a unit above it).")
+        Id | None, Query(description="Another unit's inbox (centre, or a unit above it).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> s.InboxPage:
     """My notifications (to me, to my unit, to my role in my unit), newest first: urges (催办),
     warnings (预警), escalations (督办), new assignments, decisions waiting for me."""
@@ -71,7 +74,7 @@ def units_unread(db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep) -> list
 
 
 @router.post("/{notification_id}/read", status_code=204)
-def mark_read(notification_id: int, db: DbDep, user: UserDep, now: NowDep) -> Response:
+def mark_read(notification_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Response:
     with db.write() as session:
         service.mark_read(session, user, notification_id, now)
     return Response(status_code=204)
@@ -119,6 +122,16 @@ def _out(session: Session, sub: WebhookSubscription, zone: ZoneInfo) -> s.Subscr
     )
 
 
+def _reachable(url: str, settings: Settings) -> None:
+    """Where an http(s) URL leads must be allowed (anything else is `webhook.url`, see the service)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return
+    reason = egress.refusal(url, settings.webhook_networks)
+    if reason is not None:
+        raise invalid("webhook.url_not_allowed", field="url", reason=reason)
+
+
 @admin.get("", response_model=list[s.SubscriptionOut])
 def list_subscriptions(db: DbDep, user: UserDep, zone: ZoneDep) -> list[s.SubscriptionOut]:
     _admin(user)
@@ -128,10 +141,14 @@ def list_subscriptions(db: DbDep, user: UserDep, zone: ZoneDep) -> list[s.Subscr
 
 
 @admin.post("", response_model=s.SubscriptionCreated, status_code=201)
-def create_subscription(body: s.SubscriptionIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep):
+def create_subscription(
+    body: s.SubscriptionIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, settings: SettingsDep
+):
     """A department's system that receives events by POST, signed with HMAC-SHA256 (see
-    docs/notifications.md). The secret is shown in this answer only."""
+    docs/notifications.md). The secret is shown in this answer only. The URL must reach a public
+    address, or one in `HOTLINE_WEBHOOK_ALLOWED_NETWORKS`."""
     _admin(user)
+    _reachable(body.url, settings)
     with db.write() as session:
         sub, secret = service.create_subscription(session, body.model_dump(), Actor.of(user), now)
         return s.SubscriptionCreated(**_out(session, sub, zone).model_dump(), secret=secret)
@@ -139,9 +156,17 @@ def create_subscription(body: s.SubscriptionIn, db: DbDep, user: UserDep, now: N
 
 @admin.patch("/{sub_id}", response_model=s.SubscriptionOut)
 def update_subscription(
-    sub_id: int, body: s.SubscriptionPatch, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep
+    sub_id: Id,
+    body: s.SubscriptionPatch,
+    db: DbDep,
+    user: UserDep,
+    now: NowDep,
+    zone: ZoneDep,
+    settings: SettingsDep,
 ) -> s.SubscriptionOut:
     _admin(user)
+    if body.url is not None:
+        _reachable(body.url, settings)
     with db.write() as session:
         changes = body.model_dump(exclude_unset=True)
         sub = service.update_subscription(session, sub_id, changes, Actor.of(user), now)
@@ -149,7 +174,7 @@ def update_subscription(
 
 
 @admin.delete("/{sub_id}", status_code=204)
-def delete_subscription(sub_id: int, db: DbDep, user: UserDep, now: NowDep) -> Response:
+def delete_subscription(sub_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Response:
     """Deactivate: no new events are sent; its deliveries stay on record."""
     _admin(user)
     with db.write() as session:
@@ -159,7 +184,7 @@ def delete_subscription(sub_id: int, db: DbDep, user: UserDep, now: NowDep) -> R
 
 @admin.get("/{sub_id}/deliveries", response_model=list[s.DeliveryOut])
 def deliveries(
-    sub_id: int,
+    sub_id: Id,
     db: DbDep,
     user: UserDep,
     zone: ZoneDep,
@@ -195,7 +220,7 @@ def deliveries(
 
 
 @admin.post("/deliveries/{delivery_id}/retry", status_code=204)
-def retry_delivery(delivery_id: int, db: DbDep, user: UserDep, now: NowDep) -> Response:
+def retry_delivery(delivery_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Response:
     """Send a failed delivery again (attempts start over)."""
     _admin(user)
     with db.write() as session:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.web.numbers import Id
+from hotline.web.patch import NotNull
+from hotline.web.text import PlainStr
 
 
 class UnitRef(BaseModel):
@@ -60,27 +65,27 @@ class _Body(BaseModel):
 
 
 class SubscriptionIn(_Body):
-    name: str = Field(min_length=1, max_length=100)
-    url: str = Field(min_length=8, max_length=500, description="http(s) endpoint that receives POSTs.")
-    unit_id: int | None = Field(default=None, description="Only events of tickets this unit works on.")
-    event_tags: list[str] = Field(
+    name: PlainStr = Field(min_length=1, max_length=100)
+    url: PlainStr = Field(min_length=8, max_length=500, description="http(s) endpoint that receives POSTs.")
+    unit_id: Id | None = Field(default=None, description="Only events of tickets this unit works on.")
+    event_tags: list[PlainStr] = Field(
         default_factory=list,
         max_length=50,
         description="Only these tags (e.g. assignment.overdue); empty = all.",
     )
-    secret: str | None = Field(
+    secret: PlainStr | None = Field(
         default=None, min_length=16, max_length=200, description="HMAC key; generated when omitted."
     )
     active: bool = True
 
 
 class SubscriptionPatch(_Body):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    url: str | None = Field(default=None, min_length=8, max_length=500)
-    unit_id: int | None = None
-    event_tags: list[str] | None = Field(default=None, max_length=50)
-    secret: str | None = Field(default=None, min_length=16, max_length=200)
-    active: bool | None = None
+    name: Annotated[PlainStr | None, NotNull] = Field(default=None, min_length=1, max_length=100)
+    url: Annotated[PlainStr | None, NotNull] = Field(default=None, min_length=8, max_length=500)
+    unit_id: Id | None = None
+    event_tags: list[PlainStr] | None = Field(default=None, max_length=50)
+    secret: Annotated[PlainStr | None, NotNull] = Field(default=None, min_length=16, max_length=200)
+    active: Annotated[bool | None, NotNull] = None
 
 
 class SubscriptionOut(BaseModel):

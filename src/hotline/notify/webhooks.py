@@ -24,7 +24,7 @@ import logging
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ from hotline import __version__
 from hotline.audit import service as audit
 from hotline.db.engine import Database
 from hotline.domain.privacy import mask_phone
+from hotline.notify import egress
 from hotline.notify.models import OutboxEntry, WebhookDelivery, WebhookSubscription
 from hotline.tickets import queries as tickets_queries
 
@@ -233,14 +234,20 @@ def deliver_due(
     batch: int = 50,
     timeout: float = 10.0,
     max_attempts: int = 20,
+    allowed_networks: Sequence[egress.Network] = (),
 ) -> DeliveryResult:
-    """Send the deliveries whose time has come; record each answer."""
+    """Send the deliveries whose time has come; record each answer. A URL whose host now resolves
+    to an address that is not allowed (notify/egress.py) is not contacted: a failed attempt."""
     result = DeliveryResult()
     lease = timedelta(seconds=timeout * 2 + 30)
     with db.write() as s:
         messages = _claim(s, clock(), batch, lease)
     for m in messages:
-        outcome = sender(m.url, m.body, m.headers, timeout)
+        refused = egress.refusal(m.url, allowed_networks)
+        if refused is None:
+            outcome = sender(m.url, m.body, m.headers, timeout)
+        else:
+            outcome = Outcome(None, f"not sent: {refused}")
         now = clock()
         result.sent += 1
         with db.write() as s:

@@ -31,6 +31,7 @@ from hotline.open311.models import Open311ApiKey, Open311Request, Open311Service
 from hotline.open311.schemas import LIST_TYPES, AttributeSpec, KeyOut, ServiceOut
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 from hotline.tracking.queries import PUBLIC_STEPS
+from hotline.web.numbers import parse_id
 
 DEMO_KEY = "HOTLINE-DEMO-KEY"
 
@@ -373,7 +374,7 @@ def find_requests(session: Session, f: RequestFilter, view: View) -> list[dict[s
 
 
 def request_document(session: Session, raw_id: str, view: View) -> list[dict[str, Any]]:
-    ticket_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 12 else None
+    ticket_id = parse_id(raw_id)
     found = find_requests(session, RequestFilter(ids=[ticket_id]), view) if ticket_id is not None else []
     if not found:
         raise not_found("open311.request_not_found", id=raw_id)

@@ -4,11 +4,16 @@ JSON: lists are top-level arrays, a service definition or the discovery document
 booleans and numbers stay booleans and numbers. XML: a declaration first, one element per key,
 a list becomes a wrapper element with one child per item (`services` → `service`, …); booleans are
 `true`/`false` and an unknown value is an empty element. Both are UTF-8.
+
+Every XML document is well-formed whatever the stored text holds: a character XML 1.0 cannot carry
+(a control character kept from before intake refused them, a NUL echoed from a bad path) becomes
+U+FFFD in the XML; JSON escapes such characters itself.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -30,13 +35,16 @@ ITEM_TAGS = {
     "notes": "note",
 }
 
+# What XML 1.0 allows in text (its `Char` production); everything else is replaced.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:
@@ -69,7 +77,7 @@ def to_json(value: Any) -> str:
 def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:
     """`root` names the XML document element (`services`, `service_requests`, …)."""
     body = to_json(value) if fmt == "json" else to_xml(root, value)
-    return Response(body.encode("utf-8"), status_code=status, media_type=MEDIA_TYPES[fmt])
+    return Response(body.encode("utf-8", "replace"), status_code=status, media_type=MEDIA_TYPES[fmt])
 
 
 def errors(fmt: str, status: int, descriptions: list[str]) -> Response:

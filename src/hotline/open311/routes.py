@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Request
@@ -42,6 +43,8 @@ from hotline.routing import queue as routing_queue
 from hotline.tracking.codes import normalise_tracking_code
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.errors import request_lang
+from hotline.web.numbers import Id, parse_id
+from hotline.web.text import has_control_character
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 WINDOW_DAYS = 90
@@ -95,10 +98,135 @@ class Open311Route(APIRoute):
 router = APIRouter(prefix="/open311/v2", tags=["open311 GeoReport v2"], route_class=Open311Route)
 
 
+# --- what each operation reads (its parameters come from read_inputs, so FastAPI cannot see them) --
+
+
+def _q(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+_JURISDICTION = _q("jurisdiction_id", "Must be this platform's jurisdiction when given (else 404).")
+_LANG = _q("lang", "zh (default) or en; Accept-Language: en works too.", {"enum": ["zh", "en"]})
+_EXTENSIONS = _q(
+    "extensions", "true: add the platform's extensions (notes, status history).", {"type": "boolean"}
+)
+_GEOREPORT_ERRORS = {
+    "description": "GeoReport errors: [{code, description}] in the requested format",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                },
+            }
+        },
+        "text/xml": {"schema": {"type": "string"}},
+    },
+}
+_FORMATS = {"content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}
+_POST_FIELDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "api_key": ("The client's API key (required).", {"type": "string"}),
+    "service_code": ("The service (required); see services.{fmt}.", {"type": "string"}),
+    "lat": ("Latitude (WGS 84); lat+long, address_string or address_id is required.", {"type": "number"}),
+    "long": ("Longitude (WGS 84).", {"type": "number"}),
+    "address_string": ("Where, in words.", {"type": "string"}),
+    "address_id": ("An address id of the jurisdiction.", {"type": "string"}),
+    "email": ("The reporter's e-mail.", {"type": "string"}),
+    "device_id": ("The reporting device.", {"type": "string"}),
+    "account_id": ("The reporter's account in the client.", {"type": "string"}),
+    "first_name": ("The reporter's first name.", {"type": "string"}),
+    "last_name": ("The reporter's last name.", {"type": "string"}),
+    "phone": ("The reporter's phone.", {"type": "string"}),
+    "description": ("The request in the reporter's words (at most 4,000 characters).", {"type": "string"}),
+    "media_url": ("A photo's URL.", {"type": "string"}),
+    "media": ("A photo (multipart only).", {"type": "string", "format": "binary"}),
+}
+
+
+def _doc(parameters: list[dict[str, Any]], body: bool = False) -> dict[str, Any]:
+    """`openapi_extra` of an Open311 operation: its parameters, its formats, its errors."""
+    extra: dict[str, Any] = {
+        "parameters": [_JURISDICTION, _LANG, *parameters],
+        "responses": {
+            "200": _FORMATS,
+            **{code: _GEOREPORT_ERRORS for code in ("400", "403", "404", "413", "503")},
+        },
+    }
+    if body:
+        properties = {name: {**schema, "description": text} for name, (text, schema) in _POST_FIELDS.items()}
+        properties["attribute[code]"] = {
+            "type": "string",
+            "description": "The answer to a service attribute (attribute[code][] repeats for a multivaluelist).",
+        }
+        schema = {"type": "object", "properties": properties, "required": ["api_key", "service_code"]}
+        extra["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": schema},
+                "multipart/form-data": {"schema": schema},
+            },
+        }
+    return extra
+
+
+_LIST_PARAMETERS = [
+    _q("service_request_id", "Comma-separated ids; overrides every other filter."),
+    _q("service_code", "Comma-separated service codes."),
+    _q(
+        "start_date",
+        "W3C date-time; with end_date at most 90 days apart.",
+        {"type": "string", "format": "date-time"},
+    ),
+    _q("end_date", "W3C date-time.", {"type": "string", "format": "date-time"}),
+    _q("updated_after", "W3C date-time.", {"type": "string", "format": "date-time"}),
+    _q("updated_before", "W3C date-time.", {"type": "string", "format": "date-time"}),
+    _q("status", "open, closed, or both comma-separated."),
+    _q("page", "Page number from 1.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    _q("page_size", "Requests per page (at most 1000).", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    _EXTENSIONS,
+]
+
+
 @dataclass(frozen=True)
 class Inputs:
     params: Params
     upload: Upload | None
+
+
+async def _urlencoded(request: Request) -> list[tuple[str, str]]:
+    """A urlencoded body decoded as its charset says, UTF-8 when silent (Starlette's parser reads
+    raw bytes as Latin-1: `curl -d "description=路灯不亮"` was stored garbled)."""
+    charset = "utf-8"
+    for part in request.headers.get("content-type", "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip('"')
+    body = await request.body()
+    try:
+        return parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset, max_num_fields=500)
+    except (LookupError, UnicodeDecodeError, ValueError):
+        raise refuse(400, "open311.field_invalid", field="body", detail=f"not {charset}") from None
+
+
+def _plain(items: list[tuple[str, str]]) -> None:
+    """Names and values hold no control characters (see web/text.py), each refusal naming its field."""
+    bad = [name for name, value in items if has_control_character(name) or has_control_character(value)]
+    if bad:
+        raise Refused(
+            400,
+            [
+                invalid("open311.field_invalid", field=repr(name)[1:-1][:100], detail="control character")
+                for name in dict.fromkeys(bad)
+            ],
+        )
 
 
 async def read_inputs(request: Request, settings: SettingsDep) -> AsyncIterator[Inputs]:
@@ -106,10 +234,10 @@ async def read_inputs(request: Request, settings: SettingsDep) -> AsyncIterator[
     items = list(request.query_params.multi_items())
     upload = None
     form = None
-    content_type = request.headers.get("content-type", "")
-    if request.method == "POST" and content_type.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    content_type = request.headers.get("content-type", "").lower()
+    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+        items.extend(await _urlencoded(request))
+    elif request.method == "POST" and content_type.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=500)
     try:
         if form is not None:
@@ -121,6 +249,7 @@ async def read_inputs(request: Request, settings: SettingsDep) -> AsyncIterator[
                             upload = Upload(data, value.content_type)
                 else:
                     items.append((name, value))
+        _plain(items)
         yield Inputs(Params(items), upload)
     finally:
         if form is not None:
@@ -144,7 +273,7 @@ def _root(request: Request) -> str:
     return str(request.base_url).rstrip("/") + router.prefix
 
 
-@router.get("/discovery.{fmt}", summary="Service discovery")
+@router.get("/discovery.{fmt}", summary="Service discovery", openapi_extra=_doc([]))
 def discovery(
     fmt: str,
     request: Request,
@@ -187,14 +316,14 @@ def discovery(
     return render.respond(fmt, "discovery", doc)
 
 
-@router.get("/services.{fmt}", summary="GET Service List")
+@router.get("/services.{fmt}", summary="GET Service List", openapi_extra=_doc([]))
 def services(fmt: str, inputs: InputsDep, db: DbDep, settings: SettingsDep, lang: LangDep) -> Response:
     _checked(fmt, inputs, settings)
     with db.read() as s:
         return render.respond(fmt, "services", queries.services_document(s, lang))
 
 
-@router.get("/services/{code}.{fmt}", summary="GET Service Definition")
+@router.get("/services/{code}.{fmt}", summary="GET Service Definition", openapi_extra=_doc([]))
 def definition(
     code: str, fmt: str, inputs: InputsDep, db: DbDep, settings: SettingsDep, lang: LangDep
 ) -> Response:
@@ -203,7 +332,7 @@ def definition(
         return render.respond(fmt, "service_definition", queries.definition_document(s, code, lang))
 
 
-@router.post("/requests.{fmt}", summary="POST Service Request")
+@router.post("/requests.{fmt}", summary="POST Service Request", openapi_extra=_doc([], body=True))
 def create_request(
     fmt: str,
     request: Request,
@@ -252,9 +381,7 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
 def _filter(params: Params, settings: Settings, now: datetime) -> RequestFilter:
     ids = params.get("service_request_id")
     if ids is not None:  # overrides every other parameter
-        return RequestFilter(
-            ids=[int(i) for i in ids.split(",") if i.strip().isdigit() and len(i.strip()) < 12]
-        )
+        return RequestFilter(ids=[i for i in map(parse_id, ids.split(",")) if i is not None])
     dates = {}
     for name in ("start_date", "end_date", "updated_after", "updated_before"):
         raw = params.get(name)
@@ -303,7 +430,7 @@ def _view(request: Request, params: Params, settings: Settings, lang: str) -> Vi
     return View(zone=settings.zone, lang=lang, extensions=extensions, media_base=_root(request) + "/media")
 
 
-@router.get("/requests.{fmt}", summary="GET Service Requests")
+@router.get("/requests.{fmt}", summary="GET Service Requests", openapi_extra=_doc(_LIST_PARAMETERS))
 def list_requests(
     fmt: str,
     request: Request,
@@ -320,7 +447,7 @@ def list_requests(
     return render.respond(fmt, "service_requests", docs)
 
 
-@router.get("/requests/{request_id}.{fmt}", summary="GET Service Request")
+@router.get("/requests/{request_id}.{fmt}", summary="GET Service Request", openapi_extra=_doc([_EXTENSIONS]))
 def get_request(
     request_id: str,
     fmt: str,
@@ -336,7 +463,7 @@ def get_request(
     return render.respond(fmt, "service_requests", docs)
 
 
-@router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
+@router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token", openapi_extra=_doc([]))
 def token(token: str, fmt: str, inputs: InputsDep, db: DbDep, settings: SettingsDep) -> Response:
     """The token is the request's tracking code (the one the citizen follows it by)."""
     _checked(fmt, inputs, settings)
@@ -440,7 +567,7 @@ def admin_issue_key(body: KeyIn, db: DbDep, user: UserDep, now: NowDep, zone: Zo
 
 
 @admin_router.post("/keys/{key_id}/revoke", response_model=KeyOut)
-def admin_revoke_key(key_id: int, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep) -> KeyOut:
+def admin_revoke_key(key_id: Id, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep) -> KeyOut:
     """Revoke a key at once: POSTs with it are refused with 403 from now on."""
     service.require_admin(user.role)
     with db.write() as s:

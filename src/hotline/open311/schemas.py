@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hotline.domain.vocabulary import Kind
-from hotline.web.text import OptionalNote, ShortText
+from hotline.web.text import OptionalNote, PlainStr, ShortText
 
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 ServiceType = Literal["realtime", "batch", "blackbox"]
@@ -83,7 +83,7 @@ class ServiceIn(_ServiceTexts):
     """A new published service: its code, and the category of the platform's tree it stands for."""
 
     code: str = Field(pattern=CODE_PATTERN)
-    category_code: str = Field(max_length=100)
+    category_code: PlainStr = Field(max_length=100)
     kind: Kind = Kind.COMPLAINT
     service_type: ServiceType = "realtime"
     keywords: list[ShortText] = Field(default_factory=list, max_length=50)
@@ -96,7 +96,7 @@ class ServiceIn(_ServiceTexts):
 class ServicePatch(_ServiceTexts):
     """Changes to a service; fields left out stay as they are (`null` clears a text)."""
 
-    category_code: str | None = Field(default=None, max_length=100)
+    category_code: PlainStr | None = Field(default=None, max_length=100)
     kind: Kind | None = None
     service_type: ServiceType | None = None
     keywords: list[ShortText] | None = Field(default=None, max_length=50)

@@ -18,6 +18,7 @@ from hotline.routing.runtime import Runtime
 from hotline.routing.service import RouteRequest, advise
 from hotline.search import queries as search_queries
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
+from hotline.web.numbers import Id
 
 router = APIRouter(prefix="/api/v1", tags=["routing 智能分拨"])
 
@@ -86,7 +87,7 @@ def suggest(
 
 @router.get("/tickets/{ticket_id}/routing", response_model=s.TicketRoutingOut)
 def ticket_routing(
-    ticket_id: int,
+    ticket_id: Id,
     request: Request,
     db: DbDep,
     user: UserDep,
@@ -158,7 +159,7 @@ def create_rule(body: s.RuleIn, db: DbDep, user: UserDep, now: NowDep, zone: Zon
 
 @router.patch("/routing/rules/{rule_id}", response_model=s.RuleOut)
 def update_rule(
-    rule_id: int, body: s.RulePatch, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep
+    rule_id: Id, body: s.RulePatch, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep
 ) -> s.RuleOut:
     _require(user, {Role.ADMIN}, "routing.rules.update")
     with db.write() as session:
@@ -168,7 +169,7 @@ def update_rule(
 
 
 @router.delete("/routing/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, db: DbDep, user: UserDep, now: NowDep) -> Response:
+def delete_rule(rule_id: Id, db: DbDep, user: UserDep, now: NowDep) -> Response:
     _require(user, {Role.ADMIN}, "routing.rules.delete")
     with db.write() as session:
         rules.delete(session, rule_id, Actor.of(user), now)

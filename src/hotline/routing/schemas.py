@@ -8,7 +8,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from hotline.web.text import ShortText, no_markup
+from hotline.web.numbers import Id, Latitude, Longitude
+from hotline.web.patch import NotNull
+from hotline.web.text import PlainStr, ShortText, no_markup
 
 #: A suggestion may be asked for any text a person pastes, up to 200,000 characters (it is read
 #: from its head); intake itself keeps its own limit.
@@ -25,12 +27,12 @@ class SuggestIn(BaseModel):
 
     text: SuggestText = ""
     title: ShortText | None = Field(default=None, max_length=100)
-    kind: str | None = Field(default=None, max_length=20)
-    channel: str | None = Field(default=None, max_length=20)
+    kind: PlainStr | None = Field(default=None, max_length=20)
+    channel: PlainStr | None = Field(default=None, max_length=20)
     address: ShortText | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    category_code: str | None = Field(default=None, max_length=100)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    category_code: PlainStr | None = Field(default=None, max_length=100)
     limit: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
@@ -151,9 +153,9 @@ class RuleIn(BaseModel):
     name: ShortText = Field(min_length=1)
     keywords: list[Keyword] = Field(min_length=1, max_length=50)
     exclude_keywords: list[Keyword] = Field(default_factory=list, max_length=50)
-    category_code: str | None = Field(default=None, max_length=100)
-    unit_id: int | None = None
-    area_unit_id: int | None = None
+    category_code: PlainStr | None = Field(default=None, max_length=100)
+    unit_id: Id | None = None
+    area_unit_id: Id | None = None
     confidence: float = Field(default=0.95, gt=0, le=1)
 
     @model_validator(mode="after")
@@ -166,14 +168,14 @@ class RuleIn(BaseModel):
 class RulePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: ShortText | None = Field(default=None, min_length=1)
-    keywords: list[Keyword] | None = Field(default=None, min_length=1, max_length=50)
-    exclude_keywords: list[Keyword] | None = Field(default=None, max_length=50)
-    category_code: str | None = Field(default=None, max_length=100)
-    unit_id: int | None = None
-    area_unit_id: int | None = None
-    confidence: float | None = Field(default=None, gt=0, le=1)
-    active: bool | None = None
+    name: Annotated[ShortText | None, NotNull] = Field(default=None, min_length=1)
+    keywords: Annotated[list[Keyword] | None, NotNull] = Field(default=None, min_length=1, max_length=50)
+    exclude_keywords: Annotated[list[Keyword] | None, NotNull] = Field(default=None, max_length=50)
+    category_code: PlainStr | None = Field(default=None, max_length=100)
+    unit_id: Id | None = None
+    area_unit_id: Id | None = None
+    confidence: Annotated[float | None, NotNull] = Field(default=None, gt=0, le=1)
+    active: Annotated[bool | None, NotNull] = None
 
 
 class RuleOut(BaseModel):

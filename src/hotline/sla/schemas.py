@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotline.domain.vocabulary import Kind, Urgency
+from hotline.web.text import PlainStr
 
 _LIMIT = Field(default=None, max_length=16, description="30m, 4h or 3wd (minutes, hours, working days)")
 
@@ -19,11 +20,11 @@ class RuleIn(BaseModel):
 
     urgency: Urgency | None = None
     kind: Kind | None = None
-    category: str | None = Field(default=None, max_length=100)
+    category: PlainStr | None = Field(default=None, max_length=100)
     complex: bool | None = None
-    acknowledge: str | None = _LIMIT
-    contact: str | None = _LIMIT
-    reply: str | None = _LIMIT
+    acknowledge: PlainStr | None = _LIMIT
+    contact: PlainStr | None = _LIMIT
+    reply: PlainStr | None = _LIMIT
 
 
 class RuleOut(BaseModel):
@@ -60,7 +61,7 @@ class PreviewIn(BaseModel):
 
     urgency: Urgency = Urgency.NORMAL
     kind: Kind = Kind.COMPLAINT
-    category: str | None = Field(default=None, max_length=100)
+    category: PlainStr | None = Field(default=None, max_length=100)
     complex: bool = False
     start: AwareDatetime | None = Field(default=None, description="Dispatch time; now if omitted.")
 

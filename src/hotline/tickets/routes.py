@@ -21,6 +21,7 @@ from hotline.domain.vocabulary import Kind, TicketStatus
 from hotline.tickets import queries, service
 from hotline.tickets import schemas as s
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets 工单"])
 
@@ -57,9 +58,9 @@ def list_tickets(
     desk: DeskDep,
     status: TicketStatus | None = None,
     kind: Kind | None = None,
-    unit_id: int | None = None,
+    unit_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> s.TicketPage:
     with desk.db.read() as session:
         return queries.list_tickets(
@@ -76,13 +77,13 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=s.TicketOut)
-def get_ticket(ticket_id: int, desk: DeskDep) -> s.TicketOut:
+def get_ticket(ticket_id: Id, desk: DeskDep) -> s.TicketOut:
     """The ticket, its assignments and each one's deadlines with the time left (时限与剩余时间)."""
     return _show(desk, ticket_id)
 
 
 @router.get("/{ticket_id}/events", response_model=list[s.EventOut])
-def get_events(ticket_id: int, desk: DeskDep) -> list[s.EventOut]:
+def get_events(ticket_id: Id, desk: DeskDep) -> list[s.EventOut]:
     with desk.db.read() as session:
         return queries.ticket_events(session, ticket_id, desk.user, desk.zone, desk.lang)
 
@@ -96,13 +97,13 @@ def _run(desk: Desk, ticket_id: int, command: c.Command) -> s.TicketOut:
 
 
 @router.post("/{ticket_id}/answer", response_model=s.TicketOut)
-def answer(ticket_id: int, body: s.AnswerIn, desk: DeskDep):
+def answer(ticket_id: Id, body: s.AnswerIn, desk: DeskDep):
     """Answer a consultation at intake from the knowledge base (直接答复); no dispatch."""
     return _run(desk, ticket_id, c.AnswerAtIntake(answer=body.answer))
 
 
 @router.post("/{ticket_id}/dispatch", response_model=s.TicketOut)
-def dispatch(ticket_id: int, body: s.DispatchIn, desk: DeskDep):
+def dispatch(ticket_id: Id, body: s.DispatchIn, desk: DeskDep):
     """Send to a lead unit (主办) and optional assisting units (协办)."""
     cmd = c.Dispatch(
         lead_unit=body.lead_unit_id,
@@ -115,32 +116,32 @@ def dispatch(ticket_id: int, body: s.DispatchIn, desk: DeskDep):
 
 
 @router.post("/{ticket_id}/hand-off", response_model=s.TicketOut)
-def hand_off(ticket_id: int, body: s.HandOffIn, desk: DeskDep):
+def hand_off(ticket_id: Id, body: s.HandOffIn, desk: DeskDep):
     """Hand an emergency to 110 / 119 / 120 / 122 (转紧急热线)."""
     return _run(desk, ticket_id, c.HandOff(service=body.service, reason=body.reason))
 
 
 @router.post("/{ticket_id}/withdraw", response_model=s.TicketOut)
-def withdraw(ticket_id: int, body: s.ReasonIn, desk: DeskDep):
+def withdraw(ticket_id: Id, body: s.ReasonIn, desk: DeskDep):
     """Withdraw on the citizen's behalf (撤单)."""
     return _run(desk, ticket_id, c.Withdraw(reason=body.reason))
 
 
 @router.post("/{ticket_id}/merge", response_model=s.TicketOut)
-def merge(ticket_id: int, body: s.MergeIn, desk: DeskDep):
+def merge(ticket_id: Id, body: s.MergeIn, desk: DeskDep):
     """Merge this duplicate into another ticket about the same problem (并单)."""
     service.merge(desk.db, ticket_id, body.into_ticket_id, body.reason, desk.user.actor, desk.now)
     return _show(desk, ticket_id)
 
 
 @router.post("/{ticket_id}/supervise", response_model=s.TicketOut)
-def supervise(ticket_id: int, body: s.NoteBody, desk: DeskDep):
+def supervise(ticket_id: Id, body: s.NoteBody, desk: DeskDep):
     """Put the ticket under supervision (督办)."""
     return _run(desk, ticket_id, c.Supervise(note=body.note))
 
 
 @router.post("/{ticket_id}/follow-up", response_model=s.TicketOut)
-def follow_up(ticket_id: int, body: s.FollowUpIn, desk: DeskDep):
+def follow_up(ticket_id: Id, body: s.FollowUpIn, desk: DeskDep):
     """Record the follow-up call (回访): contacted? solved? satisfied?"""
     cmd = c.RecordFollowUp(
         contacted=body.contacted,
@@ -153,14 +154,14 @@ def follow_up(ticket_id: int, body: s.FollowUpIn, desk: DeskDep):
 
 
 @router.post("/{ticket_id}/reopen", response_model=s.TicketOut)
-def reopen(ticket_id: int, body: s.ReasonIn, desk: DeskDep):
+def reopen(ticket_id: Id, body: s.ReasonIn, desk: DeskDep):
     """Send back to the same lead unit after an unsatisfied follow-up (重办)."""
     return _run(desk, ticket_id, c.Reopen(reason=body.reason))
 
 
 @router.post("/{ticket_id}/close", response_model=s.TicketOut)
 def close(
-    ticket_id: int,
+    ticket_id: Id,
     body: s.OptionalReasonBody,
     desk: DeskDep,
 ):
@@ -174,15 +175,15 @@ _A = "/{ticket_id}/assignments/{no}"
 
 
 @router.post(_A + "/acknowledge", response_model=s.TicketOut)
-def acknowledge(ticket_id: int, no: int, desk: DeskDep):
+def acknowledge(ticket_id: Id, no: Id, desk: DeskDep):
     """Sign for the assignment (签收), within 30 minutes of dispatch."""
     return _run(desk, ticket_id, c.Acknowledge(assignment_no=no))
 
 
 @router.post(_A + "/contact", response_model=s.TicketOut)
 def contact(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.NoteBody,
     desk: DeskDep,
 ):
@@ -192,8 +193,8 @@ def contact(
 
 @router.post(_A + "/delegate", response_model=s.TicketOut)
 def delegate(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.DelegateIn,
     desk: DeskDep,
 ):
@@ -203,8 +204,8 @@ def delegate(
 
 @router.post(_A + "/reply", response_model=s.TicketOut)
 def reply(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.ReplyIn,
     desk: DeskDep,
 ):
@@ -214,8 +215,8 @@ def reply(
 
 @router.post(_A + "/send-back", response_model=s.TicketOut)
 def send_back(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.ReasonIn,
     desk: DeskDep,
 ):
@@ -225,8 +226,8 @@ def send_back(
 
 @router.post(_A + "/extension", response_model=s.TicketOut)
 def request_extension(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.ExtensionIn,
     desk: DeskDep,
 ):
@@ -240,8 +241,8 @@ def request_extension(
 
 @router.post(_A + "/review", response_model=s.TicketOut)
 def review(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.DecisionIn,
     desk: DeskDep,
 ):
@@ -252,8 +253,8 @@ def review(
 
 @router.post(_A + "/send-back/decision", response_model=s.TicketOut)
 def decide_send_back(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.SendBackDecisionIn,
     desk: DeskDep,
 ):
@@ -270,8 +271,8 @@ def decide_send_back(
 
 @router.post(_A + "/extension/decision", response_model=s.TicketOut)
 def decide_extension(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.DecisionIn,
     desk: DeskDep,
 ):
@@ -282,8 +283,8 @@ def decide_extension(
 
 @router.post(_A + "/urge", response_model=s.TicketOut)
 def urge(
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     body: s.NoteBody,
     desk: DeskDep,
 ):

@@ -9,7 +9,8 @@ from fastapi import Body
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotline.domain.vocabulary import EmergencyService, FollowUpMethod, Satisfaction
-from hotline.web.text import LongText, OptionalNote, Reason
+from hotline.web.numbers import Id
+from hotline.web.text import LongText, OptionalNote, PlainStr, Reason
 
 
 class _Body(BaseModel):
@@ -21,9 +22,9 @@ class AnswerIn(_Body):
 
 
 class DispatchIn(_Body):
-    lead_unit_id: int
-    assist_unit_ids: list[int] = Field(default_factory=list, max_length=20)
-    category_code: str | None = Field(default=None, max_length=100)
+    lead_unit_id: Id
+    assist_unit_ids: list[Id] = Field(default_factory=list, max_length=20)
+    category_code: PlainStr | None = Field(default=None, max_length=100)
     note: OptionalNote | None = None
     complex: bool = Field(
         default=False, description="A difficult ticket (复杂诉求): the policy's longer limits."
@@ -53,7 +54,7 @@ NoteBody = Annotated[NoteIn, Body(default_factory=NoteIn)]
 
 
 class MergeIn(_Body):
-    into_ticket_id: int
+    into_ticket_id: Id
     reason: OptionalNote | None = None
 
 
@@ -66,7 +67,7 @@ class FollowUpIn(_Body):
 
 
 class DelegateIn(_Body):
-    unit_id: int
+    unit_id: Id
     note: OptionalNote | None = None
 
 
@@ -87,7 +88,7 @@ class DecisionIn(_Body):
 class SendBackDecisionIn(_Body):
     accept: bool
     reason: OptionalNote | None = None
-    redispatch_to: int | None = None
+    redispatch_to: Id | None = None
     redispatch_assists: list[int] = Field(default_factory=list, max_length=20)
 
 

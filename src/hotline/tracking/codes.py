@@ -14,4 +14,7 @@ def new_tracking_code() -> str:
 
 
 def normalise_tracking_code(code: str) -> str:
-    return code.replace("-", "").replace(" ", "").upper()
+    """The code as stored: dashes and spaces dropped, upper case. Anything but letters and digits
+    (a NUL, a control character) cannot be in a code: it becomes "", which finds nothing (404)."""
+    code = code.replace("-", "").replace(" ", "").upper()
+    return code if code.isascii() and code.isalnum() and len(code) <= 40 else ""

@@ -1,7 +1,10 @@
 """Every error leaves as application/problem+json (RFC 9457) with a stable `code`.
 
 Domain refusals map by kind: conflict 409, forbidden 403, unauthorized 401, not found 404,
-invalid 422. Validation errors are 422 with each bad field named; malformed JSON is 400.
+invalid 422. Validation errors are 422 with each bad field named; malformed JSON is 400; an id in
+the path beyond what the database can hold is 404 (no such thing can exist). A database that is
+briefly out of reach (a connection terminated, a pool exhausted, SQLite busy) is 503 with
+`Retry-After`, so clients retry with their idempotency key instead of giving up on a 500.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.domain.errors import DomainError, ErrorKind, field_message, message
+from hotline.web.throttle import Throttled
 
 log = logging.getLogger("hotline.web")
 
@@ -25,6 +30,9 @@ STATUS = {
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.INVALID: 422,
 }
+#: Seconds a client is asked to wait after a 503 (a failed-over or restarted database is back soon).
+RETRY_AFTER_S = 2
+_RANGE = ("greater_than_equal", "less_than_equal")
 
 
 def request_lang(request: Request) -> str:
@@ -42,7 +50,12 @@ def request_lang(request: Request) -> str:
 
 
 def problem(
-    request: Request, status: int, code: str, errors: list[dict[str, Any]] | None = None, **params: Any
+    request: Request,
+    status: int,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **params: Any,
 ) -> JSONResponse:
     lang = request_lang(request)
     body: dict[str, Any] = {
@@ -54,14 +67,23 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
 def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]]:
     result = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in (
+            "body",
+            "query",
+            "path",
+            "header",
+        ):  # where it was, not a field (a field may be "body")
+            loc = loc[1:]
         msg = str(err.get("msg", ""))
         # Our own validators say "code: explanation"; pydantic's give their type as the code.
         code = err.get("type", "invalid")
@@ -92,6 +114,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        raw = exc.errors()
+        if any(e.get("loc", ("",))[0] == "path" and e.get("type") in _RANGE for e in raw):
+            return problem(request, 404, "http.not_found")
         errors = _field_errors(exc, request_lang(request))
         # Not JSON at all, or not an object where one is expected: the request itself is malformed.
         if any(e["code"] == "json_invalid" or not e["field"] for e in errors):
@@ -104,7 +129,26 @@ def install(app: FastAPI) -> None:
         code = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}.get(
             exc.status_code, "request.malformed"
         )
-        return problem(request, exc.status_code, code, detail=str(exc.detail))
+        # the router's own headers travel on: a 405 carries `Allow`
+        return problem(request, exc.status_code, code, headers=exc.headers, detail=str(exc.detail))
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return problem(request, 429, "request.throttled", headers=headers, seconds=exc.retry_after_s)
+
+    @app.exception_handler(sa.OperationalError)
+    @app.exception_handler(sa.InterfaceError)
+    @app.exception_handler(sa.TimeoutError)
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return problem(request, 503, "server.unavailable", headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(sa.DataError)
+    async def _unstorable(request: Request, exc: sa.DataError) -> JSONResponse:
+        # Input validation should have refused the value; this keeps a gap there from being a 500.
+        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
+        return problem(request, 422, "request.value_unstorable")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

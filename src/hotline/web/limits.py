@@ -1,14 +1,18 @@
-"""Refuse oversized request bodies before reading them (413 with a stable code).
+"""Refuse oversized request bodies (413 with a stable code), counting bytes as they arrive.
 
-A plain ASGI middleware: it looks at Content-Length and either answers at once or passes the
-request through untouched (Starlette's `@app.middleware("http")` wraps every request in extra
-tasks and streams, which bench/intake.py measured at a tenth of the request's time).
+A plain ASGI middleware (Starlette's `@app.middleware("http")` wraps every request in extra tasks
+and streams, which bench/intake.py measured at a tenth of the request's time). A declared
+Content-Length over the limit is answered at once, before anything is read. A body without one
+(chunked) is counted chunk by chunk as the application reads it: the chunk that crosses the limit
+raises a 413 there, so the body is never held whole; the error handlers render it as problem+json
+(or as a GeoReport error on Open311's paths).
 """
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline.web.errors import problem
 
@@ -19,10 +23,27 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit():
+                if int(value) > self.max_bytes:
                     response = problem(Request(scope), 413, "request.too_large")
                     await response(scope, receive, send)
                     return
-        await self.app(scope, receive, send)
+                # the server delivers no more than declared: nothing to count
+                await self.app(scope, receive, send)
+                return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, "request body over the limit")
+            return message
+
+        await self.app(scope, counted, send)
