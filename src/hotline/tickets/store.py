@@ -29,6 +29,14 @@ ASSIGNMENTS = AssignmentRow.__table__
 _INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
 _INSERT_EVENT = insert(EVENTS)
 _INSERT_ASSIGNMENT = insert(ASSIGNMENTS)
+# Core UPDATEs for the same reason: the ORM's update re-synchronised the session's objects (which
+# this path never holds), costing more than the statement.
+_UPDATE_TICKET = update(TICKETS).where(
+    TICKETS.c.id == bindparam("b_id"), TICKETS.c.version == bindparam("b_version")
+)
+_UPDATE_ASSIGNMENT = update(ASSIGNMENTS).where(
+    ASSIGNMENTS.c.ticket_id == bindparam("b_ticket"), ASSIGNMENTS.c.no == bindparam("b_no")
+)
 
 
 def load_records(session: Session, ticket_id: int) -> list[Recorded]:
@@ -258,12 +266,10 @@ def append(
     """Append log entries and write the new state, if nobody changed the ticket since `before`."""
     if not records:
         return
-    result = session.execute(
-        update(TicketRow)
-        .where(TicketRow.id == ticket_id, TicketRow.version == before.version)
-        .values(**ticket_columns(after))
+    result = session.connection().execute(
+        _UPDATE_TICKET, {**ticket_columns(after), "b_id": ticket_id, "b_version": before.version}
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise conflict("concurrency.conflict")
     session.connection().execute(_INSERT_EVENT, _event_rows(ticket_id, records))
     _write_assignments(session, ticket_id, after, {a.no for a in before.assignments}, before)
@@ -281,10 +287,8 @@ def _write_assignments(
         session.connection().execute(_INSERT_ASSIGNMENT, new_rows)
     for a in after.assignments:
         if a.no in existing and old.get(a.no) != a:
-            session.execute(
-                update(AssignmentRow)
-                .where(AssignmentRow.ticket_id == ticket_id, AssignmentRow.no == a.no)
-                .values(**assignment_columns(a))
+            session.connection().execute(
+                _UPDATE_ASSIGNMENT, {**assignment_columns(a), "b_ticket": ticket_id, "b_no": a.no}
             )
 
 
