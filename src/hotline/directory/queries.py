@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.directory.models import Category, Unit, User
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,8 @@ def unit_names(session: Session, ids: set[int]) -> dict[int, Unit]:
 
 def categories(session: Session) -> list[Category]:
     return list(session.scalars(select(Category).order_by(Category.level, Category.code)))
+
+
+def users(session: Session) -> list[User]:
+    """Every active user (the demo history acts as them)."""
+    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))

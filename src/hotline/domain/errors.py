@@ -262,6 +262,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务属性定义有误：{detail}",
         "The service's attributes are not valid: {detail}",
     ),
+    "demo.not_empty": (
+        "数据库里已有工单：不写入演示历史（要追加请加 --append）",
+        "The database already holds tickets: no demo history written (add --append to add to them)",
+    ),
 }
 
 

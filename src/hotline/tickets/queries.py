@@ -327,3 +327,8 @@ def ticket_events(
             )
         )
     return result
+
+
+def count(session: Session) -> int:
+    """How many tickets the platform holds (any status)."""
+    return int(session.scalar(select(func.count()).select_from(TicketRow)) or 0)
