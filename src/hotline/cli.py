@@ -29,10 +29,15 @@ def prepare(settings: Settings, demo: bool) -> None:
     db = Database(settings.resolved_database_url)
     try:
         with db.write() as s:
-            if service.is_empty(s):
+            loaded = service.is_empty(s)
+            if loaded:
                 counts = service.load_city(s, service.demo_city(), datetime.now(UTC))
                 counts.update(_load_demo_open311(s))
                 typer.echo(f"演示城市已载入 demo city loaded: {counts}")
+        if loaded:  # a city with a past (docs/demo-city.md "History")
+            from hotline.demo.cli import first_start
+
+            first_start(db, settings)
     finally:
         db.dispose()
 
@@ -171,3 +176,13 @@ def _mount_routing() -> None:
 
 
 _mount_routing()
+
+
+def _mount_demo() -> None:
+    """`hotline demo-history` (docs/demo-city.md "History")."""
+    from hotline.demo.cli import demo_history
+
+    app.command("demo-history")(demo_history)
+
+
+_mount_demo()

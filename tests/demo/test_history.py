@@ -4,59 +4,19 @@ state), varied as a real centre's week, at the configured shares, and never twic
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from hotline.db.engine import Database
 from hotline.demo import history
 from hotline.demo import service as demo
 from hotline.domain.errors import DomainError
 from hotline.domain.ticket import replay
 from hotline.tickets import store
-from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
-from tests.demo.conftest import END, demo_city_database
-
-#: Shares well above the defaults, so a week of a small city shows each of them often enough to be
-#: measured (about 200 tickets: a share's standard error is 3-5 points).
-SHARES = history.Shares(
-    send_back=0.25,
-    overdue=0.25,
-    satisfied=0.55,
-    fairly_satisfied=0.2,
-    reopen=0.5,
-    extension=0.1,
-    supervised=0.1,
-)
-PLAN = history.Plan(days=7, per_day=30, seed=7, bursts=1, shares=SHARES)
-
-
-@dataclass
-class Written:
-    db: Database
-    report: demo.Written
-    tickets: list[Any]
-    events: dict[int, list[Any]]
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Written]:
-    folder = tmp_path_factory.mktemp(f"demo-{request.param}")
-    with demo_city_database(request.param, folder) as db:
-        report = demo.write(db, PLAN, END, data_dir=None)
-        with db.read() as s:
-            tickets = list(s.execute(select(TicketRow.__table__)).all())
-            events: dict[int, list[Any]] = {}
-            for row in s.execute(
-                select(TicketEventRow.__table__).order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
-            ):
-                events.setdefault(row.ticket_id, []).append(row)
-        yield Written(db, report, tickets, events)
+from hotline.tickets.models import AssignmentRow, TicketRow
+from tests.demo.conftest import END, SHARES, Written, demo_city_database
 
 
 def tags(w: Written, ticket_id: int) -> list[str]:
@@ -69,7 +29,8 @@ def test_every_log_replays_to_the_stored_state(written: Written) -> None:
     with written.db.read() as s:
         for t in written.tickets:
             state = replay(store.load_records(s, t.id))
-            assert {k: getattr(t, k) for k in store.ticket_columns(state)} == store.ticket_columns(state), (
+            row = s.get(TicketRow, t.id)
+            assert {k: getattr(row, k) for k in store.ticket_columns(state)} == store.ticket_columns(state), (
                 t.id
             )
             rows = s.scalars(
@@ -92,7 +53,7 @@ def test_the_week_looks_like_a_centre_at_work(written: Written) -> None:
     assert local_hours[10] > 3 * max(local_hours[3], 1)  # mornings are busy, nights quiet
     statuses = Counter(t.status for t in w.tickets)
     # the oldest are closed, the newest still open at every stage
-    assert statuses["closed"] > len(w.tickets) / 3
+    assert statuses["closed"] > len(w.tickets) / 4
     assert statuses["in_progress"] + statuses["dispatched"] + statuses["replied"] + statuses["reviewed"] > 10
     seen = Counter(tag for log in w.events.values() for tag in set(e.tag for e in log))
     for tag in (
@@ -164,15 +125,19 @@ def test_the_rates_land_near_the_configured_shares(written: Written) -> None:
 
 def test_a_second_run_refuses_unless_appending(written: Written) -> None:
     small = history.Plan(days=0.5, per_day=20, seed=1, bursts=0)
+
+    def count() -> int:
+        with written.db.read() as s:
+            return len(s.scalars(select(TicketRow.id)).all())
+
+    before = count()
     with pytest.raises(DomainError) as refused:
         demo.write(written.db, small, END, data_dir=None)
     assert refused.value.code == "demo.not_empty"
-    with written.db.read() as s:
-        assert len(s.scalars(select(TicketRow.id)).all()) == len(written.tickets)
+    assert count() == before
     added = demo.write(written.db, small, END, data_dir=None, append=True)
     assert added.history.tickets > 0
-    with written.db.read() as s:
-        assert len(s.scalars(select(TicketRow.id)).all()) == len(written.tickets) + added.history.tickets
+    assert count() == before + added.history.tickets
 
 
 def test_the_same_seed_writes_the_same_history(tmp_path: Path) -> None:

@@ -72,7 +72,10 @@ def write(
         started = time.perf_counter()
         with db.read() as s:  # closed tickets, and open ones a person dispatched
             rows = retrain.examples(s, include_dispatched=True)
-        _model, report = retrain.train_and_save(rows, data_dir, checker=False)
-        done.model = {k: report[k] for k in ("model", "examples", "labels")}
+        try:
+            _model, report = retrain.train_and_save(rows, data_dir, checker=False)
+            done.model = {k: report[k] for k in ("model", "examples", "labels")}
+        except ValueError as exc:  # too short a history to learn from: routing works without a model
+            done.model = {"error": str(exc)}
         done.train_seconds = round(time.perf_counter() - started, 1)
     return done
