@@ -15,7 +15,7 @@ from hotline.demo import service as demo
 from hotline.domain.errors import DomainError
 from hotline.domain.ticket import replay
 from hotline.tickets import store
-from hotline.tickets.models import AssignmentRow, TicketRow
+from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 from tests.demo.conftest import END, SHARES, Written, demo_city_database
 
 
@@ -138,6 +138,36 @@ def test_a_second_run_refuses_unless_appending(written: Written) -> None:
     added = demo.write(written.db, small, END, data_dir=None, append=True)
     assert added.history.tickets > 0
     assert count() == before + added.history.tickets
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_bulk_route_leaves_the_rows_the_write_path_would(backend: str, tmp_path: Path) -> None:
+    """The benchmark scale decides the same commands in memory and writes the tickets in batches:
+    every log still replays to the stored ticket and assignment rows."""
+    plan = history.Plan(days=2, per_day=120, seed=5, bursts=0, shares=SHARES)
+    with demo_city_database(backend, tmp_path) as db:
+        report = history.generate(db, plan, END, bulk=True)
+        assert report.tickets > 150 and report.refused == 0, report.refusals
+        with db.read() as s:
+            ids = s.scalars(select(TicketRow.id)).all()
+            assert len(ids) == report.tickets
+            tags = Counter(s.scalars(select(TicketEventRow.tag)).all())
+            for tid in ids:
+                state = replay(store.load_records(s, tid))
+                row = s.get(TicketRow, tid)
+                assert {k: getattr(row, k) for k in store.ticket_columns(state)} == store.ticket_columns(
+                    state
+                )
+                rows = s.scalars(
+                    select(AssignmentRow).where(AssignmentRow.ticket_id == tid).order_by(AssignmentRow.no)
+                )
+                got = [
+                    {k: getattr(r, k) for k in store.assignment_columns(a)}
+                    for r, a in zip(rows, state.assignments, strict=True)
+                ]
+                assert got == [store.assignment_columns(a) for a in state.assignments], tid
+    for tag in ("ticket.closed", "assignment.overdue", "assignment.deadline_warning", "ticket.reopened"):
+        assert tags[tag] > 0, tag
 
 
 def test_the_same_seed_writes_the_same_history(tmp_path: Path) -> None:

@@ -47,7 +47,10 @@ def demo_history(
     prepare(settings, demo=False)
     db = Database(settings.resolved_database_url)
     try:
-        written = demo.write(db, plan, datetime.now(UTC), settings.data_dir if train else None, append=append)
+        bulk = scale != "small"  # the benchmark scale takes the bulk route (docs/demo-city.md)
+        written = demo.write(
+            db, plan, datetime.now(UTC), settings.data_dir if train and not bulk else None, append, bulk
+        )
     except DomainError as exc:
         typer.echo(message(exc.code), err=True)
         typer.echo(message(exc.code, "en"), err=True)

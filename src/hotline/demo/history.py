@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -31,9 +31,10 @@ from hotline.demo import texts
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
 from hotline.domain.errors import DomainError
-from hotline.domain.ticket import Actor, Ticket
+from hotline.domain.ticket import Actor, Context, Recorded, Ticket, due_records, handle
 from hotline.domain.vocabulary import (
     Channel,
+    DeadlineOutcome,
     DeadlineStep,
     FollowUpMethod,
     Kind,
@@ -44,10 +45,16 @@ from hotline.domain.vocabulary import (
 )
 from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
+from hotline.sla import service as sla_service
 from hotline.sla import sweeper
+from hotline.sla.calculator import sla_for
 from hotline.tickets import service as tickets
+from hotline.tickets import store
 
 SWEEP_EVERY: Final = timedelta(minutes=15)
+LOCAL: Final = timedelta(hours=8)  # the daily curve is the centre's local time (UTC+8)
+#: Tickets written per transaction by the bulk route.
+BATCH: Final = 2000
 
 #: Share of a day's tickets per hour (local time): quiet nights, a morning and an afternoon peak.
 HOURLY: Final = (
@@ -255,44 +262,58 @@ def _minutes(rng: random.Random, lo: float, hi: float) -> timedelta:
 class Generator:
     """Writes a plan's history ending at ``end`` into ``db`` (which holds the demo city)."""
 
-    def __init__(self, db: Database, plan: Plan, end: datetime) -> None:
-        self.db, self.plan, self.end = db, plan, end
+    def __init__(self, db: Database, plan: Plan, end: datetime, bulk: bool = False) -> None:
+        self.db, self.plan, self.end, self.bulk = db, plan, end, bulk
         self.shares = plan.shares
         self.rng = random.Random(plan.seed)
         self.city = City(db)
+        self._codes = list(self.city.categories)
+        self._weights = [float(texts.TEMPLATES[code][0]) for code in self._codes]
         self.report = Report()
         self.burst_heads: dict[int, int] = {}  # burst index → ticket id of its first call
         self.status: dict[int, TicketStatus] = {}  # each ticket's status as its last step left it
+        if bulk:  # what `tickets.service.execute` looks up per command, looked up once
+            with db.read() as s:
+                self._deadlines = sla_service.calculator(s, sla_for(db))
+                self._paths = directory.unit_paths(s, list(self.city.units))
+            self._superiors = {u.id: u.parent_id for u in self.city.units.values() if u.parent_id is not None}
+            self._mem: dict[int, tuple[Ticket, list[Recorded], int | None]] = {}
+            self._ready: list[tuple[Ticket, list[Recorded], int | None]] = []
 
     # -- what comes in, and when ----------------------------------------------------------------
-    def specs(self) -> list[Spec]:
+    def days(self) -> list[datetime]:
+        """The starts of the history's days (local midnight, the centre's zone UTC+8)."""
+        start = self.end - timedelta(days=self.plan.days)
+        day = (start + LOCAL).replace(hour=0, minute=0, second=0, microsecond=0) - LOCAL
+        out = []
+        while day < self.end:
+            out.append(day)
+            day += timedelta(days=1)
+        return out
+
+    def day_specs(self, day: datetime) -> list[Spec]:
+        """What comes in on one day: the daily curve, the day of the week, and any burst."""
         rng, plan = self.rng, self.plan
         start = self.end - timedelta(days=plan.days)
-        weights = [(code, float(texts.TEMPLATES[code][0])) for code in self.city.categories]
-        local_offset = timedelta(hours=8)  # the daily curve is the centre's local time (UTC+8)
+        weekday = (day + LOCAL).weekday()
+        n = max(0, round(rng.gauss(plan.per_day * WEEKDAY[weekday], plan.per_day * 0.08)))
         out: list[Spec] = []
-        day = (start + local_offset).replace(hour=0, minute=0, second=0, microsecond=0) - local_offset
-        while day < self.end:
-            weekday = (day + local_offset).weekday()
-            n = max(0, round(rng.gauss(plan.per_day * WEEKDAY[weekday], plan.per_day * 0.08)))
-            hours = rng.choices(range(24), HOURLY, k=n)
-            for hour in hours:
-                at = day + timedelta(hours=hour, seconds=rng.uniform(0, 3600))
-                if not start <= at < self.end:
-                    continue
-                code = _pick(rng, weights)
-                out.append(
-                    Spec(
-                        at,
-                        code,
-                        rng.choice(texts.TEMPLATES[code][1]),
-                        rng.choice(self.city.spots),
-                        _pick(rng, CHANNELS),
-                    )
+        for hour in rng.choices(range(24), HOURLY, k=n):
+            at = day + timedelta(hours=hour, seconds=rng.uniform(0, 3600))
+            if not start <= at < self.end:
+                continue
+            code = rng.choices(self._codes, self._weights)[0]
+            out.append(
+                Spec(
+                    at,
+                    code,
+                    rng.choice(texts.TEMPLATES[code][1]),
+                    rng.choice(self.city.spots),
+                    _pick(rng, CHANNELS),
                 )
-            day += timedelta(days=1)
-        out += self._bursts(start)
-        out.sort(key=lambda s: s.at)
+            )
+        out += [b for b in self._burst_specs if day <= b.at < day + timedelta(days=1)]
+        out.sort(key=lambda x: x.at)
         return out
 
     def _bursts(self, start: datetime) -> list[Spec]:
@@ -329,16 +350,16 @@ class Generator:
         import time
 
         started = time.perf_counter()
-        specs = self.specs()
-        queue: list[tuple[datetime, int, Iterator[datetime]]] = []
-        for i, spec in enumerate(specs):
-            queue.append((spec.at, i, self._life(spec)))
-        heapq.heapify(queue)
-        seq = len(specs)
-        next_sweep = specs[0].at + SWEEP_EVERY if specs else self.end
-        while queue:
-            at, _, life = heapq.heappop(queue)
-            while next_sweep <= at:
+        days = self.days()
+        self._burst_specs = self._bursts(days[0] if days else self.end)
+        self._queue: list[tuple[datetime, int, Iterator[datetime]]] = []
+        self._seq = 0
+        if days:
+            self._push(days[0], self._feeder(days))
+        next_sweep = (days[0] if days else self.end) + SWEEP_EVERY
+        while self._queue:
+            at, _, life = heapq.heappop(self._queue)
+            while not self.bulk and next_sweep <= at:
                 sweeper.sweep(self.db, next_sweep)
                 next_sweep += SWEEP_EVERY
             try:
@@ -350,19 +371,84 @@ class Generator:
                 self.report.refusals.append(exc.code)
                 continue
             if upcoming >= self.end:
+                life.close()  # the rest of its life is in the future
                 continue
-            seq += 1
-            heapq.heappush(queue, (max(upcoming, at), seq, life))
-        sweeper.sweep(self.db, self.end)
+            self._push(max(upcoming, at), life)
+        if not self.bulk:
+            sweeper.sweep(self.db, self.end)
+        self._flush()
         self.report.seconds = round(time.perf_counter() - started, 1)
         return self.report
+
+    def _push(self, at: datetime, life: Iterator[datetime]) -> None:
+        self._seq += 1
+        heapq.heappush(self._queue, (at, self._seq, life))
+
+    def _feeder(self, days: list[datetime]) -> Iterator[datetime]:
+        """At each day's start, that day's tickets begin their lives."""
+        for day in days:
+            yield day
+            for spec in self.day_specs(day):
+                self._push(spec.at, self._life(spec))
 
     # -- steps ----------------------------------------------------------------------------------
     def _do(self, ticket_id: int, command: c.Command, actor: Actor, at: datetime) -> Ticket:
         self.report.commands += 1
-        state = tickets.execute(self.db, ticket_id, command, actor, at)
+        if self.bulk:
+            state = self._decide(ticket_id, command, actor, at)
+        else:
+            state = tickets.execute(self.db, ticket_id, command, actor, at)
         self.status[ticket_id] = state.status
         return state
+
+    # -- the bulk route: the same commands decided in memory, the tickets written in batches -----
+    def _decide(self, key: int, command: c.Command, actor: Actor, at: datetime) -> Ticket:
+        """What `tickets.service.execute` does, without the round trips: the sweeper's records that
+        fell due first (as a worker sweeping every few minutes would have made them), then the
+        command, through the workflow's own `handle`."""
+        state, records, by = self._mem[key]
+        state = self._catch_up(state, records, at)
+        ctx = Context(
+            actor=actor,
+            now=at,
+            units=self._paths,
+            centre_unit=self.city.centre,
+            deadlines=self._deadlines,
+        )
+        state, made = handle(state, command, ctx)
+        records += made
+        self._mem[key] = (state, records, by)
+        return state
+
+    def _catch_up(self, state: Ticket, records: list[Recorded], at: datetime) -> Ticket:
+        system = Actor(role=Role.SYSTEM)
+        for cmd in due_records(state, at, superiors=self._superiors):
+            d = state.assignment(cmd.assignment_no).deadline(cmd.step)
+            assert d is not None
+            if cmd.outcome is DeadlineOutcome.OVERDUE:
+                when = min(at, d.due_at + SWEEP_EVERY / 2)
+            else:
+                when = min(at, (d.warn_at or d.due_at) + SWEEP_EVERY / 2, d.due_at)
+            state, made = handle(state, cmd, Context(actor=system, now=max(when, state.updated_at)))
+            records += made
+        return state
+
+    def _done(self, key: int) -> None:
+        """A ticket's life is over (or reaches the end of the history): ready to be written."""
+        if not self.bulk:
+            return
+        state, records, by = self._mem.pop(key)
+        state = self._catch_up(state, records, self.end)
+        self._ready.append((state, records, by))
+        if len(self._ready) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.bulk or not self._ready:
+            return
+        with self.db.write() as s:
+            store.create_many(s, self._ready)
+        self._ready = []
 
     def _try(self, ticket_id: int, command: c.Command, actor: Actor, at: datetime) -> Ticket | None:
         """A step the rules may refuse now (a sweeper or a merge changed the ticket): skipped then."""
@@ -407,23 +493,44 @@ class Generator:
             latitude=round(spec.spot.lat + rng.uniform(-0.003, 0.003), 6),
             longitude=round(spec.spot.lon + rng.uniform(-0.003, 0.003), 6),
         )
-        done = intake.submit(self.db, data, at, lambda _s: submitter)
         self.report.tickets += 1
+        if self.bulk:
+            key = -self.report.tickets
+            actor = submitter.actor if submitter is not None else Actor(role=Role.CITIZEN)
+            state, made = handle(None, intake.command(data), Context(actor=actor, now=at))
+            self._mem[key] = (state, made, submitter.id if submitter is not None else None)
+            self.report.commands += 1
+            self.status[key] = state.status
+            return key, state
+        done = intake.submit(self.db, data, at, lambda _s: submitter)
         self.report.commands += 1
         self.status[done.ticket_id] = done.ticket.status
         return done.ticket_id, done.ticket
 
     def _life(self, spec: Spec) -> Iterator[datetime]:
         """One ticket from intake to close (or as far as the history reaches)."""
+        held: list[int] = []
+        try:
+            yield from self._steps(spec, held)
+        finally:
+            if held:
+                self._done(held[0])
+
+    def _steps(self, spec: Spec, held: list[int]) -> Iterator[datetime]:
         rng, sh, city = self.rng, self.shares, self.city
         t = spec.at
         tid, state = self._submit(spec, t)
+        held.append(tid)
         operator = city.actor(Role.OPERATOR)
         dispatcher = city.actor(Role.DISPATCHER)
         if spec.burst is not None:
             if spec.first_of_burst:
                 self.burst_heads[spec.burst] = tid
-            elif (head := self.burst_heads.get(spec.burst)) is not None and rng.random() < 0.75:
+            elif (
+                not self.bulk
+                and (head := self.burst_heads.get(spec.burst)) is not None
+                and rng.random() < 0.75
+            ):
                 t += _minutes(rng, 2, 15)
                 yield t
                 try:
@@ -649,11 +756,15 @@ def _unhappy(state: Ticket) -> bool:
     return state.follow_up is not None and state.follow_up.satisfaction is Satisfaction.UNSATISFIED
 
 
-def generate(
-    db: Database, plan: Plan, end: datetime, progress: Callable[[str], None] | None = None
-) -> Report:
-    """Write ``plan``'s history ending at ``end``; returns what was written."""
-    gen = Generator(db, plan, end)
+def generate(db: Database, plan: Plan, end: datetime, bulk: bool = False) -> Report:
+    """Write ``plan``'s history ending at ``end``; returns what was written.
+
+    ``bulk`` (the benchmark scale): each ticket's commands are decided in memory by the same
+    workflow (`domain.ticket.handle`, with the same policy, calendar and unit tree the write path
+    uses) and its row, log, assignments and notifications written in batches by the ticket store
+    (`store.create_many`): the same rows, a few statements per thousand tickets. Bursts are not
+    merged on this route (a merge writes two tickets at once)."""
+    gen = Generator(db, plan, end, bulk)
     report = gen.run()
     for status in gen.status.values():
         report.by_status[status.value] = report.by_status.get(status.value, 0) + 1

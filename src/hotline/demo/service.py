@@ -52,16 +52,22 @@ def write(
     end: datetime,
     data_dir: Path | None,
     append: bool = False,
+    bulk: bool = False,
 ) -> Written:
     """Write ``plan``'s history ending at ``end``, index its texts for routing, and (with a
     ``data_dir``) retrain the routing model from the platform's closed tickets.
 
     A database that already holds tickets is refused (``demo.not_empty``) unless ``append``: the
-    history is then added beside what is there (its days overlap the existing ones)."""
+    history is then added beside what is there (its days overlap the existing ones).
+
+    ``bulk`` takes the benchmark route (`history.generate`); its tickets are neither indexed for
+    routing nor trained on (a year of Haikou is for measuring, not for suggestions)."""
     with db.read() as s:
         if tickets.count(s) and not append:
             raise conflict("demo.not_empty")
-    done = Written(history.generate(db, plan, end))
+    done = Written(history.generate(db, plan, end, bulk))
+    if bulk:
+        return done
     routed = [t for t in done.history.ids if t not in set(done.history.still_received)]
     routing_queue.discard(db, routed)  # people routed them; the newest, still received, wait for the router
     started = time.perf_counter()

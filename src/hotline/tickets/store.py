@@ -224,6 +224,36 @@ def create(
     return ticket_id
 
 
+def create_many(session: Session, made: Sequence[tuple[Ticket, Sequence[Recorded], int | None]]) -> list[int]:
+    """``create`` for many tickets at once, each (state, its whole log, created by): one INSERT per
+    table for the batch. For bulk loads (the demo's benchmark history), where each ticket's log was
+    decided by the workflow beforehand and the state is its replay; the rows are the ones ``create``
+    and ``append`` would have left."""
+    if not made:
+        return []
+    conn = session.connection()
+    ids = list(
+        conn.execute(
+            insert(TICKETS).returning(TICKETS.c.id, sort_by_parameter_order=True),
+            [{**ticket_columns(t), "created_by_user_id": by} for t, _r, by in made],
+        ).scalars()
+    )
+    rows: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
+
+    def add(table: Table, table_rows: Sequence[dict[str, Any]], ticket_id: int) -> None:
+        rows.setdefault(table.name, (table, []))[1].extend({**r, "ticket_id": ticket_id} for r in table_rows)
+
+    for ticket_id, (t, records, _by) in zip(ids, made, strict=True):
+        add(EVENTS, _event_row_list(ticket_id, records), ticket_id)
+        add(ASSIGNMENTS, [assignment_columns(a) for a in t.assignments], ticket_id)
+        for table, table_rows in notify.new_ticket_rows(session, t, records):
+            add(table, table_rows, ticket_id)
+    for table, table_rows in rows.values():
+        if table_rows:
+            conn.execute(insert(table), table_rows)
+    return ids
+
+
 _STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], list[list[list[tuple[str, str]]]]]] = {}
 
 
