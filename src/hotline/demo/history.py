@@ -440,6 +440,8 @@ class Generator:
         state, records, by = self._mem.pop(key)
         state = self._catch_up(state, records, self.end)
         self._ready.append((state, records, by))
+        del self.status[key]  # counted here: a year of Haikou is not kept in memory
+        self.report.by_status[state.status.value] = self.report.by_status.get(state.status.value, 0) + 1
         if len(self._ready) >= BATCH:
             self._flush()
 
