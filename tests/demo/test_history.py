@@ -166,7 +166,7 @@ def test_the_bulk_route_leaves_the_rows_the_write_path_would(backend: str, tmp_p
                     for r, a in zip(rows, state.assignments, strict=True)
                 ]
                 assert got == [store.assignment_columns(a) for a in state.assignments], tid
-    for tag in ("ticket.closed", "assignment.overdue", "assignment.deadline_warning", "ticket.reopened"):
+    for tag in ("ticket.closed", "assignment.overdue", "assignment.deadline_warning", "assignment.delegated"):
         assert tags[tag] > 0, tag
 
 

@@ -627,7 +627,7 @@ class Generator:
         state = self._do(tid, c.RecordContact(assignment_no=worker_no, note="已电话联系诉求人"), worker, t)
         due = state.assignment(worker_no).reply_due_at or (t + timedelta(days=3))
         start = state.assignment(worker_no).dispatched_at
-        if rng.random() < sh.extension:
+        if rng.random() < sh.extension and due > t + timedelta(hours=2):
             yield (t := t + (due - t) * rng.uniform(0.3, 0.7))
             until = due + timedelta(days=rng.randint(2, 5))
             asked = self._try(
