@@ -3,7 +3,7 @@
     .venv/bin/python bench/intake.py --database postgresql --concurrency 16 --seconds 20
     .venv/bin/python bench/intake.py --database sqlite
 
-Prepares a fresh database (migrations + the demo city, like `hotline.cli.prepare`), starts the
+Prepares a fresh database (migrations + the demo city, like `hotline.bootstrap.prepare`), starts the
 real server (`uvicorn hotline.asgi:app`, `--workers`, default 1) on a free loopback port, logs in as
 `operator1`, and POSTs `/api/v1/tickets` with varied Chinese bodies and a unique
 `Idempotency-Key` each, from N concurrent clients, for a warm-up then a measured time. Then it
@@ -469,7 +469,8 @@ def bench_database(kind: str, admin_url: str, workdir: Path) -> Iterator[str]:
 
 
 def prepare(url: str) -> None:
-    """Exactly what `hotline.cli.prepare` does: migrate, then load the demo city."""
+    """Exactly what `hotline.bootstrap.prepare` does: migrate, then load the demo city."""
+    from hotline import bootstrap
     from hotline.db.engine import Database
     from hotline.db.migrate import upgrade
     from hotline.directory import service
@@ -478,7 +479,7 @@ def prepare(url: str) -> None:
     db = Database(url)
     try:
         with db.write() as s:
-            service.load_city(s, service.demo_city(), datetime.now(UTC))
+            bootstrap.load_city(s, service.demo_city(), datetime.now(UTC))
     finally:
         db.dispose()
 

@@ -34,6 +34,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hotline import bootstrap
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -94,9 +95,10 @@ def main() -> None:
         db = Database(url, pool_size=5)
         now = datetime.now(UTC)
         with db.write() as s:
-            directory.load_city(s, directory.demo_city(), now)
+            bootstrap.load_city(s, directory.demo_city(), now)
             open311.load_demo(s, now)
         app = create_app(Settings(data_dir=data_dir, database_url=url, demo=False), db=db)
+        deadlines = app.state.wiring.deadlines
         with TestClient(app) as client:
             unit = client.get("/open311/v2/services.json")  # warm up
             from sqlalchemy import select
@@ -126,7 +128,9 @@ def main() -> None:
                 rid = int(r.json()[0]["service_request_id"])
                 ids.append(rid)
                 if i % 2 == 0:
-                    tickets.execute(db, rid, c.Dispatch(lead_unit=urban), Actor(role=Role.DISPATCHER), now)
+                    tickets.execute(
+                        db, rid, c.Dispatch(lead_unit=urban), Actor(role=Role.DISPATCHER), now, deadlines
+                    )
             results: dict[str, list[float]] = {}
 
             def get(path: str, **params: str) -> Callable[[], Any]:

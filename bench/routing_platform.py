@@ -22,6 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hotline import bootstrap
 from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.directory import service as directory
@@ -59,7 +60,7 @@ def main() -> None:
     db = Database(url)
     now = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
     with db.write() as s:
-        directory.load_city(s, directory.demo_city(), now)
+        bootstrap.load_city(s, directory.demo_city(), now)
         kb.sync_duties(s, now)
         kb.load_answers(s, kb.demo_answers(), now)
     runtime = Runtime(folder)

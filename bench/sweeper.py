@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from hotline import bootstrap
 from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.directory import service as directory
@@ -235,7 +236,7 @@ def run(args: argparse.Namespace, url: str) -> int:
     db = Database(url, pool_size=4)
     engine = db.engine
     with db.write() as s:
-        directory.load_city(s, directory.demo_city(), datetime.now(UTC))
+        bootstrap.load_city(s, directory.demo_city(), datetime.now(UTC))
     with engine.connect() as conn:
         units = [
             r[0] for r in conn.execute(text("SELECT id FROM units WHERE level BETWEEN 2 AND 4 ORDER BY id"))

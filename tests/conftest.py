@@ -21,12 +21,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hotline import bootstrap
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.directory import service as directory
 from hotline.open311 import service as open311
+from hotline.sla.service import DeadlineSource
 
 ADMIN_PG_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -99,6 +101,11 @@ class Platform:
             self.tokens[username] = r.json()["access_token"]
         return {"Authorization": f"Bearer {self.tokens[username]}"}
 
+    @property
+    def deadlines(self) -> DeadlineSource:
+        """The deadline calculator the app was wired with, for tests that call services directly."""
+        return self.client.app.state.wiring.deadlines  # type: ignore[attr-defined,no-any-return]
+
     def unit_id(self, code: str) -> int:
         from sqlalchemy import select
 
@@ -115,7 +122,7 @@ def _platform(backend: str, url: str, data_dir: Path) -> Iterator[Platform]:
     db = Database(url, pool_size=10)
     clock = TestClock()
     with db.write() as s:
-        directory.load_city(s, directory.demo_city(), clock())
+        bootstrap.load_city(s, directory.demo_city(), clock())
         open311.load_demo(s, clock())
     # Workflow tests dispatch by hand: routing's auto-dispatch (秒派) is switched on only by the
     # tests of routing itself (tests/routing_platform).

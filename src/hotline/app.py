@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
+from hotline.audit.routes import router as audit_router
 from hotline.auth.routes import router as auth_router
+from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
@@ -23,25 +23,19 @@ from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
-from hotline.routing import queue as routing_queue
-from hotline.routing import runtime as routing_runtime
 from hotline.routing.routes import router as routing_router
-from hotline.sla import calculator as sla_calculator
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits
+from hotline.web import docs, errors, limits, pages
+from hotline.worker import BackgroundWorker
 
 STATIC = Path(__file__).parent / "web" / "static"
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(
     settings: Settings | None = None,
-    clock: Callable[[], datetime] = system_clock,
+    clock: Clock = system_clock,
     db: Database | None = None,
     run_worker: bool = False,
     freeze_after_start: bool = False,
@@ -55,31 +49,20 @@ def create_app(
     load (the p99 of bench/intake.py). `gc.freeze()` once started takes it out of the collector's
     walks; garbage made afterwards is collected as before. Off by default: a test process making
     many apps would keep what each froze."""
-    settings = settings or Settings()
-    database = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    wiring = wire(settings, clock, db)
+    settings = wiring.settings
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        routing_runtime.start(database, _app.state.routing, clock(), settings.demo)  # kb duties, model
+        wiring.start_routing(_app.state.routing)  # kb duties, model
         if freeze_after_start:
             gc.collect()
             gc.freeze()
-        if run_worker:  # routing of new tickets is background work too
-            _app.state.router = routing_queue.Router(database, _app.state.routing, settings, clock)
-            _app.state.router.start()
         background = None
-        if run_worker:
-            from hotline.worker import BackgroundWorker, Worker
-
-            background = BackgroundWorker(
-                Worker(
-                    database,
-                    clock,
-                    interval_s=settings.worker_interval_s,
-                    webhook_timeout_s=settings.webhook_timeout_s,
-                    webhook_max_attempts=settings.webhook_max_attempts,
-                )
-            )
+        if run_worker:  # routing of new tickets is background work too
+            _app.state.router = wiring.router(_app.state.routing)
+            _app.state.router.start()
+            background = BackgroundWorker(wiring.worker())
             background.start()
         yield
         if background is not None:
@@ -87,7 +70,7 @@ def create_app(
         if run_worker:
             _app.state.router.stop()
         if db is None:  # we made it, we close it
-            database.dispose()
+            wiring.db.dispose()
 
     app = FastAPI(
         title="Hotline 12345 政务服务便民热线",
@@ -97,16 +80,17 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.state.wiring = wiring
     app.state.settings = settings
-    app.state.db = database
-    sla_calculator.bind(database, sla_calculator.sla_from_settings(settings))
+    app.state.db = wiring.db
     app.state.clock = clock
     app.state.default_language = settings.language
-    app.state.routing = routing_runtime.Runtime(settings.data_dir)
+    app.state.routing = wiring.routing_runtime()
 
     errors.install(app)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
     docs.install(app)
+    pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -118,14 +102,11 @@ def create_app(
         routing_router,
     ):
         app.include_router(router)
-    for router in (time_limits_router, inbox_router, webhooks_admin_router):  # issue 3
+    for router in (time_limits_router, inbox_router, webhooks_admin_router):
         app.include_router(router)
+    app.include_router(audit_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
-
-    @app.get("/", include_in_schema=False)
-    def home() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     @app.get("/healthz", tags=["ops 运维"])
     def healthz() -> dict[str, str]:

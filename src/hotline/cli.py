@@ -1,53 +1,52 @@
-"""`hotline`: serve the platform, migrate the database, load a city."""
+"""`hotline`: serve the platform, migrate the database, load a city, run the workers; and
+`hotline routing …`: the classifier's commands (`routing.cli`) and the platform's routing commands."""
 
 from __future__ import annotations
 
+import json
+import signal
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Annotated, Any
 
 import typer
 
+from hotline.bootstrap import Wiring, load_city, load_demo_open311, prepare, wire
 from hotline.config import Settings
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from hotline.routing.cli import (
+    DEFAULT_LABEL_COLUMN,
+    DEFAULT_TEXT_COLUMNS,
+    DataDir,
+    LabelColumn,
+    TextColumns,
+    routing_app,
+)
 
 app = typer.Typer(help="Hotline 12345 政务服务便民热线 platform.", no_args_is_help=True)
+app.add_typer(routing_app, name="routing", help="Train and score the text classifier 智能分拨模型.")
 
 
-def prepare(settings: Settings, demo: bool) -> None:
-    """Migrate the schema; load the demo city into an empty database when asked to."""
-    from hotline.db.engine import Database
-    from hotline.db.migrate import upgrade
-    from hotline.directory import service
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    if not demo:
-        return
-    db = Database(settings.resolved_database_url)
-    try:
-        with db.write() as s:
-            loaded = service.is_empty(s)
-            if loaded:
-                counts = service.load_city(s, service.demo_city(), datetime.now(UTC))
-                counts.update(_load_demo_open311(s))
-                typer.echo(f"演示城市已载入 demo city loaded: {counts}")
-        if loaded:  # a city with a past (docs/demo-city.md "History")
-            from hotline.demo.cli import first_start
-
-            first_start(db, settings)
-    finally:
-        db.dispose()
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
 
 
-def _load_demo_open311(session: Session) -> dict[str, int]:
-    """The demo city's Open311 services and its documented demo key (docs/open311.md)."""
-    from hotline.open311.service import load_demo
+def _fail(message: str) -> None:
+    typer.echo(f"错误 (error): {message}", err=True)
+    raise typer.Exit(code=1)
 
-    counts = load_demo(session, datetime.now(UTC))
-    return {"open311_services": counts["services"], "open311_keys": counts["keys"]}
+
+def _print_json(obj: dict[str, Any]) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _prepare(settings: Settings, demo: bool) -> None:
+    counts = prepare(settings, demo)
+    if counts is not None:
+        typer.echo(f"演示城市已载入 demo city loaded: {counts}")
+        from hotline.demo.cli import first_start
+
+        first_start(settings)  # a city with a past (docs/demo-city.md "History")
 
 
 @app.command()
@@ -61,7 +60,7 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    prepare(settings, settings.demo if demo is None else demo)
+    _prepare(settings, settings.demo if demo is None else demo)
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"Hotline: http://{host}:{port}/  (API docs /docs)")
@@ -71,27 +70,30 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    prepare(Settings(), demo=False)
+    _prepare(Settings(), demo=False)
     typer.echo("数据库已是最新 database is up to date")
 
 
 @app.command("load-city")
-def load_city(path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted.")) -> None:
+def load_city_command(
+    path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted."),
+) -> None:
     """Load a city's units, categories and users into an empty database."""
-    from hotline.db.engine import Database
+    from hotline.audit.service import CLI
     from hotline.directory import service
 
     settings = Settings()
-    prepare(settings, demo=False)
-    db = Database(settings.resolved_database_url)
+    _prepare(settings, demo=False)
+    db = wire(settings).db
     try:
         with db.write() as s:
             if not service.is_empty(s):
                 raise typer.BadParameter("the directory is not empty")
+            now = datetime.now(UTC)
             city = service.read_city(path) if path else service.demo_city()
-            counts = service.load_city(s, city, datetime.now(UTC))
+            counts = load_city(s, city, now, CLI)
             if not path:
-                counts.update(_load_demo_open311(s))
+                counts.update(load_demo_open311(s, now))
             typer.echo(counts)
     finally:
         db.dispose()
@@ -109,27 +111,13 @@ def worker(
     Run as many as you like against one PostgreSQL: they share the work through row locks and never
     record or send the same thing twice. Stop with Ctrl-C or SIGTERM; a restarted worker catches up.
     """
-    import json
     import logging
-    import signal
-    import threading
 
-    from hotline.db.engine import Database
-    from hotline.sla import calculator
-    from hotline.worker import PassResult, Worker
+    from hotline.worker import PassResult
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = Settings()
-    db = Database(settings.resolved_database_url, pool_size=4)
-    calculator.bind(db, calculator.sla_from_settings(settings))
-    w = Worker(
-        db,
-        batch=batch,
-        interval_s=settings.worker_interval_s,
-        deliveries=deliveries,
-        webhook_timeout_s=settings.webhook_timeout_s,
-        webhook_max_attempts=settings.webhook_max_attempts,
-    )
+    wiring = wire(pool_size=4)
+    w = wiring.worker(batch=batch, deliveries=deliveries)
 
     def report(result: PassResult) -> None:
         line = {
@@ -143,14 +131,9 @@ def worker(
         }
         typer.echo(json.dumps(line), nl=True)
 
-    from datetime import UTC, datetime
-
-    from hotline.routing import queue as routing_queue
-    from hotline.routing import runtime as routing_runtime
-
-    routing = routing_runtime.Runtime(settings.data_dir)
-    routing_runtime.start(db, routing, datetime.now(UTC), settings.demo)
-    router = routing_queue.Router(db, routing, settings, w.clock)
+    routing = wiring.routing_runtime()
+    wiring.start_routing(routing)
+    router = wiring.router(routing)
     try:
         if once:
             report(w.run_once())
@@ -165,17 +148,161 @@ def worker(
         router.stop()
         typer.echo("工作进程已停止 worker stopped", err=True)
     finally:
+        wiring.db.dispose()
+
+
+# --- the platform's side of routing: taxonomy, training from its own tickets, the index, the
+# router (docs/routing-platform.md). These use the platform's database (HOTLINE_DATABASE_URL, or
+# SQLite in HOTLINE_DATA_DIR), migrated first; the classifier's own commands are `routing.cli`'s.
+
+
+def _platform() -> Wiring:
+    settings = Settings()
+    prepare(settings, demo=False)
+    return wire(settings)
+
+
+@routing_app.command("import-taxonomy")
+def import_taxonomy(
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="三级分类 CSV (一级分类,二级分类,三级分类); default ../shared/data/…/label_taxonomy_attachment1.csv",
+        ),
+    ] = None,
+    keep_built_in: Annotated[
+        bool, typer.Option("--keep-built-in", help="保留内置分类 (keep the built-in categories active too)")
+    ] = False,
+) -> None:
+    """导入三级分类（附件1）作为分类树 (import the three-level taxonomy as the category tree)."""
+    from datetime import UTC, datetime
+
+    from hotline.routing import taxonomy
+
+    path = file or taxonomy.SHARED_FILE
+    if not path.is_file():
+        _fail(
+            f"没有找到分类文件 {path}，内置分类保持不变。(No taxonomy file at {path}: the built-in tree stays.)"
+        )
+    try:
+        rows = taxonomy.read(path)
+    except taxonomy.TaxonomyError as exc:
+        _fail(str(exc))
+    db = _platform().db
+    try:
+        with db.write() as session:
+            result = taxonomy.import_rows(session, rows, datetime.now(UTC), replace=not keep_built_in)
+    finally:
         db.dispose()
+    _print_json({"file": str(path), **result.__dict__})
 
 
-def _mount_routing() -> None:
-    """`hotline routing train|evaluate|crossval` (issue 4's classifier, see docs/routing.md)."""
-    from hotline.routing.cli import routing_app
+@routing_app.command("export-training")
+def export_training(
+    out: Annotated[Path, typer.Argument(help="输出 CSV (output CSV: ticket_id,text,category,unit,source)")],
+    include_dispatched: Annotated[
+        bool,
+        typer.Option(
+            "--include-dispatched", help="也导出人工派单的在办工单 (also tickets dispatched by hand)"
+        ),
+    ] = False,
+) -> None:
+    """导出已办结工单的文本和最终分类/承办单位 (export closed tickets as training data)."""
+    from hotline.routing import retrain as rt
 
-    app.add_typer(routing_app, name="routing", help="Train and score the text classifier 智能分拨模型.")
+    db = _platform().db
+    try:
+        with db.read() as session:
+            rows = rt.examples(session, include_dispatched)
+    finally:
+        db.dispose()
+    _print_json({"file": str(out), "rows": rt.write_csv(rows, out)})
 
 
-_mount_routing()
+@routing_app.command()
+def retrain(
+    data_dir: DataDir = None,
+    include_dispatched: Annotated[
+        bool,
+        typer.Option("--include-dispatched", help="也用人工派单的在办工单 (also tickets dispatched by hand)"),
+    ] = False,
+    label: Annotated[
+        str, typer.Option("--label", help="category（分类代码）或 unit（承办单位代码）")
+    ] = "category",
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="另加带标签的 CSV (extra labelled CSV), repeatable")
+    ] = None,
+    text_columns: TextColumns = DEFAULT_TEXT_COLUMNS,
+    label_column: LabelColumn = DEFAULT_LABEL_COLUMN,
+) -> None:
+    """用平台自己的已办结工单（和给定的 CSV）重新训练分拨模型，存入数据目录 (retrain from the platform's own tickets)."""
+    from hotline.routing import retrain as rt
+
+    if label not in ("category", "unit"):
+        _fail("--label 只能是 category 或 unit (must be category or unit)")
+    wiring = _platform()
+    settings, db = wiring.settings, wiring.db
+    try:
+        with db.read() as session:
+            rows = rt.examples(session, include_dispatched)
+    finally:
+        db.dispose()
+    try:
+        for path in data or []:
+            rows += rt.read_csv(path, [c.strip() for c in text_columns.split(",")], label_column)
+        _model, report = rt.train_and_save(rows, data_dir or settings.data_dir, label)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    _print_json(report)
+
+
+@routing_app.command()
+def reindex() -> None:
+    """重建全文索引：职责清单与工单文本 (rebuild the kb duties from the directory and the ticket index)."""
+    from datetime import UTC, datetime
+
+    from hotline.audit import service as audit
+    from hotline.kb import service as kb
+    from hotline.routing import history
+
+    db = _platform().db
+    now = datetime.now(UTC)
+    try:
+        with db.write() as session:
+            duties = kb.sync_duties(session, now, audit.CLI)
+            tickets = history.reindex(session, now)
+    finally:
+        db.dispose()
+    _print_json({"duties": duties, "tickets": tickets})
+
+
+@routing_app.command()
+def work(
+    once: bool = typer.Option(False, "--once", help="Route what waits now, then stop."),
+) -> None:
+    """智能分拨进程：为新受理的工单出建议、秒派 (route new tickets beside the web tier).
+
+    Routing-only workers, beside `hotline worker` processes (which route too) or instead; they
+    share the queue without taking a ticket twice. Stops on Ctrl-C (SIGINT) or SIGTERM."""
+    wiring = _platform()
+    db = wiring.db
+    runtime = wiring.routing_runtime()
+    wiring.start_routing(runtime)
+    router = wiring.router(runtime)
+    try:
+        if once:
+            _print_json({"routed": router.drain()})
+            return
+        stopped = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stopped.set())
+        router.start()
+        _say("智能分拨进程已启动 routing worker started")
+        stopped.wait()
+        router.stop()
+    finally:
+        db.dispose()
 
 
 def _mount_demo() -> None:

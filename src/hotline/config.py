@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     db_pool_size: int = Field(default=20, ge=1)
-    # routing (issue 4, docs/routing.md): dispatch at once (秒派) when routing is this sure
+    # routing (docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
     routing_duplicate_window_hours: float = Field(

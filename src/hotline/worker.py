@@ -11,17 +11,13 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from hotline.db.engine import Database
 from hotline.notify import webhooks
 from hotline.sla import sweeper
 
 log = logging.getLogger("hotline.worker")
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -40,7 +36,7 @@ class PassResult:
 @dataclass
 class Worker:
     db: Database
-    clock: Callable[[], datetime] = system_clock
+    clock: Callable[[], datetime]
     batch: int = sweeper.DEFAULT_BATCH
     interval_s: float = 1.0
     deliveries: bool = True

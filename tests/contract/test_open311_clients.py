@@ -25,6 +25,7 @@ from civicbot.http import RateLimiter
 from georeport import GeoReport
 from sqlalchemy import select
 
+from hotline import bootstrap
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -64,7 +65,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     db = Database(url, pool_size=5)
     clock = conftest.TestClock()
     with db.write() as s:
-        directory.load_city(s, directory.demo_city(), clock())
+        bootstrap.load_city(s, directory.demo_city(), clock())
         open311.load_demo(s, clock())
     app = create_app(
         Settings(

@@ -12,14 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hotline import bootstrap
+from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.demo import history
 from hotline.demo import service as demo
 from hotline.directory import service as directory
+from hotline.sla.service import DeadlineSource
 from hotline.tickets.models import TicketEventRow, TicketRow
 from tests.conftest import temporary_postgres_database
 
+#: The centre's time limits in its working time, as the platform wires them (bootstrap).
+DEADLINES = DeadlineSource(bootstrap.sla_settings(Settings()))
 #: Where the tests' histories end (the shared test clock's start, tests/conftest.py).
 END = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
 
@@ -40,7 +45,7 @@ def demo_city_database(backend: str, folder: Path) -> Iterator[Database]:
         upgrade(u)
         db = Database(u, pool_size=4)
         with db.write() as s:
-            directory.load_city(s, directory.demo_city(), END)
+            bootstrap.load_city(s, directory.demo_city(), END)
         try:
             yield db
         finally:
@@ -78,7 +83,7 @@ class Written:
 def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Written]:
     folder = tmp_path_factory.mktemp(f"demo-{request.param}")
     with demo_city_database(request.param, folder) as db:
-        report = demo.write(db, PLAN, END, data_dir=folder)
+        report = demo.write(db, PLAN, END, folder, DEADLINES)
         with db.read() as s:
             tickets = list(s.execute(select(TicketRow.__table__)).all())
             events: dict[int, list[Any]] = {}

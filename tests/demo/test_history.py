@@ -16,7 +16,7 @@ from hotline.domain.errors import DomainError
 from hotline.domain.ticket import replay
 from hotline.tickets import store
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
-from tests.demo.conftest import END, SHARES, Written, demo_city_database
+from tests.demo.conftest import DEADLINES, END, SHARES, Written, demo_city_database
 
 
 def tags(w: Written, ticket_id: int) -> list[str]:
@@ -132,10 +132,10 @@ def test_a_second_run_refuses_unless_appending(written: Written) -> None:
 
     before = count()
     with pytest.raises(DomainError) as refused:
-        demo.write(written.db, small, END, data_dir=None)
+        demo.write(written.db, small, END, None, DEADLINES)
     assert refused.value.code == "demo.not_empty"
     assert count() == before
-    added = demo.write(written.db, small, END, data_dir=None, append=True)
+    added = demo.write(written.db, small, END, None, DEADLINES, append=True)
     assert added.history.tickets > 0
     assert count() == before + added.history.tickets
 
@@ -146,7 +146,7 @@ def test_the_bulk_route_leaves_the_rows_the_write_path_would(backend: str, tmp_p
     every log still replays to the stored ticket and assignment rows."""
     plan = history.Plan(days=2, per_day=120, seed=5, bursts=0, shares=SHARES)
     with demo_city_database(backend, tmp_path) as db:
-        report = history.generate(db, plan, END, bulk=True)
+        report = history.generate(db, plan, END, DEADLINES, bulk=True)
         assert report.tickets > 150 and report.refused == 0, report.refusals
         with db.read() as s:
             ids = s.scalars(select(TicketRow.id)).all()
@@ -176,7 +176,7 @@ def test_the_same_seed_writes_the_same_history(tmp_path: Path) -> None:
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         with demo_city_database("sqlite", tmp_path / name) as db:
-            demo.write(db, small, END, data_dir=None)
+            demo.write(db, small, END, None, DEADLINES)
             with db.read() as s:
                 runs.append(
                     s.execute(select(TicketRow.content, TicketRow.status).order_by(TicketRow.id)).all()

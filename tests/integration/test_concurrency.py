@@ -28,7 +28,9 @@ def _race(platform: Platform, tid: int, attempts: list[tuple[c.Command, Actor]])
         def go() -> None:
             barrier.wait()
             try:
-                outcomes[i] = service.execute(platform.db, tid, command, actor, platform.clock())
+                outcomes[i] = service.execute(
+                    platform.db, tid, command, actor, platform.clock(), platform.deadlines
+                )
             except DomainError as exc:
                 outcomes[i] = exc
 
@@ -69,8 +71,17 @@ def test_approve_and_reject_of_one_reply_at_once(platform: Platform, round_: int
     api.on("dispatcher", tid, 1, "acknowledge", expect=403)  # (the centre cannot sign for a unit)
     gas = platform.unit_id("ent-gas")
     handler = Actor(Role.UNIT_HANDLER, unit_id=gas)
-    service.execute(platform.db, tid, c.Acknowledge(assignment_no=1), handler, platform.clock())
-    service.execute(platform.db, tid, c.Reply(assignment_no=1, reply="已修复"), handler, platform.clock())
+    service.execute(
+        platform.db, tid, c.Acknowledge(assignment_no=1), handler, platform.clock(), platform.deadlines
+    )
+    service.execute(
+        platform.db,
+        tid,
+        c.Reply(assignment_no=1, reply="已修复"),
+        handler,
+        platform.clock(),
+        platform.deadlines,
+    )
     centre = Actor(Role.DISPATCHER, unit_id=platform.unit_id("centre"))
     _one_winner(
         _race(

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
-from hotline.db.metadata import metadata
 from hotline.db.migrate import upgrade
+from hotline.schema import metadata
 from tests.conftest import Platform
 
 
@@ -56,7 +56,7 @@ def test_serve_starts_the_demo_city_on_a_fresh_machine(tmp_path: Path) -> None:
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "server did not come up in 60 s"
             time.sleep(0.3)
-        assert "swagger-ui" in httpx2.get(f"{base}/docs").text
+        assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in httpx2.get(f"{base}/docs").text
         login = httpx2.post(
             f"{base}/api/v1/auth/login", json={"username": "dispatcher", "password": "Demo-dispatcher-2026"}
         )

@@ -136,7 +136,9 @@ def test_a_person_acting_while_the_sweeper_records_both_succeed(isolated: Platfo
     def person() -> None:
         barrier.wait()
         try:
-            service.execute(p.db, tid, c.Acknowledge(1), Actor(Role.UNIT_HANDLER, unit_id=unit), now)
+            service.execute(
+                p.db, tid, c.Acknowledge(1), Actor(Role.UNIT_HANDLER, unit_id=unit), now, p.deadlines
+            )
         except Exception as exc:  # the assertion below shows it
             outcome["person"] = exc
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hotline.kb import service as kb
-from hotline.routing import auto, queue
+from hotline.routing import queue
 from tests.conftest import Platform, _platform, temporary_postgres_database
 from tests.integration.api import Api
 
@@ -53,7 +53,7 @@ class RoutedApi(Api):
 
     def route_waiting(self) -> int:
         state = self.client.app.state  # type: ignore[attr-defined]
-        return queue.drain(self.p.db, state.routing, auto.Policy.of(state.settings), self.p.clock)
+        return queue.drain(self.p.db, state.routing, state.wiring.routing_policy, self.p.clock)
 
     def intake(self, user: str = "operator1", expect: int = 201, **fields: Any) -> Any:
         t = super().intake(user, expect, **fields)

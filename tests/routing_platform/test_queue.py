@@ -38,7 +38,7 @@ def test_intake_leaves_the_ticket_waiting_for_the_router_and_answers_at_once(api
 def test_the_router_thread_routes_a_new_ticket_within_moments(api: RoutedApi) -> None:
     api.route_waiting()
     state = api.client.app.state  # type: ignore[attr-defined]
-    router = queue.Router(api.p.db, state.routing, state.settings, api.p.clock)
+    router = state.wiring.router(state.routing)
     router.start()
     try:
         ticket = _post(api, "望海社区门口那盏路灯闪个不停")

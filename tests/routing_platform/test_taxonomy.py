@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from hotline import bootstrap
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.engine import Database
@@ -40,7 +41,7 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
         upgrade(url)
         database = Database(url)
         with database.write() as s:
-            directory.load_city(s, directory.demo_city(), NOW)
+            bootstrap.load_city(s, directory.demo_city(), NOW)
         yield database
         database.dispose()
 

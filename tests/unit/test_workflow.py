@@ -103,15 +103,22 @@ def test_a_consultation_is_answered_at_intake():
 
 
 def test_answer_at_intake_needs_text():
-    received().refuse(operator(), c.AnswerAtIntake("   "), "reason.required", INVALID)
+    received(Kind.CONSULTATION).refuse(operator(), c.AnswerAtIntake("   "), "reason.required", INVALID)
 
 
 def test_answer_at_intake_only_from_received():
     f = dispatched()
     f.refuse(operator(), c.AnswerAtIntake("答复"), "transition.not_allowed", CONFLICT)
-    f = received()
+    f = received(Kind.CONSULTATION)
     f.do(operator(), c.AnswerAtIntake("答复"))
     f.refuse(operator(), c.AnswerAtIntake("再答复"), "transition.not_allowed", CONFLICT)
+
+
+@pytest.mark.parametrize("kind", [k for k in Kind if k is not Kind.CONSULTATION])
+def test_only_a_consultation_is_answered_at_intake(kind: Kind):
+    f = received(kind)
+    f.refuse(operator(), c.AnswerAtIntake("请耐心等待"), "answer.not_consultation", INVALID)
+    assert f.t.status is S.RECEIVED
 
 
 def test_a_unit_may_not_answer_at_intake():

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from hotline.auth import service
+from hotline.auth.deps import TokenDep, UserDep
 from hotline.domain.vocabulary import label
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, TokenDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth 登录"])
 

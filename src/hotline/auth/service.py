@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from hotline.auth.passwords import verify_password
-from hotline.directory.models import ApiToken, Unit, User
+from hotline.directory import queries as directory
+from hotline.directory import service as directory_service
+from hotline.directory.passwords import verify_password
 from hotline.domain.errors import unauthorized
 from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import CENTRE_ROLES, Role
@@ -45,43 +45,22 @@ def _digest(token: str) -> str:
 def login(
     session: Session, username: str, password: str, now: datetime, ttl: timedelta
 ) -> tuple[str, datetime]:
-    user = session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    found = directory.credentials(session, username)
+    if not verify_password(found.password_hash if found else None, password) or found is None:
         raise unauthorized("auth.invalid_credentials")
     token = secrets.token_urlsafe(32)
     expires = now + ttl
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=expires))
+    directory_service.add_token(session, _digest(token), found.user_id, now, expires)
     return token, expires
 
 
 def logout(session: Session, token: str, now: datetime) -> None:
-    session.execute(update(ApiToken).where(ApiToken.token_hash == _digest(token)).values(revoked_at=now))
-
-
-# Built once: this runs on every authenticated request, and building the statement (and loading
-# two ORM objects, as it once did) cost more than the query itself.
-_TOKEN_USER = (
-    select(
-        User.id,
-        User.username,
-        User.display_name,
-        User.role,
-        User.active,
-        Unit.id.label("unit_id"),
-        Unit.path,
-        Unit.name,
-        ApiToken.expires_at,
-        ApiToken.revoked_at,
-    )
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .join(Unit, Unit.id == User.unit_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
+    directory_service.revoke_token(session, _digest(token), now)
 
 
 def user_for_token(session: Session, token: str, now: datetime) -> CurrentUser:
     """The user a bearer token belongs to, or 401."""
-    row = session.connection().execute(_TOKEN_USER, {"token_hash": _digest(token)}).first()
+    row = directory.token_holder(session, _digest(token))
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
         raise unauthorized("auth.invalid_token")
     return CurrentUser(
@@ -90,6 +69,6 @@ def user_for_token(session: Session, token: str, now: datetime) -> CurrentUser:
         display_name=row.display_name,
         role=Role(row.role),
         unit_id=row.unit_id,
-        unit_path=row.path,
-        unit_name=row.name,
+        unit_path=row.unit_path,
+        unit_name=row.unit_name,
     )

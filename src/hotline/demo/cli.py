@@ -14,6 +14,7 @@ from hotline.db.engine import Database
 from hotline.demo import history
 from hotline.demo import service as demo
 from hotline.domain.errors import DomainError, message
+from hotline.sla.service import DeadlineSource
 
 
 def demo_history(
@@ -36,7 +37,7 @@ def demo_history(
     """写入演示城市的历史工单（经真实写入路径）(write the demo city's past through the real write path).
 
     Refuses a database that already holds tickets unless --append. docs/demo-city.md."""
-    from hotline.cli import prepare
+    from hotline.bootstrap import prepare, wire
 
     if scale not in history.SCALES:
         raise typer.BadParameter(f"--scale: {' | '.join(history.SCALES)}")
@@ -45,12 +46,12 @@ def demo_history(
     plan = replace(plan, per_day=plan.per_day if per_day is None else per_day)
     settings = Settings()
     prepare(settings, demo=False)
-    db = Database(settings.resolved_database_url)
+    wiring = wire(settings)
+    db = wiring.db
     try:
         bulk = scale != "small"  # the benchmark scale takes the bulk route (docs/demo-city.md)
-        written = demo.write(
-            db, plan, datetime.now(UTC), settings.data_dir if train and not bulk else None, append, bulk
-        )
+        data_dir = settings.data_dir if train and not bulk else None
+        written = demo.write(db, plan, datetime.now(UTC), data_dir, wiring.deadlines, append, bulk)
     except DomainError as exc:
         typer.echo(message(exc.code), err=True)
         typer.echo(message(exc.code, "en"), err=True)
@@ -60,16 +61,26 @@ def demo_history(
     typer.echo(json.dumps(written.summary(), ensure_ascii=False))
 
 
-def first_start(db: Database, settings: Settings) -> None:
+def first_start(settings: Settings) -> None:
     """The demo city was just loaded into an empty database: give it its past, and routing a model."""
+    from hotline.bootstrap import wire
+
     days = settings.demo_history_days
     if days <= 0:
         return
+    wiring = wire(settings)
+    try:
+        _first_start(wiring.db, settings, wiring.deadlines, days)
+    finally:
+        wiring.db.dispose()
+
+
+def _first_start(db: Database, settings: Settings, deadlines: DeadlineSource, days: float) -> None:
     plan = replace(history.SCALES["small"], days=days)
     typer.echo(
         f"正在生成演示历史：{days:g} 天的工单，并训练分拨模型（约一分钟）… (writing {days:g} days of demo history)"
     )
-    written = demo.write(db, plan, datetime.now(UTC), settings.data_dir)
+    written = demo.write(db, plan, datetime.now(UTC), settings.data_dir, deadlines)
     s = written.summary()
     typer.echo(
         f"演示历史已写入 demo history written: {s['tickets']} tickets in {s['history_seconds']} s; "

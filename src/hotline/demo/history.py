@@ -45,9 +45,8 @@ from hotline.domain.vocabulary import (
 )
 from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
-from hotline.sla import service as sla_service
 from hotline.sla import sweeper
-from hotline.sla.calculator import sla_for
+from hotline.sla.service import DeadlineSource
 from hotline.tickets import service as tickets
 from hotline.tickets import store
 
@@ -262,8 +261,11 @@ def _minutes(rng: random.Random, lo: float, hi: float) -> timedelta:
 class Generator:
     """Writes a plan's history ending at ``end`` into ``db`` (which holds the demo city)."""
 
-    def __init__(self, db: Database, plan: Plan, end: datetime, bulk: bool = False) -> None:
+    def __init__(
+        self, db: Database, plan: Plan, end: datetime, deadlines: DeadlineSource, bulk: bool = False
+    ) -> None:
         self.db, self.plan, self.end, self.bulk = db, plan, end, bulk
+        self.deadlines = deadlines
         self.shares = plan.shares
         self.rng = random.Random(plan.seed)
         self.city = City(db)
@@ -274,7 +276,7 @@ class Generator:
         self.status: dict[int, TicketStatus] = {}  # each ticket's status as its last step left it
         if bulk:  # what `tickets.service.execute` looks up per command, looked up once
             with db.read() as s:
-                self._deadlines = sla_service.calculator(s, sla_for(db))
+                self._deadlines = deadlines(s)
                 self._paths = directory.unit_paths(s, list(self.city.units))
             self._superiors = {u.id: u.parent_id for u in self.city.units.values() if u.parent_id is not None}
             self._mem: dict[int, tuple[Ticket, list[Recorded], int | None]] = {}
@@ -397,7 +399,7 @@ class Generator:
         if self.bulk:
             state = self._decide(ticket_id, command, actor, at)
         else:
-            state = tickets.execute(self.db, ticket_id, command, actor, at)
+            state = tickets.execute(self.db, ticket_id, command, actor, at, self.deadlines)
         self.status[ticket_id] = state.status
         return state
 
@@ -758,7 +760,9 @@ def _unhappy(state: Ticket) -> bool:
     return state.follow_up is not None and state.follow_up.satisfaction is Satisfaction.UNSATISFIED
 
 
-def generate(db: Database, plan: Plan, end: datetime, bulk: bool = False) -> Report:
+def generate(
+    db: Database, plan: Plan, end: datetime, deadlines: DeadlineSource, bulk: bool = False
+) -> Report:
     """Write ``plan``'s history ending at ``end``; returns what was written.
 
     ``bulk`` (the benchmark scale): each ticket's commands are decided in memory by the same
@@ -766,7 +770,7 @@ def generate(db: Database, plan: Plan, end: datetime, bulk: bool = False) -> Rep
     uses) and its row, log, assignments and notifications written in batches by the ticket store
     (`store.create_many`): the same rows, a few statements per thousand tickets. Bursts are not
     merged on this route (a merge writes two tickets at once)."""
-    gen = Generator(db, plan, end, bulk)
+    gen = Generator(db, plan, end, deadlines, bulk)
     report = gen.run()
     for status in gen.status.values():
         report.by_status[status.value] = report.by_status.get(status.value, 0) + 1

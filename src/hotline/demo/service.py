@@ -19,6 +19,7 @@ from hotline.domain.errors import conflict
 from hotline.routing import history as routing_history
 from hotline.routing import queue as routing_queue
 from hotline.routing import retrain
+from hotline.sla.service import DeadlineSource
 from hotline.tickets import queries as tickets
 
 
@@ -51,6 +52,7 @@ def write(
     plan: history.Plan,
     end: datetime,
     data_dir: Path | None,
+    deadlines: DeadlineSource,
     append: bool = False,
     bulk: bool = False,
 ) -> Written:
@@ -65,7 +67,7 @@ def write(
     with db.read() as s:
         if tickets.count(s) and not append:
             raise conflict("demo.not_empty")
-    done = Written(history.generate(db, plan, end, bulk))
+    done = Written(history.generate(db, plan, end, deadlines, bulk))
     if bulk:
         return done
     routed = [t for t in done.history.ids if t not in set(done.history.still_received)]

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from hotline.auth.deps import UserDep
 from hotline.directory import queries
-from hotline.web.deps import DbDep, LangDep, UserDep
+from hotline.web.deps import DbDep, LangDep
 
 router = APIRouter(prefix="/api/v1", tags=["directory 单位与分类"])
 

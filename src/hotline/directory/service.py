@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from hotline.auth.passwords import hash_password
-from hotline.directory.models import Category, Unit, User
+from hotline.audit import service as audit
+from hotline.directory.models import ApiToken, Category, Unit, User
+from hotline.directory.passwords import hash_password
 from hotline.domain.vocabulary import Role
 
 LEVEL_KINDS = {
@@ -42,8 +44,11 @@ def is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Unit)) == 0
 
 
-def load_city(session: Session, city: dict[str, Any], now: datetime) -> dict[str, int]:
+def load_city(
+    session: Session, city: dict[str, Any], now: datetime, actor: audit.Actor = audit.LOADER
+) -> dict[str, int]:
     """Insert a city's units, categories and users into an empty directory; returns the counts.
+    (`bootstrap.load_city` loads a whole city: this, and its time limits.)
 
     Units come parent-before-child; each gets a materialised path so a unit's subtree is one
     prefix query. Passwords are hashed here; the JSON holds the demo passwords in clear because
@@ -117,7 +122,73 @@ def load_city(session: Session, city: dict[str, Any], now: datetime) -> dict[str
             )
         )
     session.flush()
-    from hotline.sla.service import seed_policy  # the sla package reads the directory: import late
+    counts = {"units": len(ids), "categories": n_categories, "users": len(city.get("users") or [])}
+    loaded = {
+        **counts,
+        "unit_codes": list(ids),
+        "users_by_role": {u["username"]: u["role"] for u in city.get("users") or []},
+    }
+    audit.record(session, actor, "directory.city.loaded", "directory", None, at=now, after=loaded)
+    return counts
 
-    seed_policy(session, now, city.get("time_limits"))
-    return {"units": len(ids), "categories": n_categories, "users": len(city.get("users") or [])}
+
+def add_token(session: Session, token_hash: str, user_id: int, now: datetime, expires_at: datetime) -> None:
+    """Store a new bearer token of a user (its SHA-256 only)."""
+    session.add(ApiToken(token_hash=token_hash, user_id=user_id, created_at=now, expires_at=expires_at))
+
+
+def revoke_token(session: Session, token_hash: str, now: datetime) -> None:
+    session.execute(update(ApiToken).where(ApiToken.token_hash == token_hash).values(revoked_at=now))
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    """A category as an import wants it (routing's taxonomy import); parents come before children."""
+
+    code: str
+    name: str
+    parent_code: str | None
+    level: int
+    default_unit_id: int | None
+    territorial: bool
+    description: str | None = None
+
+
+def put_categories(session: Session, specs: list[CategorySpec], retire_others: bool) -> tuple[int, int, int]:
+    """Insert the new categories and update the known ones (parent, default unit, territorial,
+    active); retire every other active category when ``retire_others``. Returns (created, updated,
+    retired)."""
+    existing = {c.code: c for c in session.scalars(select(Category))}
+    created = updated = retired = 0
+    for spec in specs:
+        parent = existing.get(spec.parent_code) if spec.parent_code is not None else None
+        cat = existing.get(spec.code)
+        if cat is None:
+            cat = Category(
+                code=spec.code,
+                name=spec.name,
+                name_en=None,
+                parent_id=parent.id if parent else None,
+                level=spec.level,
+                default_unit_id=spec.default_unit_id,
+                territorial=spec.territorial,
+                keywords=[],
+                description=spec.description,
+                active=True,
+            )
+            session.add(cat)
+            session.flush()
+            existing[spec.code] = cat
+            created += 1
+        else:
+            cat.parent_id = parent.id if parent else None
+            cat.default_unit_id, cat.territorial, cat.active = spec.default_unit_id, spec.territorial, True
+            updated += 1
+    if retire_others:
+        wanted = {spec.code for spec in specs}
+        for cat in existing.values():
+            if cat.code not in wanted and cat.active:
+                cat.active = False
+                retired += 1
+    session.flush()
+    return created, updated, retired

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from hotline.domain.vocabulary import label
+
 
 class ErrorKind(StrEnum):
     CONFLICT = "conflict"
@@ -79,6 +81,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您的角色（{role}）无权执行此操作：{action}",
         "Your role ({role}) may not do this: {action}",
     ),
+    "answer.not_consultation": (
+        "只有咨询类诉求可以直接答复，本件为{ticket_kind}，请派单办理",
+        "Only a consultation can be answered at intake; this one is a {ticket_kind}: dispatch it",
+    ),
     "permission.not_holder": (
         "只有承办该派单的单位才能执行此操作",
         "Only the unit holding this assignment may do this",
@@ -115,7 +121,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The target ticket is finished; nothing can be merged into it",
     ),
     "supervise.already": ("该工单已在督办中", "The ticket is already under supervision"),
-    # --- time limits, inbox, webhooks (issue 3) ---
+    # --- time limits, inbox, webhooks ---
     "deadline.not_open": (
         "该派单的此环节（{step}）已完成或不再计时",
         "This step ({step}) of the assignment is done or no longer timed",
@@ -139,8 +145,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "推送地址必须是 http 或 https 网址",
         "The endpoint must be an http or https URL",
     ),
+    # --- every desk: permissions, concurrency, input, references, login, tracking ---
     "permission.admin": ("只有管理员可以执行此操作", "Only an administrator may do this"),
-    # --- end of issue 3 ---
     "concurrency.conflict": (
         "工单已被他人同时修改，请刷新后重试",
         "Someone changed this ticket at the same time; reload and try again",
@@ -154,6 +160,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "诉求内容不能包含 HTML 标记或脚本",
         "The text may not contain HTML markup or scripts",
     ),
+    "phone.invalid": (
+        "不是有效的电话号码（如 13812345678 或 0898-66668888）",
+        "Not a phone number (e.g. 13812345678 or 0898-66668888)",
+    ),
+    "coordinates.incomplete": (
+        "经纬度须同时提供，或都不提供",
+        "Give both latitude and longitude, or neither",
+    ),
     "unit.not_found": ("单位不存在：{unit}", "No such unit: {unit}"),
     "category.not_found": ("分类不存在：{category}", "No such category: {category}"),
     "auth.invalid_credentials": ("用户名或密码错误", "Wrong username or password"),
@@ -164,7 +178,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "手机号码与诉求登记的不一致",
         "The phone number does not match the one given with the request",
     ),
-    # --- routing and the knowledge base (issue 4) ---
+    # --- routing and the knowledge base ---
     "kb.article_not_found": ("知识库文章不存在：{id}", "No such knowledge-base article: {id}"),
     "routing.rule_not_found": ("分拨规则不存在：{id}", "No such routing rule: {id}"),
     "routing.no_advice": ("该工单没有智能分拨记录：{id}", "Routing has no advice for ticket {id}"),
@@ -174,6 +188,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "request.malformed": ("请求格式错误：{detail}", "Malformed request: {detail}"),
     "request.too_large": ("请求过大", "The request is too large"),
+    "body.missing": ("须提交 JSON 正文", "A JSON body is required"),
     "http.not_found": ("资源不存在", "Not found"),
     "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "server.error": ("服务器内部错误", "Internal server error"),
@@ -262,6 +277,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务属性定义有误：{detail}",
         "The service's attributes are not valid: {detail}",
     ),
+    "audit.time_range": ("结束时间（to）早于开始时间（from）", "The end (to) is before the start (from)"),
     "demo.not_empty": (
         "数据库里已有工单：不写入演示历史（要追加请加 --append）",
         "The database already holds tickets: no demo history written (add --append to add to them)",
@@ -269,11 +285,106 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Per-field validation problems as the validation library names them (its error `type`): the
+# field's error keeps that code, and its message comes from here, in the reader's language. The
+# templates use the library's own context (max_length, ge, expected, …). A type not listed keeps
+# the library's English message.
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("必须填写此项", "This field is required"),
+    "extra_forbidden": ("不认识的字段", "Unknown field"),
+    "string_type": ("须为文本", "Must be text"),
+    "string_too_short": ("至少 {min_length} 个字符", "At least {min_length} characters"),
+    "string_too_long": ("最多 {max_length} 个字符", "At most {max_length} characters"),
+    "int_type": ("须为整数", "Must be a whole number"),
+    "int_parsing": ("须为整数", "Must be a whole number"),
+    "int_from_float": ("须为整数", "Must be a whole number"),
+    "float_type": ("须为数字", "Must be a number"),
+    "float_parsing": ("须为数字", "Must be a number"),
+    "bool_type": ("须为 true 或 false", "Must be true or false"),
+    "bool_parsing": ("须为 true 或 false", "Must be true or false"),
+    "list_type": ("须为列表", "Must be a list"),
+    "too_long": ("最多 {max_length} 项", "At most {max_length} items"),
+    "too_short": ("至少 {min_length} 项", "At least {min_length} items"),
+    "greater_than_equal": ("须不小于 {ge}", "Must be at least {ge}"),
+    "less_than_equal": ("须不大于 {le}", "Must be at most {le}"),
+    "greater_than": ("须大于 {gt}", "Must be greater than {gt}"),
+    "less_than": ("须小于 {lt}", "Must be less than {lt}"),
+    "enum": ("须为以下之一：{expected}", "Must be one of: {expected}"),
+    "literal_error": ("须为以下之一：{expected}", "Must be one of: {expected}"),
+    "datetime_type": ("须为日期时间", "Must be a date and time"),
+    "datetime_parsing": (
+        "须为日期时间（如 2026-11-20T09:30:00+08:00）",
+        "Must be a date and time (e.g. 2026-11-20T09:30:00+08:00)",
+    ),
+    "datetime_from_date_parsing": (
+        "须为日期时间（如 2026-11-20T09:30:00+08:00）",
+        "Must be a date and time (e.g. 2026-11-20T09:30:00+08:00)",
+    ),
+    "timezone_aware": ("须带时区（如 +08:00）", "Must carry a time zone (e.g. +08:00)"),
+    "model_type": ("须为 JSON 对象", "Must be a JSON object"),
+    "model_attributes_type": ("须为 JSON 对象", "Must be a JSON object"),
+    "dict_type": ("须为 JSON 对象", "Must be a JSON object"),
+    "json_invalid": ("不是有效的 JSON：{error}", "Not valid JSON: {error}"),
+    "string_unicode": ("须为有效的 Unicode 文本", "Must be valid Unicode text"),
+}
+
+# Commands' action names (commands.py) in words, for messages that name what was refused.
+ACTIONS: dict[str, tuple[str, str]] = {
+    "submit": ("受理", "intake"),
+    "answer": ("直接答复", "answer at intake"),
+    "dispatch": ("派单", "dispatch"),
+    "hand_off": ("转紧急热线", "emergency handoff"),
+    "withdraw": ("撤单", "withdraw"),
+    "merge": ("并单", "merge"),
+    "attach_duplicate": ("并单", "merge"),
+    "supervise": ("督办", "supervise"),
+    "urge": ("催办", "urge"),
+    "record_deadline": ("记录时限", "record a deadline"),
+    "follow_up": ("回访", "follow-up"),
+    "reopen": ("重办", "reopen"),
+    "close": ("办结", "close"),
+    "acknowledge": ("签收", "acknowledge"),
+    "contact": ("联系诉求人", "contact the citizen"),
+    "delegate": ("下派", "delegate"),
+    "reply": ("办理反馈", "reply"),
+    "send_back": ("退单", "send back"),
+    "request_extension": ("申请延期", "ask for more time"),
+    "review": ("审核", "review"),
+    "decide_send_back": ("审批退单", "decide a send-back"),
+    "decide_extension": ("审批延期", "decide an extension"),
+}
+
+# Parameters that hold a code name are shown as the word people know (承办人, not unit_handler).
+_WORDS = {"role": label, "current": label, "ticket_kind": label, "step": label}
+
+
+def _in_words(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    shown = dict(params)
+    for name, value in params.items():
+        if name in _WORDS and isinstance(value, str):
+            shown[name] = _WORDS[name](value, lang)
+        elif name == "action" and value in ACTIONS:
+            shown[name] = ACTIONS[value][1 if lang == "en" else 0]
+    return shown
+
+
+def _format(template: str, params: dict[str, Any]) -> str:
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
 def message(code: str, lang: str = "zh", **params: Any) -> str:
     """The human message of an error code, in the given language."""
     zh, en = MESSAGES.get(code, (code, code))
-    template = en if lang == "en" else zh
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError):
-        return template
+    return _format(en if lang == "en" else zh, _in_words(params, lang))
+
+
+def field_message(code: str, lang: str, fallback: str, **params: Any) -> str:
+    """The message of one field's problem: the platform's own codes (MESSAGES), then the validation
+    library's types (FIELD_MESSAGES), else the library's own words (`fallback`)."""
+    pair = MESSAGES.get(code) or FIELD_MESSAGES.get(code)
+    if pair is None:
+        return fallback
+    return _format(pair[1] if lang == "en" else pair[0], _in_words(params, lang))

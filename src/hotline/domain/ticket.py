@@ -375,6 +375,8 @@ def _new_assignments(
 
 def _answer(t: Ticket, cmd: c.AnswerAtIntake, ctx: Context) -> list[e.Event]:
     _require_status(t, cmd, TicketStatus.RECEIVED)
+    if t.kind is not Kind.CONSULTATION:  # a complaint or a report needs a unit to act, not words
+        raise invalid("answer.not_consultation", field="answer", ticket_kind=t.kind.value)
     if not cmd.answer.strip():
         raise invalid("reason.required")
     return [e.TicketAnswered(answer=cmd.answer.strip())]

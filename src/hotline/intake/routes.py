@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from hotline.auth.deps import TokenDep
 from hotline.auth.service import user_for_token
 from hotline.db.engine import Database
 from hotline.domain.vocabulary import Channel
@@ -19,7 +20,7 @@ from hotline.tickets import queries
 from hotline.tickets.schemas import TicketOut
 from hotline.tracking.queries import public_ticket
 from hotline.tracking.schemas import PublicTicket
-from hotline.web.deps import DbDep, LangDep, NowDep, TokenDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["intake 受理"])
 

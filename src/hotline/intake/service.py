@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,23 +24,13 @@ from hotline.domain import commands as c
 from hotline.domain.errors import conflict, invalid
 from hotline.domain.ticket import Actor, Context, Ticket, handle
 from hotline.domain.vocabulary import Channel, Role
+from hotline.intake.models import IdempotencyKey
 from hotline.intake.schemas import TicketIn
 from hotline.routing import queue as routing_queue
 from hotline.tickets import store
-from hotline.tickets.models import IdempotencyKey
+from hotline.tracking.codes import new_tracking_code
 
-# No 0/O, 1/I/L: a code read out over the phone must not be misheard.
-TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-TRACKING_LENGTH = 10
 _KEYS = IdempotencyKey.__table__
-
-
-def new_tracking_code() -> str:
-    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
-
-
-def normalise_tracking_code(code: str) -> str:
-    return code.replace("-", "").replace(" ", "").upper()
 
 
 Authenticate = Callable[[Session], CurrentUser | None]

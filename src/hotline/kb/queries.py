@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.directory import queries as directory
 from hotline.kb.models import KbArticle
-from hotline.kb.service import KINDS, SCOPE
+from hotline.kb.service import SCOPE
 from hotline.search import queries as search_index
 from hotline.search import tokens
 
@@ -88,6 +88,14 @@ def search(
     return found
 
 
+def active_count(session: Session, kind: str) -> int:
+    """How many active articles of this kind (duty, answer) the kb holds."""
+    query = (
+        select(func.count()).select_from(KbArticle).where(KbArticle.kind == kind, KbArticle.active.is_(True))
+    )
+    return int(session.scalar(query) or 0)
+
+
 def get(session: Session, article_id: int) -> KbArticle | None:
     article = session.get(KbArticle, article_id)
     return article if article is not None and article.active else None
@@ -103,17 +111,10 @@ def listing(session: Session, kind: str | None, limit: int, offset: int) -> tupl
     return list(rows), int(total)
 
 
-def names(session: Session, articles: list[KbArticle]) -> tuple[dict[int, Unit], dict[str, Category]]:
+def names(
+    session: Session, articles: list[KbArticle]
+) -> tuple[dict[int, directory.UnitInfo], dict[str, directory.CategoryInfo]]:
     """The units and categories the articles refer to, for showing their names."""
     unit_ids = {a.unit_id for a in articles if a.unit_id is not None}
     codes = {a.category_code for a in articles if a.category_code is not None}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
-    cats = (
-        {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
-        if codes
-        else {}
-    )
-    return units, cats
-
-
-__all__ = ["KINDS", "Found", "best_line", "get", "listing", "names", "search", "snippet"]
+    return directory.unit_names(session, unit_ids), directory.categories_by_code(session, codes)

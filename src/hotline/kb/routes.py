@@ -7,15 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
-from hotline.directory.models import Category, Unit
+from hotline.directory.queries import CategoryInfo, UnitInfo
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
 from hotline.kb import queries, service
 from hotline.kb import schemas as s
 from hotline.kb.models import KbArticle
 from hotline.search import tokens
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base 知识库"])
 
@@ -28,7 +30,7 @@ def require_admin(user: CurrentUser, action: str) -> None:
 
 
 def article_out(
-    a: KbArticle, units: dict[int, Unit], cats: dict[str, Category], lang: str, zone: ZoneDep
+    a: KbArticle, units: dict[int, UnitInfo], cats: dict[str, CategoryInfo], lang: str, zone: ZoneDep
 ) -> s.ArticleOut:
     unit = units.get(a.unit_id) if a.unit_id is not None else None
     cat = cats.get(a.category_code) if a.category_code is not None else None
@@ -124,7 +126,7 @@ def create_article(
     """Add an article (administrators)."""
     require_admin(user, "kb.create")
     with db.write() as session:
-        article_id = service.create(session, body.model_dump(), user.id, now).id
+        article_id = service.create(session, body.model_dump(), Actor.of(user), now).id
     response.headers["Location"] = f"/api/v1/kb/articles/{article_id}"
     return _one(db, article_id, lang, zone)
 
@@ -136,7 +138,7 @@ def update_article(
     """Change an article (administrators). An edited duty list is no longer overwritten from the directory."""
     require_admin(user, "kb.update")
     with db.write() as session:
-        service.update(session, article_id, body.model_dump(exclude_unset=True), user.id, now)
+        service.update(session, article_id, body.model_dump(exclude_unset=True), Actor.of(user), now)
     return _one(db, article_id, lang, zone)
 
 
@@ -145,5 +147,5 @@ def delete_article(article_id: int, db: DbDep, user: UserDep, now: NowDep) -> Re
     """Retire an article (administrators): it leaves search; the row is kept."""
     require_admin(user, "kb.delete")
     with db.write() as session:
-        service.delete(session, article_id, user.id, now)
+        service.delete(session, article_id, Actor.of(user), now)
     return Response(status_code=204)

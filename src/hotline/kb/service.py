@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.audit import service as audit
+from hotline.directory import queries as directory
 from hotline.domain.errors import invalid, not_found
 from hotline.kb.models import KbArticle
 from hotline.search import service as index
@@ -36,16 +37,13 @@ def _reindex(session: Session, article: KbArticle, now: datetime) -> None:
 
 
 def _check_refs(session: Session, category_code: str | None, unit_id: int | None) -> None:
-    if (
-        category_code is not None
-        and session.scalar(select(Category.id).where(Category.code == category_code)) is None
-    ):
+    if category_code is not None and not directory.category_codes(session, among={category_code}):
         raise invalid("category.not_found", category=category_code, field="category_code")
-    if unit_id is not None and session.get(Unit, unit_id) is None:
+    if unit_id is not None and not directory.unit_exists(session, unit_id):
         raise invalid("unit.not_found", unit=unit_id, field="unit_id")
 
 
-def create(session: Session, data: dict[str, Any], user_id: int | None, now: datetime) -> KbArticle:
+def create(session: Session, data: dict[str, Any], actor: audit.Actor, now: datetime) -> KbArticle:
     """An administrator's new article (kind, title, body, keywords, category_code, unit_id)."""
     _check_refs(session, data.get("category_code"), data.get("unit_id"))
     article = KbArticle(
@@ -60,11 +58,14 @@ def create(session: Session, data: dict[str, Any], user_id: int | None, now: dat
         active=True,
         created_at=now,
         updated_at=now,
-        updated_by_user_id=user_id,
+        updated_by_user_id=actor.user_id,
     )
     session.add(article)
     session.flush()
     _reindex(session, article, now)
+    audit.record(
+        session, actor, "kb.article.created", "kb_article", article.id, at=now, after=audit.snapshot(article)
+    )
     return article
 
 
@@ -76,12 +77,13 @@ def _get(session: Session, article_id: int) -> KbArticle:
 
 
 def update(
-    session: Session, article_id: int, changes: dict[str, Any], user_id: int | None, now: datetime
+    session: Session, article_id: int, changes: dict[str, Any], actor: audit.Actor, now: datetime
 ) -> KbArticle:
     """Change the given fields. An edited duty list becomes the administrator's: a later sync
     from the directory no longer overwrites it."""
     article = _get(session, article_id)
     _check_refs(session, changes.get("category_code"), changes.get("unit_id"))
+    before = audit.snapshot(article)
     for name in ("kind", "title", "body", "category_code", "unit_id"):
         if name in changes:
             setattr(article, name, changes[name])
@@ -89,32 +91,42 @@ def update(
         article.keywords = list(changes["keywords"] or [])
     article.source = "admin"
     article.updated_at = now
-    article.updated_by_user_id = user_id
+    article.updated_by_user_id = actor.user_id
     session.flush()
     _reindex(session, article, now)
+    after = audit.snapshot(article)
+    audit.record(
+        session, actor, "kb.article.updated", "kb_article", article.id, at=now, before=before, after=after
+    )
     return article
 
 
-def delete(session: Session, article_id: int, user_id: int | None, now: datetime) -> None:
+def delete(session: Session, article_id: int, actor: audit.Actor, now: datetime) -> None:
     """Retire an article: it leaves search, the row stays (and a directory sync will not revive it)."""
     article = _get(session, article_id)
+    before = audit.snapshot(article)
     article.active = False
     article.source = "admin"
     article.updated_at = now
-    article.updated_by_user_id = user_id
+    article.updated_by_user_id = actor.user_id
     session.flush()
     _reindex(session, article, now)
+    after = audit.snapshot(article)
+    audit.record(
+        session, actor, "kb.article.retired", "kb_article", article.id, at=now, before=before, after=after
+    )
 
 
 # --- duties from the directory ------------------------------------------------------------
 
 
-def sync_duties(session: Session, now: datetime) -> dict[str, int]:
+def sync_duties(session: Session, now: datetime, actor: audit.Actor = audit.LOADER) -> dict[str, int]:
     """One duty article per active unit that has duties (职责清单), kept equal to the directory.
 
-    Articles an administrator edited or retired (source "admin") are left alone.
+    Articles an administrator edited or retired (source "admin") are left alone. Each article
+    created, changed or retired is audited under `actor`.
     """
-    units = session.scalars(select(Unit).order_by(Unit.path)).all()
+    units = directory.units(session)
     existing = {
         a.source_key: a for a in session.scalars(select(KbArticle).where(KbArticle.source_key.like("duty:%")))
     }
@@ -127,10 +139,12 @@ def sync_duties(session: Session, now: datetime) -> dict[str, int]:
             continue
         if not wanted:
             if article is not None and article.active:
+                before = audit.snapshot(article)
                 article.active = False
                 article.updated_at = now
                 _reindex(session, article, now)
                 counts["retired"] += 1
+                _synced(session, actor, "kb.article.retired", article, before, now)
             continue
         title = f"{unit.name} 职责清单"
         body = "\n".join(unit.duties)
@@ -152,16 +166,36 @@ def sync_duties(session: Session, now: datetime) -> dict[str, int]:
             session.add(article)
             session.flush()
             counts["created"] += 1
+            _synced(session, actor, "kb.article.created", article, None, now)
         elif (article.title, article.body, article.keywords, article.active) == (title, body, keywords, True):
             continue
         else:
+            before = audit.snapshot(article)
             article.title, article.body, article.keywords, article.active = title, body, keywords, True
             article.unit_id = unit.id
             article.updated_at = now
             counts["updated"] += 1
+            _synced(session, actor, "kb.article.updated", article, before, now)
         _reindex(session, article, now)
     session.flush()
     return counts
+
+
+def _synced(
+    session: Session, actor: audit.Actor, action: str, article: KbArticle, before: Any, now: datetime
+) -> None:
+    after = audit.snapshot(article)
+    audit.record(
+        session,
+        actor,
+        action,
+        "kb_article",
+        article.id,
+        at=now,
+        before=before,
+        after=after,
+        note="单位名录同步 synced from the directory",
+    )
 
 
 # --- the demo city's answers --------------------------------------------------------------
@@ -173,11 +207,17 @@ def demo_answers() -> list[dict[str, Any]]:
     return list(json.loads(text)["answers"])
 
 
-def load_answers(session: Session, answers: list[dict[str, Any]], now: datetime, source: str = "demo") -> int:
+def load_answers(
+    session: Session,
+    answers: list[dict[str, Any]],
+    now: datetime,
+    source: str = "demo",
+    actor: audit.Actor = audit.LOADER,
+) -> int:
     """Insert answers not yet loaded (by key); unknown category or unit codes are left empty."""
     known = set(session.scalars(select(KbArticle.source_key).where(KbArticle.source_key.is_not(None))))
-    unit_ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
-    categories = set(session.scalars(select(Category.code)))
+    unit_ids = directory.unit_ids_by_code(session)
+    categories = directory.category_codes(session)
     added = 0
     for spec in answers:
         key = f"{source}:{spec['key']}"
@@ -199,6 +239,15 @@ def load_answers(session: Session, answers: list[dict[str, Any]], now: datetime,
         session.add(article)
         session.flush()
         _reindex(session, article, now)
+        audit.record(
+            session,
+            actor,
+            "kb.article.created",
+            "kb_article",
+            article.id,
+            at=now,
+            after=audit.snapshot(article),
+        )
         added += 1
     return added
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.auth.service import CurrentUser
-from hotline.directory.models import Unit, User
+from hotline.directory import queries as directory
+from hotline.directory.queries import UnitInfo
 from hotline.domain.errors import forbidden
 from hotline.domain.vocabulary import label
 from hotline.notify import schemas as out
 from hotline.notify.models import Notification, NotificationRead
-from hotline.tickets.models import TicketRow
+from hotline.tickets import queries as tickets
 
 # kind -> (zh, en); {step} is the step's label. Automatic urges (by the sweeper) carry a step.
 TITLES: dict[str, tuple[str, str]] = {
@@ -76,8 +77,7 @@ def _read_in_unit() -> ColumnElement[bool]:
     """Someone of the addressed unit has read it."""
     return exists().where(
         NotificationRead.notification_id == Notification.id,
-        NotificationRead.user_id == User.id,
-        User.unit_id == Notification.unit_id,
+        NotificationRead.user_id.in_(directory.user_ids_of_unit(Notification.unit_id)),
     )
 
 
@@ -101,7 +101,7 @@ def unread_count(session: Session, user: CurrentUser) -> out.UnreadCount:
 def _may_see_unit(session: Session, user: CurrentUser, unit_id: int) -> None:
     if user.is_centre:
         return
-    path = session.scalar(select(Unit.path).where(Unit.id == unit_id))
+    path = directory.unit_paths(session, [unit_id]).paths.get(unit_id)
     if path is None or not path.startswith(user.unit_path):
         raise forbidden("permission.not_visible")
 
@@ -134,14 +134,14 @@ def inbox(
         conds.append(~read)
     total = session.scalar(select(func.count()).select_from(Notification).where(*conds)) or 0
     rows = session.execute(
-        select(Notification, read.label("read"), TicketRow.received_at, Unit)
-        .join(TicketRow, TicketRow.id == Notification.ticket_id)
-        .outerjoin(Unit, Unit.id == Notification.unit_id)
+        select(Notification, read.label("read"))
         .where(*conds)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
+    received = tickets.received_at(session, {n.ticket_id for n, _ in rows})
+    units = directory.unit_names(session, {n.unit_id for n, _ in rows if n.unit_id is not None})
     items = [
         out.NotificationOut(
             id=n.id,
@@ -149,35 +149,46 @@ def inbox(
             kind_label=_pick(KIND_LABELS.get(n.kind, (n.kind, n.kind)), lang),
             title=title(n.kind, n.step, lang),
             ticket_id=n.ticket_id,
-            ticket_number=f"{received_at.astimezone(zone):%Y%m%d}{n.ticket_id:06d}",
+            ticket_number=f"{received[n.ticket_id].astimezone(zone):%Y%m%d}{n.ticket_id:06d}",
             assignment_no=n.assignment_no,
             step=n.step,
             note=n.note,
-            unit=None if unit is None else out.UnitRef(id=unit.id, name=_unit_name(unit, lang)),
+            unit=None
+            if n.unit_id not in units
+            else out.UnitRef(id=n.unit_id, name=_unit_name(units[n.unit_id], lang)),
             role=n.role,
             created_at=n.created_at.astimezone(zone),
             read=bool(is_read),
         )
-        for n, is_read, received_at, unit in rows
+        for n, is_read in rows
     ]
     return out.InboxPage(items=items, total=total, limit=limit, offset=offset)
 
 
-def _unit_name(unit: Unit, lang: str) -> str:
+def _unit_name(unit: UnitInfo, lang: str) -> str:
     return (unit.name_en or unit.name) if lang == "en" else unit.name
 
 
 def unit_unread(session: Session, user: CurrentUser, lang: str) -> list[out.UnitUnread]:
     """Per unit the user may watch: notifications nobody in that unit has read yet, oldest first."""
-    visible = true() if user.is_centre else Unit.path.startswith(user.unit_path, autoescape=True)
+    visible = (
+        Notification.unit_id.is_not(None)
+        if user.is_centre
+        else Notification.unit_id.in_(directory.unit_ids_under(user.unit_path))
+    )
     rows = session.execute(
-        select(Unit, func.count(Notification.id), func.min(Notification.created_at))
-        .join(Notification, Notification.unit_id == Unit.id)
+        select(Notification.unit_id, func.count(Notification.id), func.min(Notification.created_at))
         .where(visible, ~_read_in_unit())
-        .group_by(Unit.id)
-        .order_by(func.count(Notification.id).desc(), Unit.id)
+        .group_by(Notification.unit_id)
+        .order_by(func.count(Notification.id).desc(), Notification.unit_id)
     ).all()
+    units = directory.unit_names(session, {unit_id for unit_id, _, _ in rows})
     return [
-        out.UnitUnread(unit=out.UnitRef(id=u.id, name=_unit_name(u, lang)), unread=n, oldest_unread_at=oldest)
-        for u, n, oldest in rows
+        out.UnitUnread(
+            unit=out.UnitRef(id=unit_id, name=_unit_name(units[unit_id], lang)),
+            unread=n,
+            oldest_unread_at=oldest,
+        )
+        for unit_id, n, oldest in rows
+        if unit_id in units
     ]

@@ -10,13 +10,15 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
 from hotline.notify import queries, service, webhooks
 from hotline.notify import schemas as s
 from hotline.notify.models import WebhookDelivery, WebhookSubscription
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox 消息"])
 admin = APIRouter(prefix="/api/v1/admin/webhooks", tags=["admin 管理"])
@@ -131,7 +133,7 @@ def create_subscription(body: s.SubscriptionIn, db: DbDep, user: UserDep, now: N
     docs/notifications.md). The secret is shown in this answer only."""
     _admin(user)
     with db.write() as session:
-        sub, secret = service.create_subscription(session, body.model_dump(), now)
+        sub, secret = service.create_subscription(session, body.model_dump(), Actor.of(user), now)
         return s.SubscriptionCreated(**_out(session, sub, zone).model_dump(), secret=secret)
 
 
@@ -141,7 +143,8 @@ def update_subscription(
 ) -> s.SubscriptionOut:
     _admin(user)
     with db.write() as session:
-        sub = service.update_subscription(session, sub_id, body.model_dump(exclude_unset=True), now)
+        changes = body.model_dump(exclude_unset=True)
+        sub = service.update_subscription(session, sub_id, changes, Actor.of(user), now)
         return _out(session, sub, zone)
 
 
@@ -150,7 +153,7 @@ def delete_subscription(sub_id: int, db: DbDep, user: UserDep, now: NowDep) -> R
     """Deactivate: no new events are sent; its deliveries stay on record."""
     _admin(user)
     with db.write() as session:
-        service.deactivate_subscription(session, sub_id, now)
+        service.deactivate_subscription(session, sub_id, Actor.of(user), now)
     return Response(status_code=204)
 
 
@@ -196,6 +199,6 @@ def retry_delivery(delivery_id: int, db: DbDep, user: UserDep, now: NowDep) -> R
     """Send a failed delivery again (attempts start over)."""
     _admin(user)
     with db.write() as session:
-        if not webhooks.retry(session, delivery_id, now):
+        if not webhooks.retry(session, delivery_id, Actor.of(user), now):
             raise not_found("webhook.not_found")
     return Response(status_code=204)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from hotline.audit import service as audit
 from hotline.auth.service import CurrentUser
 from hotline.directory import queries as directory
 from hotline.domain import events as e
@@ -199,7 +200,7 @@ def _check_subscription(
 
 
 def create_subscription(
-    session: Session, data: dict[str, Any], now: datetime
+    session: Session, data: dict[str, Any], actor: audit.Actor, now: datetime
 ) -> tuple[WebhookSubscription, str]:
     """A new receiver; returns it with its secret (generated when none is given), shown only once."""
     _check_subscription(session, data["url"], data.get("unit_id"), data.get("event_tags"))
@@ -216,25 +217,36 @@ def create_subscription(
     )
     session.add(sub)
     session.flush()
+    audit.record(session, actor, "webhook.created", "webhook", sub.id, at=now, after=audit.snapshot(sub))
     return sub, secret
 
 
 def update_subscription(
-    session: Session, sub_id: int, changes: dict[str, Any], now: datetime
+    session: Session,
+    sub_id: int,
+    changes: dict[str, Any],
+    actor: audit.Actor,
+    now: datetime,
+    action: str = "webhook.updated",
 ) -> WebhookSubscription:
     sub = session.get(WebhookSubscription, sub_id)
     if sub is None:
         raise not_found("webhook.not_found")
     _check_subscription(session, changes.get("url"), changes.get("unit_id"), changes.get("event_tags"))
+    before, old_secret = audit.snapshot(sub), sub.secret
     for name, value in changes.items():
         if name == "event_tags":
             value = sorted(set(value or []))
         setattr(sub, name, value)
     sub.updated_at = now
     session.flush()
+    note = "签名密钥已更换 signing secret replaced" if sub.secret != old_secret else None
+    audit.record(
+        session, actor, action, "webhook", sub.id, at=now, before=before, after=audit.snapshot(sub), note=note
+    )
     return sub
 
 
-def deactivate_subscription(session: Session, sub_id: int, now: datetime) -> None:
+def deactivate_subscription(session: Session, sub_id: int, actor: audit.Actor, now: datetime) -> None:
     """Stop sending new events; deliveries already made stay, for the record (and may still be sent)."""
-    update_subscription(session, sub_id, {"active": False}, now)
+    update_subscription(session, sub_id, {"active": False}, actor, now, action="webhook.deactivated")

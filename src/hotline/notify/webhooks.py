@@ -29,16 +29,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline import __version__
+from hotline.audit import service as audit
 from hotline.db.engine import Database
 from hotline.domain.privacy import mask_phone
 from hotline.notify.models import OutboxEntry, WebhookDelivery, WebhookSubscription
-from hotline.tickets.models import TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets_queries
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,9 @@ class _Message:
     headers: dict[str, str]
 
 
-def _event_body(delivery: WebhookDelivery, event: TicketEventRow, ticket: TicketRow) -> dict[str, Any]:
+def _event_body(
+    delivery: WebhookDelivery, event: tickets_queries.LoggedEvent, ticket: tickets_queries.TicketFacts
+) -> dict[str, Any]:
     payload = dict(event.payload)
     if payload.get("citizen_phone"):
         payload["citizen_phone"] = mask_phone(payload["citizen_phone"])
@@ -188,15 +191,8 @@ def _claim(session: Session, now: datetime, batch: int, lease: timedelta) -> lis
     if not rows:
         return []
     keys = {(d.ticket_id, d.seq) for d, _ in rows}
-    events = {
-        (ev.ticket_id, ev.seq): ev
-        for ev in session.scalars(
-            select(TicketEventRow).where(tuple_(TicketEventRow.ticket_id, TicketEventRow.seq).in_(keys))
-        )
-    }
-    tickets = {
-        t.id: t for t in session.scalars(select(TicketRow).where(TicketRow.id.in_({k[0] for k in keys})))
-    }
+    events = tickets_queries.logged_events(session, keys)
+    tickets = tickets_queries.ticket_facts(session, {k[0] for k in keys})
     messages = []
     stamp = str(int(now.timestamp()))
     for delivery, sub in rows:
@@ -296,11 +292,24 @@ def next_attempt(db: Database) -> datetime | None:
         )
 
 
-def retry(session: Session, delivery_id: int, now: datetime) -> bool:
+def retry(session: Session, delivery_id: int, actor: audit.Actor, now: datetime) -> bool:
     """An administrator sends a failed delivery again (attempts start over); False if not failed."""
     done = session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == FAILED)
         .values(status=PENDING, attempts=0, next_attempt_at=now)
     )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return False
+    before, after = {"status": FAILED}, {"status": PENDING, "attempts": 0}
+    audit.record(
+        session,
+        actor,
+        "webhook.delivery.retried",
+        "webhook_delivery",
+        delivery_id,
+        at=now,
+        before=before,
+        after=after,
+    )
+    return True

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.directory import queries as directory
+from hotline.directory.queries import CategoryInfo
 from hotline.domain.errors import not_found
 from hotline.domain.vocabulary import TERMINAL_STATUSES
 from hotline.open311.models import Open311ApiKey, Open311Request, Open311Service
@@ -102,7 +103,7 @@ class ServiceView:
     parent_name_en: str | None
 
     @classmethod
-    def of(cls, row: Open311Service, category: Category, parent: Category | None) -> ServiceView:
+    def of(cls, row: Open311Service, category: CategoryInfo, parent: CategoryInfo | None) -> ServiceView:
         return cls(
             id=row.id,
             code=row.code,
@@ -156,16 +157,11 @@ class Catalogue:
 
     @classmethod
     def load(cls, session: Session) -> Catalogue:
-        rows = session.execute(
-            select(Open311Service, Category)
-            .join(Category, Category.id == Open311Service.category_id)
-            .order_by(Open311Service.code)
-        ).all()
-        parent_ids = {c.parent_id for _, c in rows if c.parent_id is not None}
-        parents = (
-            {c.id: c for c in session.scalars(select(Category).where(Category.id.in_(parent_ids)))}
-            if parent_ids
-            else {}
+        services = list(session.scalars(select(Open311Service).order_by(Open311Service.code)))
+        categories = directory.categories_by_id(session, {r.category_id for r in services})
+        rows = [(r, categories[r.category_id]) for r in services if r.category_id in categories]
+        parents = directory.categories_by_id(
+            session, {c.parent_id for _, c in rows if c.parent_id is not None}
         )
         views = [ServiceView.of(r, c, parents.get(c.parent_id) if c.parent_id else None) for r, c in rows]
         for_category: dict[str, ServiceView] = {}
@@ -229,9 +225,8 @@ def last_change(session: Session) -> datetime | None:
 
 def centre_name(session: Session, lang: str) -> str:
     """Who answers for this endpoint: the centre, named in the discovery document's contact."""
-    row = session.execute(
-        select(Unit.name, Unit.name_en).where(Unit.kind == "centre").order_by(Unit.id).limit(1)
-    ).first()
+    centre = directory.centre_unit_id(session)
+    row = directory.unit_names(session, {centre}).get(centre) if centre is not None else None
     return (pick(row.name, row.name_en, lang) or "") if row else ""
 
 
@@ -450,7 +445,7 @@ def _documents(
     unit_ids |= {r.lead_unit_id for r in rows if r.lead_unit_id}
     units = {
         u.id: (pick(u.public_name or u.name, u.name_en, view.lang) or u.name)
-        for u in (session.scalars(select(Unit).where(Unit.id.in_(unit_ids))) if unit_ids else [])
+        for u in directory.unit_names(session, unit_ids).values()
     }
 
     docs = []

@@ -21,10 +21,11 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
-from hotline.intake.service import normalise_tracking_code
 from hotline.open311 import queries, render, service
 from hotline.open311.queries import RequestFilter, View, w3c
 from hotline.open311.schemas import (
@@ -38,7 +39,8 @@ from hotline.open311.schemas import (
 )
 from hotline.open311.service import Params, Refused, Upload, parse_datetime, refuse
 from hotline.routing import queue as routing_queue
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+from hotline.tracking.codes import normalise_tracking_code
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.errors import request_lang
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -386,7 +388,7 @@ def admin_create_service(body: ServiceIn, db: DbDep, user: UserDep, now: NowDep,
     """Publish a category of the platform's tree as an Open311 service."""
     service.require_admin(user.role)
     with db.write() as s:
-        service.create_service(s, body, now)
+        service.create_service(s, body, Actor.of(user), now)
     return _service_out(db, body.code, zone)
 
 
@@ -397,7 +399,7 @@ def admin_update_service(
     """Change a service: publish or unpublish it (`published`), its group, keywords, attributes…"""
     service.require_admin(user.role)
     with db.write() as s:
-        service.update_service(s, code, body, now)
+        service.update_service(s, code, body, Actor.of(user), now)
     return _service_out(db, code, zone)
 
 
@@ -416,7 +418,7 @@ def admin_set_attributes(
     if len(codes) != len(set(codes)):
         raise invalid("open311.attributes_invalid", detail="duplicate code", field="attributes")
     with db.write() as s:
-        service.update_service(s, code, ServicePatch(attributes=body), now)
+        service.update_service(s, code, ServicePatch(attributes=body), Actor.of(user), now)
     return _service_out(db, code, zone)
 
 
@@ -432,7 +434,7 @@ def admin_issue_key(body: KeyIn, db: DbDep, user: UserDep, now: NowDep, zone: Zo
     """Issue a key to a client application. The key is in this answer only: store it now."""
     service.require_admin(user.role)
     with db.write() as s:
-        row, secret = service.issue_key(s, body.name, body.contact, user.id, now)
+        row, secret = service.issue_key(s, body.name, body.contact, Actor.of(user), now)
         out = queries.key_out(row, zone)
     return KeyIssued(**out.model_dump(), key=secret)
 
@@ -442,5 +444,5 @@ def admin_revoke_key(key_id: int, db: DbDep, user: UserDep, now: NowDep, zone: Z
     """Revoke a key at once: POSTs with it are refused with 403 from now on."""
     service.require_admin(user.role)
     with db.write() as s:
-        row = service.revoke_key(s, key_id, now)
+        row = service.revoke_key(s, key_id, Actor.of(user), now)
         return queries.key_out(row, zone)

@@ -24,8 +24,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit import service as audit
 from hotline.db.engine import Database
-from hotline.directory.models import Category
+from hotline.directory import queries as directory
 from hotline.domain.errors import DomainError, ErrorKind, conflict, forbidden, invalid, not_found
 from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import Channel, Kind, Role
@@ -114,24 +115,26 @@ def demo_services() -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def load_demo(session: Session, now: datetime) -> dict[str, int]:
+def load_demo(session: Session, now: datetime, actor: audit.Actor = audit.LOADER) -> dict[str, int]:
     """Publish the demo city's services and its documented demo key, once (skipped if present)."""
     if session.scalar(select(func.count()).select_from(Open311Service)):
         return {"services": 0, "keys": 0}
     demo = demo_services()
-    known = set(session.scalars(select(Category.code)))
+    known = directory.category_codes(session)
     n = 0
     for spec in demo["services"]:
         if spec["category_code"] in known:  # a city without the category simply lacks the service
-            create_service(session, ServiceIn.model_validate(spec), now)
+            create_service(session, ServiceIn.model_validate(spec), actor, now)
             n += 1
     key = demo["demo_key"]
-    session.add(
-        Open311ApiKey(
-            key_hash=key_digest(key["key"]), name=key["name"], contact=key.get("contact"), created_at=now
-        )
+    row = Open311ApiKey(
+        key_hash=key_digest(key["key"]), name=key["name"], contact=key.get("contact"), created_at=now
     )
+    session.add(row)
     session.flush()
+    audit.record(
+        session, actor, "open311.key.issued", "open311_key", row.id, at=now, after=audit.snapshot(row)
+    )
     return {"services": n, "keys": 1}
 
 
@@ -139,7 +142,7 @@ def load_demo(session: Session, now: datetime) -> dict[str, int]:
 
 
 def _category_id(session: Session, code: str) -> int:
-    found = session.scalar(select(Category.id).where(Category.code == code, Category.active.is_(True)))
+    found = directory.active_category_id(session, code)
     if found is None:
         raise invalid("category.not_found", category=code, field="category_code")
     return found
@@ -152,7 +155,7 @@ def _service_row(session: Session, code: str) -> Open311Service:
     return row
 
 
-def create_service(session: Session, body: ServiceIn, now: datetime) -> Open311Service:
+def create_service(session: Session, body: ServiceIn, actor: audit.Actor, now: datetime) -> Open311Service:
     if session.scalar(select(Open311Service.id).where(Open311Service.code == body.code)) is not None:
         raise conflict("open311.service_code_taken", service=body.code)
     row = Open311Service(
@@ -174,11 +177,23 @@ def create_service(session: Session, body: ServiceIn, now: datetime) -> Open311S
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session,
+        actor,
+        "open311.service.created",
+        "open311_service",
+        row.code,
+        at=now,
+        after=audit.snapshot(row),
+    )
     return row
 
 
-def update_service(session: Session, code: str, patch: ServicePatch, now: datetime) -> Open311Service:
+def update_service(
+    session: Session, code: str, patch: ServicePatch, actor: audit.Actor, now: datetime
+) -> Open311Service:
     row = _service_row(session, code)
+    before = audit.snapshot(row)
     given = patch.model_fields_set
     if "category_code" in given and patch.category_code is not None:
         row.category_id = _category_id(session, patch.category_code)
@@ -204,29 +219,52 @@ def update_service(session: Session, code: str, patch: ServicePatch, now: dateti
         row.published = patch.published
     row.updated_at = now
     session.flush()
+    after = audit.snapshot(row)
+    audit.record(
+        session,
+        actor,
+        "open311.service.updated",
+        "open311_service",
+        row.code,
+        at=now,
+        before=before,
+        after=after,
+    )
     return row
 
 
 def issue_key(
-    session: Session, name: str, contact: str | None, user_id: int | None, now: datetime
+    session: Session, name: str, contact: str | None, actor: audit.Actor, now: datetime
 ) -> tuple[Open311ApiKey, str]:
     """A new key for a client application; the caller shows `secret` once, we keep its hash."""
     secret = "hk_" + secrets.token_urlsafe(24)
     row = Open311ApiKey(
-        key_hash=key_digest(secret), name=name, contact=contact, created_at=now, created_by_user_id=user_id
+        key_hash=key_digest(secret),
+        name=name,
+        contact=contact,
+        created_at=now,
+        created_by_user_id=actor.user_id,
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session, actor, "open311.key.issued", "open311_key", row.id, at=now, after=audit.snapshot(row)
+    )
     return row, secret
 
 
-def revoke_key(session: Session, key_id: int, now: datetime) -> Open311ApiKey:
+def revoke_key(session: Session, key_id: int, actor: audit.Actor, now: datetime) -> Open311ApiKey:
     row = session.get(Open311ApiKey, key_id)
     if row is None:
         raise not_found("open311.key_not_found", id=key_id)
     if row.revoked_at is None:
+        before = audit.snapshot(row)
         row.revoked_at = now
-    session.flush()
+        session.flush()
+        after = audit.snapshot(row)
+        audit.record(
+            session, actor, "open311.key.revoked", "open311_key", row.id, at=now, before=before, after=after
+        )
     return row
 
 

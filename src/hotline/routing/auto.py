@@ -8,6 +8,11 @@ no open ticket looks like the same problem (the operator may merge it); and it i
 consultation the knowledge base answers (the operator answers at intake). The dispatch goes
 through the workflow's own Dispatch command by the system actor, with the reasons in its note,
 so it stands in the event log like any other dispatch.
+
+Every decision is also audited (`routing.decided`, actor `router`) in the transaction that stores
+the advice: what was suggested with which confidence, what was decided and why, the threshold and
+the model in force. The `ticket_routing` row is replaced when a ticket is routed again; the audit
+keeps each decision.
 """
 
 from __future__ import annotations
@@ -17,8 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
+from hotline.audit import service as audit
 from hotline.db.engine import Database
 from hotline.domain import commands as c
 from hotline.domain.errors import DomainError
@@ -29,7 +33,9 @@ from hotline.routing.emergency import EmergencyResult
 from hotline.routing.models import TicketRouting
 from hotline.routing.runtime import Runtime
 from hotline.routing.service import Advice, RouteRequest, advise
-from hotline.tickets.models import TicketRow
+from hotline.tickets import queries as tickets_queries
+from hotline.tickets import service as tickets
+from hotline.tickets.service import Deadlines
 
 log = logging.getLogger("hotline.routing")
 
@@ -42,14 +48,16 @@ class Policy:
     threshold: float = 0.9
     duplicate_window_hours: float = 72
     duplicate_distance_m: float = 500
+    deadlines: Deadlines | None = None  # the workflow's deadline calculator, which a dispatch needs
 
     @classmethod
-    def of(cls, settings: Any) -> Policy:
+    def of(cls, settings: Any, deadlines: Deadlines | None = None) -> Policy:
         return cls(
             auto_dispatch=settings.routing_auto_dispatch,
             threshold=settings.routing_auto_dispatch_threshold,
             duplicate_window_hours=settings.routing_duplicate_window_hours,
             duplicate_distance_m=settings.routing_duplicate_distance_m,
+            deadlines=deadlines,
         )
 
 
@@ -116,25 +124,49 @@ def row_values(advice: Advice, decision: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def decision_json(advice: Advice, decision: str, policy: Policy, model: Any) -> dict[str, Any]:
+    """What the audit keeps of a decision (the full advice, with its reasons, is in ticket_routing)."""
+    return {
+        "decision": decision,
+        "auto_dispatch": policy.auto_dispatch,
+        "threshold": policy.threshold,
+        "suggestions": [
+            {
+                "category_code": c.category.code if c.category else None,
+                "unit_id": c.unit.id if c.unit else None,
+                "confidence": round(c.confidence, 4),
+                "sources": sorted({ev.source for ev in c.evidence}),
+            }
+            for c in advice.suggestions
+        ],
+        "emergency": advice.emergency.service,
+        "duplicates": [d.ticket_id for d in advice.duplicates],
+        "answers": [a.article_id for a in advice.answers],
+        "model": None
+        if model is None or not advice.model_used
+        else {
+            "trained_at": (model.meta or {}).get("trained_at"),
+            "threshold": model.auto_dispatch_threshold,
+        },
+    }
+
+
+def _decision_note(decision: str) -> str:
+    from hotline.routing.views import DECISIONS
+
+    zh, en = DECISIONS.get(decision, (decision, decision))
+    return f"{zh} / {en}"
+
+
 def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int, now: datetime) -> Outcome:
     """Advise on a ticket just taken in; store the advice; dispatch at once when sure.
 
     Safe to call twice (the advice is replaced; a second dispatch is refused by the workflow).
     """
     with db.read() as session:
-        t = session.execute(
-            select(
-                TicketRow.title,
-                TicketRow.content,
-                TicketRow.kind,
-                TicketRow.channel,
-                TicketRow.status,
-                TicketRow.address,
-                TicketRow.latitude,
-                TicketRow.longitude,
-                TicketRow.category_code,
-            ).where(TicketRow.id == ticket_id)
-        ).one()
+        t = tickets_queries.brief(session, ticket_id)
+        if t is None:
+            raise LookupError(f"ticket {ticket_id} not found")
         request = RouteRequest(
             text=t.content,
             title=t.title,
@@ -155,9 +187,14 @@ def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int,
             duplicate_distance_m=policy.duplicate_distance_m,
         )
     decision = decide(advice, t.kind, t.status, policy)
+    decided = decision_json(advice, decision, policy, runtime.model())  # before the write lock
     with db.write() as session:
         history.index_ticket(session, ticket_id, t.title, t.content, now)
         store(session, ticket_id, advice, decision, now)
+        note = _decision_note(decision)
+        audit.record(
+            session, audit.ROUTER, "routing.decided", "ticket", ticket_id, at=now, after=decided, note=note
+        )
     if decision == "auto_dispatched":
         decision = _dispatch(db, ticket_id, advice, policy, now)
     return Outcome(ticket_id, advice, decision, decision == "auto_dispatched")
@@ -175,17 +212,16 @@ def store(session: Any, ticket_id: int, advice: Advice, decision: str, now: date
 
 
 def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now: datetime) -> str:
-    from hotline.tickets import service as tickets
-
     top = advice.top
     assert top is not None and top.unit is not None
+    assert policy.deadlines is not None, "auto-dispatch needs the deadline calculator (bootstrap.wire)"
     command = c.Dispatch(
         lead_unit=top.unit.id,
         category=top.category.code if top.category else None,
         note=_note(advice, policy),
     )
     try:
-        tickets.execute(db, ticket_id, command, SYSTEM, now)
+        tickets.execute(db, ticket_id, command, SYSTEM, now, policy.deadlines)
         return "auto_dispatched"
     except DomainError as exc:  # someone dispatched first, or the unit was retired meanwhile
         log.info("auto-dispatch of ticket %s refused: %s", ticket_id, exc.code)
@@ -193,6 +229,17 @@ def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now:
             row = session.get(TicketRouting, ticket_id)
             if row is not None:
                 row.decision, row.auto_dispatched = "dispatch_refused", False
+            audit.record(
+                session,
+                audit.ROUTER,
+                "routing.dispatch_refused",
+                "ticket",
+                ticket_id,
+                at=now,
+                before={"decision": "auto_dispatched"},
+                after={"decision": "dispatch_refused", "refusal": exc.code},
+                note=_decision_note("dispatch_refused"),
+            )
         return "dispatch_refused"
 
 
@@ -204,25 +251,12 @@ def refresh_duplicates(
     from hotline.routing.views import advice_json
 
     with db.read() as session:
-        t = session.execute(
-            select(
-                TicketRow.title,
-                TicketRow.content,
-                TicketRow.status,
-                TicketRow.latitude,
-                TicketRow.longitude,
-                TicketRouting.community_id,
-                TicketRouting.street_id,
-                TicketRouting.district_id,
-                TicketRouting.top_category_code,
-            )
-            .join(TicketRouting, TicketRouting.ticket_id == TicketRow.id)
-            .where(TicketRow.id == ticket_id)
-        ).one_or_none()
-        if t is None or t.status not in {s.value for s in dup.OPEN}:
+        t = tickets_queries.brief(session, ticket_id)
+        r = session.get(TicketRouting, ticket_id)
+        if t is None or r is None or t.status not in {s.value for s in dup.OPEN}:
             return None
         world = runtime.world(session)
-        lowest = next((i for i in (t.community_id, t.street_id, t.district_id) if i is not None), None)
+        lowest = next((i for i in (r.community_id, r.street_id, r.district_id) if i is not None), None)
         place = None
         if lowest is not None and lowest in world.places.units:
             place = world.places.place_of(world.places.units[lowest], "stored")
@@ -234,7 +268,7 @@ def refresh_duplicates(
             place,
             t.latitude,
             t.longitude,
-            world.categories.get(t.top_category_code) if t.top_category_code else None,
+            world.categories.get(r.top_category_code) if r.top_category_code else None,
             now,
             exclude=ticket_id,
             window_hours=policy.duplicate_window_hours,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain.vocabulary import TicketStatus
@@ -25,7 +25,7 @@ from hotline.routing.models import TicketRouting
 from hotline.routing.places import Place, distance_m
 from hotline.routing.world import CategoryInfo, World
 from hotline.search.tokens import char_ngrams, cosine
-from hotline.tickets.models import TicketRow
+from hotline.tickets import queries as tickets
 
 OPEN: Final = (
     TicketStatus.RECEIVED,
@@ -79,28 +79,18 @@ def find(
     full-text index found alike (history.search_tickets); without them, the newest open tickets
     of the window are compared one by one."""
     since = now - timedelta(hours=window_hours)
-    rows = session.execute(
-        select(
-            TicketRow.id,
-            TicketRow.tracking_code,
-            TicketRow.status,
-            TicketRow.title,
-            TicketRow.content,
-            TicketRow.category_code,
-            TicketRow.latitude,
-            TicketRow.longitude,
-            TicketRow.received_at,
-            TicketRow.duplicate_ids,
-            TicketRouting.street_id,
-            TicketRouting.community_id,
-            TicketRouting.top_category_code,
+    rows = tickets.recent_briefs(session, since, [s.value for s in OPEN], candidates, MAX_CANDIDATES)
+    routed = {
+        r.ticket_id: (r.street_id, r.community_id, r.top_category_code)
+        for r in session.execute(
+            select(
+                TicketRouting.ticket_id,
+                TicketRouting.street_id,
+                TicketRouting.community_id,
+                TicketRouting.top_category_code,
+            ).where(TicketRouting.ticket_id.in_([r.id for r in rows]))
         )
-        .outerjoin(TicketRouting, TicketRouting.ticket_id == TicketRow.id)
-        .where(TicketRow.received_at >= since, TicketRow.status.in_([s.value for s in OPEN]))
-        .where(TicketRow.id.in_(candidates) if candidates is not None else true())
-        .order_by(TicketRow.received_at.desc())
-        .limit(MAX_CANDIDATES)
-    ).all()
+    }
     mine = char_ngrams(text, COMPARED_CHARS)
     my_community = place.community.id if place and place.community else None
     my_street = place.street.id if place and place.street else None
@@ -111,20 +101,21 @@ def find(
         sim = cosine(mine, char_ngrams(f"{r.title or ''}\n{r.content}", COMPARED_CHARS))
         if sim < SIMILAR_SAME_CATEGORY:
             continue
+        street_id, community_id, top_category_code = routed.get(r.id, (None, None, None))
         metres = None
         if None not in (latitude, longitude, r.latitude, r.longitude):
             metres = distance_m(latitude, longitude, r.latitude, r.longitude)  # type: ignore[arg-type]
         shared = None
-        if my_community is not None and r.community_id == my_community:
+        if my_community is not None and community_id == my_community:
             shared = world.units[my_community].name if my_community in world.units else None
         elif (
             my_street is not None
-            and r.street_id == my_street
-            and (my_community is None or r.community_id is None)
+            and street_id == my_street
+            and (my_community is None or community_id is None)
         ):
             shared = world.units[my_street].name if my_street in world.units else None
         near = (metres is not None and metres <= max_distance_m) or shared is not None
-        their_category = r.category_code or r.top_category_code
+        their_category = r.category_code or top_category_code
         same_category = (
             category is not None
             and their_category is not None
@@ -137,7 +128,7 @@ def find(
             )
         )
         known_place = metres is not None or (
-            place is not None and (r.street_id is not None or r.community_id is not None)
+            place is not None and (street_id is not None or community_id is not None)
         )
         if near:
             ok = sim >= SIMILAR or (same_category and sim >= SIMILAR_SAME_CATEGORY)

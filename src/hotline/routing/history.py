@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain.vocabulary import Role, TicketStatus
 from hotline.search import queries as search
 from hotline.search import service as index
 from hotline.search.tokens import char_ngrams, cosine
-from hotline.tickets.models import TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets
 
 SCOPE: Final = "ticket"
 #: Characters of a ticket that are indexed and compared: what it is about is said first.
@@ -71,31 +70,8 @@ def similar(
     ids = [i for i in found_ids if i != exclude]
     if not ids:
         return []
-    rows = {
-        r.id: r
-        for r in session.execute(
-            select(
-                TicketRow.id,
-                TicketRow.title,
-                TicketRow.content,
-                TicketRow.status,
-                TicketRow.category_code,
-                TicketRow.lead_unit_id,
-                TicketRow.satisfaction,
-                TicketRow.received_at,
-            ).where(TicketRow.id.in_(ids))
-        )
-    }
-    last_dispatcher: dict[int, str] = {}
-    for ticket_id, role in session.execute(
-        select(TicketEventRow.ticket_id, TicketEventRow.actor_role)
-        .where(
-            TicketEventRow.ticket_id.in_(ids),
-            TicketEventRow.tag.in_(["ticket.dispatched", "assignment.send_back_accepted"]),
-        )
-        .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
-    ):
-        last_dispatcher[ticket_id] = role
+    rows = tickets.briefs(session, ids)
+    last_dispatcher = tickets.last_dispatchers(session, ids)
     mine = char_ngrams(text[: INDEXED_CHARS * 2], INDEXED_CHARS)
     found = []
     for ticket_id in ids:
@@ -130,9 +106,7 @@ def similar(
 def reindex(session: Session, now: datetime) -> int:
     """Index every ticket's text (after an upgrade, or to rebuild the index); returns how many."""
     n = 0
-    for ticket_id, title, content in session.execute(
-        select(TicketRow.id, TicketRow.title, TicketRow.content)
-    ):
+    for ticket_id, title, content in tickets.texts(session):
         index_ticket(session, ticket_id, title, content, now)
         n += 1
     return n

@@ -123,8 +123,11 @@ def waiting(session: Session) -> int:
 class Router:
     """The routing loop in a thread: wakes when intake says a ticket came in, else every second."""
 
-    def __init__(self, db: Database, runtime: Runtime, settings: Any, clock: Callable[[], datetime]) -> None:
-        self._db, self._runtime, self._settings, self._clock = db, runtime, settings, clock
+    def __init__(
+        self, db: Database, runtime: Runtime, policy: Callable[[], auto.Policy], clock: Callable[[], datetime]
+    ) -> None:
+        """``policy`` is asked on every pass, so the thresholds in force are the ones used."""
+        self._db, self._runtime, self._policy, self._clock = db, runtime, policy, clock
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -135,7 +138,7 @@ class Router:
 
     def drain(self) -> int:
         """Route everything waiting now, in the caller's thread (`hotline worker --once`)."""
-        return drain(self._db, self._runtime, auto.Policy.of(self._settings), self._clock)
+        return drain(self._db, self._runtime, self._policy(), self._clock)
 
     def wake(self) -> None:
         self._wake.set()
@@ -152,7 +155,7 @@ class Router:
             self._wake.clear()
             try:
                 while not self._stop.is_set() and route_pending(
-                    self._db, self._runtime, auto.Policy.of(self._settings), self._clock
+                    self._db, self._runtime, self._policy(), self._clock
                 ):
                     pass
             except Exception:  # the database away for a moment: try again on the next tick

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Unit
+from hotline.directory import queries as directory
 from hotline.domain.vocabulary import TicketStatus
 from hotline.routing.history import PEOPLE, ticket_text
-from hotline.tickets.models import TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets
 
 FIELDS: Final = ("ticket_id", "text", "category", "unit", "source")
 
@@ -38,28 +37,11 @@ class Example:
 
 def examples(session: Session, include_dispatched: bool = False) -> list[Example]:
     """Closed tickets (and, if asked, tickets a person dispatched) with their final routing."""
-    units = {uid: code for uid, code in session.execute(select(Unit.id, Unit.code))}
-    rows = session.execute(
-        select(
-            TicketRow.id,
-            TicketRow.title,
-            TicketRow.content,
-            TicketRow.category_code,
-            TicketRow.lead_unit_id,
-            TicketRow.status,
-        )
-        .where(TicketRow.lead_unit_id.is_not(None))
-        .order_by(TicketRow.id)
-    ).all()
+    units = directory.unit_codes_by_id(session)
+    rows = tickets.routed_briefs(session)
     by_person: set[int] = set()
     if include_dispatched:
-        last: dict[int, str] = {}
-        for ticket_id, role in session.execute(
-            select(TicketEventRow.ticket_id, TicketEventRow.actor_role)
-            .where(TicketEventRow.tag.in_(["ticket.dispatched", "assignment.send_back_accepted"]))
-            .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
-        ):
-            last[ticket_id] = role
+        last = tickets.last_dispatchers(session)
         by_person = {t for t, role in last.items() if role in PEOPLE}
     found = []
     for r in rows:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
+from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.vocabulary import Role
-from hotline.kb.models import KbArticle
+from hotline.kb import queries as kb_queries
 from hotline.routing import auto, rules, views
 from hotline.routing import schemas as s
 from hotline.routing.models import RoutingRule, TicketRouting
 from hotline.routing.runtime import Runtime
 from hotline.routing.service import RouteRequest, advise
-from hotline.search.models import SearchDocument
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, UserDep, ZoneDep
+from hotline.search import queries as search_queries
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["routing 智能分拨"])
 
@@ -151,7 +153,7 @@ def create_rule(body: s.RuleIn, db: DbDep, user: UserDep, now: NowDep, zone: Zon
     """Add an explicit rule (administrators): keywords (and an area) → category and/or unit."""
     _require(user, {Role.ADMIN}, "routing.rules.create")
     with db.write() as session:
-        return _rule_out(rules.create(session, body.model_dump(), user.id, now), zone)
+        return _rule_out(rules.create(session, body.model_dump(), Actor.of(user), now), zone)
 
 
 @router.patch("/routing/rules/{rule_id}", response_model=s.RuleOut)
@@ -161,15 +163,15 @@ def update_rule(
     _require(user, {Role.ADMIN}, "routing.rules.update")
     with db.write() as session:
         return _rule_out(
-            rules.update(session, rule_id, body.model_dump(exclude_unset=True), user.id, now), zone
+            rules.update(session, rule_id, body.model_dump(exclude_unset=True), Actor.of(user), now), zone
         )
 
 
 @router.delete("/routing/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, db: DbDep, user: UserDep) -> Response:
+def delete_rule(rule_id: int, db: DbDep, user: UserDep, now: NowDep) -> Response:
     _require(user, {Role.ADMIN}, "routing.rules.delete")
     with db.write() as session:
-        rules.delete(session, rule_id)
+        rules.delete(session, rule_id, Actor.of(user), now)
     return Response(status_code=204)
 
 
@@ -181,19 +183,9 @@ def status(request: Request, db: DbDep, user: UserDep, settings: SettingsDep) ->
     model = runtime.model()
     with db.read() as session:
         count = lambda q: int(session.scalar(q) or 0)  # noqa: E731
-        kb_duties = count(
-            select(func.count())
-            .select_from(KbArticle)
-            .where(KbArticle.kind == "duty", KbArticle.active.is_(True))
-        )
-        kb_answers = count(
-            select(func.count())
-            .select_from(KbArticle)
-            .where(KbArticle.kind == "answer", KbArticle.active.is_(True))
-        )
-        indexed = count(
-            select(func.count()).select_from(SearchDocument).where(SearchDocument.scope == "ticket")
-        )
+        kb_duties = kb_queries.active_count(session, "duty")
+        kb_answers = kb_queries.active_count(session, "answer")
+        indexed = search_queries.document_count(session, "ticket")
         n_rules = count(select(func.count()).select_from(RoutingRule).where(RoutingRule.active.is_(True)))
         categories = len(runtime.world(session).leaves)
     return s.StatusOut(

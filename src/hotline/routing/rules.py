@@ -8,30 +8,27 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.audit import service as audit
+from hotline.directory import queries as directory
 from hotline.domain.errors import invalid, not_found
 from hotline.routing.models import RoutingRule
 
 
 def _check(session: Session, data: dict[str, Any]) -> None:
     code = data.get("category_code")
-    if (
-        code is not None
-        and session.scalar(select(Category.id).where(Category.code == code, Category.active.is_(True)))
-        is None
-    ):
+    if code is not None and directory.active_category_id(session, code) is None:
         raise invalid("category.not_found", category=code, field="category_code")
     for name in ("unit_id", "area_unit_id"):
         unit_id = data.get(name)
         if unit_id is not None:
-            unit = session.get(Unit, unit_id)
+            unit = directory.unit_state(session, unit_id)
             if unit is None or not unit.active:
                 raise invalid("unit.not_found", unit=unit_id, field=name)
             if name == "unit_id" and unit.kind == "centre":
                 raise invalid("dispatch.centre", field=name)
 
 
-def create(session: Session, data: dict[str, Any], user_id: int | None, now: datetime) -> RoutingRule:
+def create(session: Session, data: dict[str, Any], actor: audit.Actor, now: datetime) -> RoutingRule:
     _check(session, data)
     rule = RoutingRule(
         name=data["name"],
@@ -44,10 +41,13 @@ def create(session: Session, data: dict[str, Any], user_id: int | None, now: dat
         active=True,
         created_at=now,
         updated_at=now,
-        updated_by_user_id=user_id,
+        updated_by_user_id=actor.user_id,
     )
     session.add(rule)
     session.flush()
+    audit.record(
+        session, actor, "routing.rule.created", "routing_rule", rule.id, at=now, after=audit.snapshot(rule)
+    )
     return rule
 
 
@@ -59,22 +59,30 @@ def get(session: Session, rule_id: int) -> RoutingRule:
 
 
 def update(
-    session: Session, rule_id: int, changes: dict[str, Any], user_id: int | None, now: datetime
+    session: Session, rule_id: int, changes: dict[str, Any], actor: audit.Actor, now: datetime
 ) -> RoutingRule:
     rule = get(session, rule_id)
     _check(session, changes)
+    before = audit.snapshot(rule)
     for name, value in changes.items():
         setattr(rule, name, list(value) if isinstance(value, list) else value)
     if rule.category_code is None and rule.unit_id is None:
         raise invalid("rule.no_target", field="category_code")
     rule.updated_at = now
-    rule.updated_by_user_id = user_id
+    rule.updated_by_user_id = actor.user_id
     session.flush()
+    after = audit.snapshot(rule)
+    audit.record(
+        session, actor, "routing.rule.updated", "routing_rule", rule.id, at=now, before=before, after=after
+    )
     return rule
 
 
-def delete(session: Session, rule_id: int) -> None:
-    session.delete(get(session, rule_id))
+def delete(session: Session, rule_id: int, actor: audit.Actor, now: datetime) -> None:
+    rule = get(session, rule_id)
+    before = audit.snapshot(rule)
+    session.delete(rule)
+    audit.record(session, actor, "routing.rule.deleted", "routing_rule", rule_id, at=now, before=before)
 
 
 def listing(session: Session) -> list[RoutingRule]:

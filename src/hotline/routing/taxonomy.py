@@ -22,10 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.audit import service as audit
+from hotline.directory import queries as directory_queries
+from hotline.directory import service as directory
 from hotline.routing.labels import taxonomy_map
 
 COLUMNS: Final = ("一级分类", "二级分类", "三级分类")
@@ -79,55 +80,51 @@ def unit_for(names: tuple[str, ...]) -> str | None:
 
 
 def import_rows(
-    session: Session, rows: list[tuple[str, str, str]], now: datetime, *, replace: bool = True
+    session: Session,
+    rows: list[tuple[str, str, str]],
+    now: datetime,
+    *,
+    replace: bool = True,
+    actor: audit.Actor = audit.CLI,
 ) -> Imported:
-    """Insert or update every node of the taxonomy; retire the other categories when ``replace``."""
-    unit_ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
-    existing = {c.code: c for c in session.scalars(select(Category))}
+    """Insert or update every node of the taxonomy; retire the other categories when ``replace``.
+    Audited as one entry: the tree's size before and after, and what the import did."""
+    unit_ids = directory_queries.unit_ids_by_code(session)
     result = Imported()
-    wanted: set[str] = set()
     nodes: list[tuple[str, ...]] = []
     for row in rows:
         for depth in (1, 2, 3):
             node = row[:depth]
             if node not in nodes:
                 nodes.append(node)
+    specs = []
     for node in nodes:
-        code = code_of(node)
-        wanted.add(code)
-        parent = existing.get(code_of(node[:-1])) if len(node) > 1 else None
         target = unit_for(node)
         territorial = target == TERRITORIAL
         unit_id = None if territorial or target is None else unit_ids.get(target)
         if len(node) == 3:
             result.territorial += territorial
             result.without_unit += not territorial and unit_id is None
-        cat = existing.get(code)
-        if cat is None:
-            cat = Category(
-                code=code,
+        specs.append(
+            directory.CategorySpec(
+                code=code_of(node),
                 name=node[-1],
-                name_en=None,
-                parent_id=parent.id if parent else None,
+                parent_code=code_of(node[:-1]) if len(node) > 1 else None,
                 level=len(node),
                 default_unit_id=unit_id,
                 territorial=territorial,
-                keywords=[],
                 description="附件1 三级分类（泰迪杯 2020 C 题）",
-                active=True,
             )
-            session.add(cat)
-            session.flush()
-            existing[code] = cat
-            result.created += 1
-        else:
-            cat.parent_id = parent.id if parent else None
-            cat.default_unit_id, cat.territorial, cat.active = unit_id, territorial, True
-            result.updated += 1
-    if replace:
-        for cat in existing.values():
-            if cat.code not in wanted and cat.active:
-                cat.active = False
-                result.retired += 1
-    session.flush()
+        )
+    before = _tree_size(directory_queries.categories(session))
+    result.created, result.updated, result.retired = directory.put_categories(session, specs, replace)
+    after = {**_tree_size(directory_queries.categories(session)), **result.__dict__, "replace": replace}
+    audit.record(
+        session, actor, "routing.taxonomy.imported", "category_tree", None, at=now, before=before, after=after
+    )
     return result
+
+
+def _tree_size(categories: Iterable[directory_queries.CategoryInfo]) -> dict[str, int]:
+    found = list(categories)
+    return {"categories": len(found), "active": sum(1 for c in found if c.active)}

@@ -8,15 +8,13 @@ the next request without a restart.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category, Unit
+from hotline.directory import queries as directory
 from hotline.routing.places import PlaceIndex, PlaceUnit
 from hotline.search.tokens import fold
 
@@ -115,17 +113,11 @@ class World:
 
 def fingerprint(session: Session) -> tuple[object, ...]:
     """Changes whenever units or categories are added, removed, activated or retired."""
-    units = session.execute(
-        select(func.count(), func.max(Unit.id), func.sum(case((Unit.active.is_(True), 1), else_=0)))
-    ).one()
-    cats = session.execute(
-        select(func.count(), func.max(Category.id), func.sum(case((Category.active.is_(True), 1), else_=0)))
-    ).one()
-    return (*units, *cats)
+    return directory.fingerprint(session)
 
 
 def build(session: Session) -> World:
-    unit_rows = session.scalars(select(Unit).order_by(Unit.path)).all()
+    unit_rows = directory.units(session)
     units = {
         u.id: UnitInfo(u.id, u.code, u.name, u.name_en, u.kind, u.level, u.parent_id, u.active)
         for u in unit_rows
@@ -146,7 +138,7 @@ def build(session: Session) -> World:
         for u in unit_rows
         if u.active
     )
-    cat_rows = session.scalars(select(Category).order_by(Category.level, Category.id)).all()
+    cat_rows = sorted(directory.categories(session), key=lambda c: (c.level, c.id))
     by_id = {c.id: c for c in cat_rows}
     active = [c for c in cat_rows if c.active]
     has_active_child = {c.parent_id for c in active if c.parent_id is not None}
@@ -188,8 +180,3 @@ def build(session: Session) -> World:
                 world.vocabulary.add(kw)
                 world.vocabulary.update(kw[i : i + 2] for i in range(len(kw) - 1))
     return world
-
-
-def keyword_counts(world: World) -> Counter[str]:
-    """How many leaves list each keyword (for documentation and tests)."""
-    return Counter(kw for leaf in world.leaves for kw in leaf.keywords)

@@ -36,6 +36,14 @@ class Hit:
     parts: tuple[tuple[str, float], ...] = ()  # each matched term and what it added to the score
 
 
+def document_count(session: Session, scope: str) -> int:
+    """How many documents of this scope (e.g. ``ticket``) are indexed."""
+    return int(
+        session.scalar(select(func.count()).select_from(SearchDocument).where(SearchDocument.scope == scope))
+        or 0
+    )
+
+
 def idf(n_docs: int, df: int) -> float:
     """BM25's inverse document frequency (the "+1" form: never negative)."""
     return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))

@@ -55,8 +55,3 @@ def remove(session: Session, scope: str, ref_id: int) -> None:
         return
     session.execute(delete(SearchPosting).where(SearchPosting.document_id == doc_id))
     session.execute(delete(SearchDocument).where(SearchDocument.id == doc_id))
-
-
-def indexed_ids(session: Session, scope: str) -> set[int]:
-    """The ``ref_id`` of every document indexed in ``scope``."""
-    return set(session.scalars(select(SearchDocument.ref_id).where(SearchDocument.scope == scope)))

@@ -7,14 +7,12 @@ answers goes into the event, so a later change of policy or calendar never moves
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from hotline.config import Settings
 from hotline.domain import events as e
 from hotline.domain.deadlines import (
     DEFAULT_OFFICE_HOURS,
@@ -81,29 +79,3 @@ class PolicyDeadlines:
     def warning_at(self, start: datetime, due: datetime, limit: str) -> datetime:
         unit = TimeLimit.parse(limit).unit if limit else LimitUnit.MINUTES
         return self.sla.working.warning_at(start, due, unit, self.sla.warning_share)
-
-
-def sla_from_settings(settings: Settings) -> SlaSettings:
-    """The SLA settings of the platform's settings (HOTLINE_CALENDAR, _TIMEZONE, _OFFICE_HOURS, …)."""
-    return SlaSettings.of(settings.calendar, settings.timezone, settings.office_hours, settings.warning_share)
-
-
-@lru_cache(maxsize=1)
-def default_sla() -> SlaSettings:
-    """The process's SLA settings from the environment, for callers that were not handed any."""
-    return sla_from_settings(Settings())
-
-
-# The SLA settings of each running app, by its database handle: `create_app` binds them, so every
-# write path on that database (HTTP handlers, the sweeper, other packages' services) uses the same
-# calendar and zone without threading them through each call.
-_BOUND: weakref.WeakKeyDictionary[object, SlaSettings] = weakref.WeakKeyDictionary()
-
-
-def bind(db: object, sla: SlaSettings) -> None:
-    _BOUND[db] = sla
-
-
-def sla_for(db: object) -> SlaSettings:
-    """The settings bound to this database handle, else the process's defaults."""
-    return _BOUND.get(db) or default_sla()

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
 from hotline.domain.deadlines import TimeLimit
 from hotline.domain.errors import forbidden
 from hotline.domain.vocabulary import Role, label
-from hotline.sla import calculator, service
 from hotline.sla import schemas as s
+from hotline.sla import service
 from hotline.sla.calendars import coverage_gaps
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.sla.deps import DeadlinesDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["time limits 时限"])
 
@@ -25,7 +28,7 @@ def _policy_out(
     request: Request, rules: list[dict[str, object]], stored: bool, now: NowDep, lang: str
 ) -> s.PolicyOut:
     settings = request.app.state.settings
-    sla = calculator.sla_for(request.app.state.db)
+    sla = request.app.state.wiring.sla
     gaps = coverage_gaps(sla.working.calendar, now.astimezone(sla.working.tz).date())  # type: ignore[arg-type]
     out = []
     for rule in rules:
@@ -63,17 +66,23 @@ def put_policy(
         raise forbidden("permission.admin")
     rules = [r.model_dump(mode="json", exclude_none=True) for r in body.rules]
     with db.write() as session:
-        policy = service.save_policy(session, rules, now, user.id)
+        policy = service.save_policy(session, rules, now, Actor.of(user))
     return _policy_out(request, policy.to_config(), True, now, lang)
 
 
 @router.post("/time-limits/preview", response_model=list[s.PreviewDeadline])
 def preview(
-    body: s.PreviewIn, request: Request, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    body: s.PreviewIn,
+    db: DbDep,
+    deadlines: DeadlinesDep,
+    user: UserDep,
+    now: NowDep,
+    zone: ZoneDep,
+    lang: LangDep,
 ) -> list[s.PreviewDeadline]:
     """The deadlines a ticket like this, dispatched at ``start`` (or now), would get."""
     with db.read() as session:
-        calc = service.calculator(session, calculator.sla_for(db))
+        calc = deadlines(session)
     made = calc.deadlines(
         urgency=body.urgency.value,
         kind=body.kind.value,

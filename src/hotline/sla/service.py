@@ -4,13 +4,15 @@ the deadline calculator the workflow uses at dispatch."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Category
+from hotline.audit import service as audit
+from hotline.directory import queries as directory
 from hotline.domain.deadlines import DEFAULT_POLICY, TimeLimitError, TimeLimitPolicy
 from hotline.domain.errors import invalid
 from hotline.sla.calculator import PolicyDeadlines, SlaSettings
@@ -44,7 +46,7 @@ def load_policy(session: Session) -> TimeLimitPolicy:
 
 
 def save_policy(
-    session: Session, rules: Sequence[Mapping[str, Any]], now: datetime, user_id: int | None
+    session: Session, rules: Sequence[Mapping[str, Any]], now: datetime, actor: audit.Actor
 ) -> TimeLimitPolicy:
     """Replace the whole policy. Checked first: limits (30m/4h/3wd), names, duplicates, categories.
 
@@ -58,9 +60,10 @@ def save_policy(
         raise invalid("time_limits.invalid", detail=str(exc)) from exc
     codes = {rule.category for rule in policy.rules if rule.category is not None}
     if codes:
-        known = set(session.scalars(select(Category.code).where(Category.code.in_(codes))))
+        known = directory.category_codes(session, among=codes)
         for code in sorted(codes - known):
             raise invalid("category.not_found", category=code, field="category")
+    before = stored_rules(session)
     session.execute(delete(TimeLimitRule))
     session.flush()
     for position, rule in enumerate(policy.rules):
@@ -76,10 +79,21 @@ def save_policy(
                 contact=cfg.get("contact"),
                 reply=cfg.get("reply"),
                 updated_at=now,
-                updated_by_user_id=user_id,
+                updated_by_user_id=actor.user_id,
             )
         )
     session.flush()
+    after = stored_rules(session)
+    audit.record(
+        session,
+        actor,
+        "time_limits.policy.replaced",
+        "time_limit_policy",
+        None,
+        at=now,
+        before=before,
+        after=after,
+    )
     return policy
 
 
@@ -88,14 +102,13 @@ def seed_policy(session: Session, now: datetime, rules: Sequence[Mapping[str, An
     is stored yet; True if it did."""
     if session.scalar(select(func.count()).select_from(TimeLimitRule)):
         return False
-    save_policy(session, rules if rules else DEFAULT_POLICY.to_config(), now, None)
+    save_policy(session, rules if rules else DEFAULT_POLICY.to_config(), now, audit.LOADER)
     return True
 
 
 def category_paths(session: Session) -> dict[str, tuple[str, ...]]:
     """Every category's path of codes from the root, for rules set on a parent category."""
-    rows = session.execute(select(Category.id, Category.code, Category.parent_id)).all()
-    by_id = {r.id: (r.code, r.parent_id) for r in rows}
+    by_id = {cid: (code, parent) for cid, code, parent in directory.category_links(session)}
     paths: dict[str, tuple[str, ...]] = {}
     for code, parent in by_id.values():
         path = [code]
@@ -113,3 +126,14 @@ def calculator(session: Session, sla: SlaSettings) -> PolicyDeadlines:
     policy = load_policy(session)
     paths = category_paths(session) if any(r.category for r in policy.rules) else {}
     return PolicyDeadlines(policy, sla, paths)
+
+
+@dataclass(frozen=True)
+class DeadlineSource:
+    """The workflow's deadline calculator for one transaction, in the centre's working time: what
+    `tickets.service.execute` is handed (by `bootstrap`), so tickets need not know where policies live."""
+
+    sla: SlaSettings
+
+    def __call__(self, session: Session) -> PolicyDeadlines:
+        return calculator(session, self.sla)

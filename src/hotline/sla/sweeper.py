@@ -19,17 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from hotline.db.engine import Database
-from hotline.directory.models import Unit
+from hotline.directory import queries as directory
 from hotline.domain import events as e
 from hotline.domain.errors import DomainError
 from hotline.domain.ticket import Actor, Context, Recorded, Ticket, due_records, handle
 from hotline.domain.vocabulary import Role
 from hotline.tickets import store
-from hotline.tickets.models import AssignmentRow, TicketRow
 
 log = logging.getLogger(__name__)
 
@@ -56,27 +52,6 @@ class SweepResult:
         self.lateness_s += other.lateness_s
 
 
-def _claim(session: Session, now: datetime, batch: int) -> list[tuple[int, int, int]]:
-    """(ticket, assignment no, unit) of due assignments, earliest first; their tickets locked for us.
-
-    Locking the ticket rows (not the assignments) keeps the lock order of every other writer, which
-    updates the ticket row first: no deadlock with a person acting on the same ticket."""
-    rows = session.execute(
-        select(AssignmentRow.ticket_id, AssignmentRow.no, AssignmentRow.unit_id)
-        .join(TicketRow, TicketRow.id == AssignmentRow.ticket_id)
-        .where(AssignmentRow.next_check_at <= now)
-        .order_by(AssignmentRow.next_check_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True, of=TicketRow)
-    ).all()
-    return [(r.ticket_id, r.no, r.unit_id) for r in rows]
-
-
-def _superiors(session: Session, units: set[int]) -> dict[int, int]:
-    rows = session.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(units))).all()
-    return {r.id: r.parent_id for r in rows if r.parent_id is not None}
-
-
 def _record(
     ticket: Ticket, now: datetime, nos: set[int], superiors: dict[int, int]
 ) -> tuple[Ticket, list[Recorded], int]:
@@ -99,14 +74,14 @@ def sweep_once(db: Database, now: datetime, batch: int = DEFAULT_BATCH) -> Sweep
     """Claim up to ``batch`` due assignments and record what is due, in one transaction."""
     result = SweepResult()
     with db.write() as s:
-        claimed = _claim(s, now, batch)
+        claimed = store.claim_due(s, now, batch)
         if not claimed:
             return result
         result.claimed = len(claimed)
         by_ticket: dict[int, set[int]] = defaultdict(set)
         for ticket_id, no, _unit in claimed:
             by_ticket[ticket_id].add(no)
-        superiors = _superiors(s, {unit for _t, _n, unit in claimed})
+        superiors = directory.parent_ids(s, {unit for _t, _n, unit in claimed})
         states = store.load_many(s, list(by_ticket))
         changes = []
         for ticket_id, nos in by_ticket.items():
@@ -146,4 +121,4 @@ def sweep(db: Database, now: datetime, batch: int = DEFAULT_BATCH, max_rounds: i
 def next_check(db: Database) -> datetime | None:
     """The earliest instant anything is due (one index lookup): how long a worker may sleep."""
     with db.read() as s:
-        return s.scalar(select(func.min(AssignmentRow.next_check_at)))
+        return store.earliest_check(s)

@@ -111,17 +111,3 @@ class TicketEventRow(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     assignment_no: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class IdempotencyKey(Base):
-    """A channel's retry key: the same key from the same caller gives back the same ticket."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("scope", "key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(64))
-    key: Mapped[str] = mapped_column(String(200))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

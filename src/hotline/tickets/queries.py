@@ -8,16 +8,18 @@ full only to those who call citizens: the centre desk, and handlers of a unit ho
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from hotline.auth.service import CurrentUser
-from hotline.directory.models import Unit, User
+from hotline.directory import queries as directory
+from hotline.directory.queries import UnitInfo
 from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.privacy import mask_phone
@@ -25,7 +27,7 @@ from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import Role, label
 from hotline.tickets import schemas as out
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
-from hotline.tickets.store import ticket_columns
+from hotline.tickets.rows import ticket_columns
 
 _FULL_PHONE_CENTRE = {Role.OPERATOR, Role.DISPATCHER}
 _FULL_PHONE_HOLDERS = {Role.UNIT_HANDLER, Role.GRID_WORKER}
@@ -34,10 +36,8 @@ _FULL_PHONE_HOLDERS = {Role.UNIT_HANDLER, Role.GRID_WORKER}
 def visible(user: CurrentUser) -> ColumnElement[bool]:
     if user.is_centre:
         return true()
-    in_subtree = (
-        select(AssignmentRow.ticket_id)
-        .join(Unit, Unit.id == AssignmentRow.unit_id)
-        .where(Unit.path.startswith(user.unit_path, autoescape=True))
+    in_subtree = select(AssignmentRow.ticket_id).where(
+        AssignmentRow.unit_id.in_(directory.unit_ids_under(user.unit_path))
     )
     cond = TicketRow.id.in_(in_subtree)
     if user.role is Role.GRID_WORKER:
@@ -65,14 +65,11 @@ def _get_visible(session: Session, ticket_id: int, user: CurrentUser) -> TicketR
     return row
 
 
-def _units(session: Session, ids: set[int | None]) -> dict[int, Unit]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+def _units(session: Session, ids: set[int | None]) -> dict[int, UnitInfo]:
+    return directory.unit_names(session, {i for i in ids if i is not None})
 
 
-def _ref(units: dict[int, Unit], unit_id: int | None, lang: str) -> out.UnitRef | None:
+def _ref(units: dict[int, UnitInfo], unit_id: int | None, lang: str) -> out.UnitRef | None:
     if unit_id is None or unit_id not in units:
         return None
     u = units[unit_id]
@@ -109,7 +106,7 @@ def new_ticket_detail(
 def _detail(
     row: TicketRow,
     assignments: Sequence[AssignmentRow],
-    units: dict[int, Unit],
+    units: dict[int, UnitInfo],
     user: CurrentUser,
     zone: ZoneInfo,
     lang: str,
@@ -206,7 +203,7 @@ def _deadline(
 
 
 def _assignment(
-    a: AssignmentRow, units: dict[int, Unit], zone: ZoneInfo, lang: str, now: datetime | None = None
+    a: AssignmentRow, units: dict[int, UnitInfo], zone: ZoneInfo, lang: str, now: datetime | None = None
 ) -> out.AssignmentOut:
     unit = _ref(units, a.unit_id, lang)
     assert unit is not None
@@ -298,8 +295,7 @@ def ticket_events(
     ).all()
     units = _units(session, {ev.actor_unit_id for ev in events})
     user_ids = {ev.actor_user_id for ev in events if ev.actor_user_id is not None}
-    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
-    names = {uid: name for uid, name in rows}
+    names = directory.user_names(session, user_ids)
     full_phone = user.role in _FULL_PHONE_CENTRE
     result = []
     for ev in events:
@@ -327,6 +323,236 @@ def ticket_events(
             )
         )
     return result
+
+
+# --- for other packages: plain records, not rows --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One stored event of a ticket's log, as other packages (webhooks) read it."""
+
+    tag: str
+    ticket_id: int
+    seq: int
+    occurred_at: datetime
+    assignment_no: int | None
+    actor_role: str | None
+    actor_unit_id: int | None
+    from_status: str | None
+    to_status: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """A ticket's routing and state facts, as other packages (webhooks) read them."""
+
+    id: int
+    tracking_code: str
+    status: str
+    kind: str
+    urgency: str
+    category_code: str | None
+    lead_unit_id: int | None
+    supervised: bool
+
+
+def received_at(session: Session, ids: Collection[int]) -> dict[int, datetime]:
+    """When these tickets were received (their numbers are the day and the id)."""
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(TicketRow.id, TicketRow.received_at).where(TicketRow.id.in_(ids))).all()
+    )
+
+
+@dataclass(frozen=True)
+class TrackedTicket:
+    """What the public view of a ticket (tracking) reads of it."""
+
+    id: int
+    tracking_code: str
+    status: str
+    kind: str
+    received_at: datetime
+    updated_at: datetime
+    lead_unit_id: int | None
+    answer: str | None
+    citizen_phone: str | None
+
+
+def by_tracking_code(session: Session, code: str) -> TrackedTicket | None:
+    row = session.scalars(select(TicketRow).where(TicketRow.tracking_code == code)).first()
+    if row is None:
+        return None
+    return TrackedTicket(
+        row.id,
+        row.tracking_code,
+        row.status,
+        row.kind,
+        row.received_at,
+        row.updated_at,
+        row.lead_unit_id,
+        row.answer,
+        row.citizen_phone,
+    )
+
+
+def _logged(ev: TicketEventRow) -> LoggedEvent:
+    return LoggedEvent(
+        ev.tag,
+        ev.ticket_id,
+        ev.seq,
+        ev.occurred_at,
+        ev.assignment_no,
+        ev.actor_role,
+        ev.actor_unit_id,
+        ev.from_status,
+        ev.to_status,
+        ev.payload,
+    )
+
+
+def log_of(session: Session, ticket_id: int) -> list[LoggedEvent]:
+    """A ticket's event log in order."""
+    rows = session.scalars(
+        select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.seq)
+    )
+    return [_logged(ev) for ev in rows]
+
+
+def assignment_units(session: Session, ticket_id: int) -> dict[int, int]:
+    """Each assignment's number and the unit holding it."""
+    rows = session.execute(
+        select(AssignmentRow.no, AssignmentRow.unit_id).where(AssignmentRow.ticket_id == ticket_id)
+    )
+    return {no: unit_id for no, unit_id in rows}
+
+
+def lead_reply(session: Session, ticket_id: int) -> str | None:
+    """The reply of the lead unit the centre dispatched to (its latest assignment, after a reopen)."""
+    return session.scalar(
+        select(AssignmentRow.reply)
+        .where(
+            AssignmentRow.ticket_id == ticket_id,
+            AssignmentRow.role == "lead",
+            AssignmentRow.parent_no.is_(None),
+        )
+        .order_by(AssignmentRow.no.desc())
+        .limit(1)
+    )
+
+
+def logged_events(session: Session, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], LoggedEvent]:
+    """The events with these (ticket id, seq) keys."""
+    rows = session.scalars(
+        select(TicketEventRow).where(tuple_(TicketEventRow.ticket_id, TicketEventRow.seq).in_(keys))
+    )
+    return {(ev.ticket_id, ev.seq): _logged(ev) for ev in rows}
+
+
+def ticket_facts(session: Session, ids: Collection[int]) -> dict[int, TicketFacts]:
+    rows = session.scalars(select(TicketRow).where(TicketRow.id.in_(ids)))
+    return {
+        t.id: TicketFacts(
+            t.id, t.tracking_code, t.status, t.kind, t.urgency, t.category_code, t.lead_unit_id, t.supervised
+        )
+        for t in rows
+    }
+
+
+@dataclass(frozen=True)
+class TicketBrief:
+    """A ticket's text, place and routing facts, as routing reads them (advice, duplicates,
+    history, retraining)."""
+
+    id: int
+    tracking_code: str
+    status: str
+    kind: str
+    channel: str
+    title: str | None
+    content: str
+    category_code: str | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    received_at: datetime
+    lead_unit_id: int | None
+    satisfaction: str | None
+    duplicate_ids: list[int]
+
+
+_BRIEF = (
+    TicketRow.id,
+    TicketRow.tracking_code,
+    TicketRow.status,
+    TicketRow.kind,
+    TicketRow.channel,
+    TicketRow.title,
+    TicketRow.content,
+    TicketRow.category_code,
+    TicketRow.address,
+    TicketRow.latitude,
+    TicketRow.longitude,
+    TicketRow.received_at,
+    TicketRow.lead_unit_id,
+    TicketRow.satisfaction,
+    TicketRow.duplicate_ids,
+)
+
+
+def _brief(r: Any) -> TicketBrief:
+    return TicketBrief(*r[:-1], list(r.duplicate_ids or []))
+
+
+def brief(session: Session, ticket_id: int) -> TicketBrief | None:
+    row = session.execute(select(*_BRIEF).where(TicketRow.id == ticket_id)).first()
+    return None if row is None else _brief(row)
+
+
+def briefs(session: Session, ids: Collection[int]) -> dict[int, TicketBrief]:
+    return {r.id: _brief(r) for r in session.execute(select(*_BRIEF).where(TicketRow.id.in_(ids)))}
+
+
+def recent_briefs(
+    session: Session, since: datetime, statuses: Collection[str], ids: Collection[int] | None, limit: int
+) -> list[TicketBrief]:
+    """Tickets received since ``since`` in one of ``statuses`` (among ``ids`` when given), newest first."""
+    query = select(*_BRIEF).where(TicketRow.received_at >= since, TicketRow.status.in_(list(statuses)))
+    if ids is not None:
+        query = query.where(TicketRow.id.in_(ids))
+    rows = session.execute(query.order_by(TicketRow.received_at.desc()).limit(limit))
+    return [_brief(r) for r in rows]
+
+
+def routed_briefs(session: Session) -> list[TicketBrief]:
+    """Every ticket that has a lead unit, by id (examples for retraining)."""
+    rows = session.execute(select(*_BRIEF).where(TicketRow.lead_unit_id.is_not(None)).order_by(TicketRow.id))
+    return [_brief(r) for r in rows]
+
+
+def texts(session: Session) -> list[tuple[int, str | None, str]]:
+    """(id, title, content) of every ticket, for the full-text index."""
+    return [
+        (i, title, content)
+        for i, title, content in session.execute(select(TicketRow.id, TicketRow.title, TicketRow.content))
+    ]
+
+
+def last_dispatchers(session: Session, ids: Collection[int] | None = None) -> dict[int, str]:
+    """For each ticket (of ``ids``, or all), the role of whoever last dispatched it (a dispatch or an
+    accepted send-back)."""
+    query = select(TicketEventRow.ticket_id, TicketEventRow.actor_role).where(
+        TicketEventRow.tag.in_(["ticket.dispatched", "assignment.send_back_accepted"])
+    )
+    if ids is not None:
+        query = query.where(TicketEventRow.ticket_id.in_(ids))
+    last: dict[int, str] = {}
+    for ticket_id, role in session.execute(query.order_by(TicketEventRow.ticket_id, TicketEventRow.seq)):
+        last[ticket_id] = role
+    return last
 
 
 def count(session: Session) -> int:

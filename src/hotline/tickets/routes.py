@@ -6,83 +6,103 @@ Every action answers with the ticket as it now stands. Refusals come back as pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.db.engine import Database
 from hotline.domain import commands as c
 from hotline.domain.vocabulary import Kind, TicketStatus
 from hotline.tickets import queries, service
 from hotline.tickets import schemas as s
-from hotline.web.deps import DbDep, LangDep, NowDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets 工单"])
 
 
-def _show(
-    db: Database, ticket_id: int, user: CurrentUser, zone: ZoneDep, lang: str, now: datetime | None = None
-) -> s.TicketOut:
-    with db.read() as session:
-        return queries.ticket_detail(session, ticket_id, user, zone, lang, now)
+@dataclass(frozen=True)
+class Desk:
+    """Who acts, when, and how the answer is shown: what every ticket handler needs, as one
+    dependency instead of the same five parameters on each."""
+
+    db: Database
+    user: CurrentUser
+    now: datetime
+    zone: ZoneInfo
+    lang: str
+    deadlines: service.Deadlines
+
+
+async def get_desk(
+    request: Request, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
+) -> Desk:
+    return Desk(db, user, now, zone, lang, request.app.state.wiring.deadlines)
+
+
+DeskDep = Annotated[Desk, Depends(get_desk)]
+
+
+def _show(desk: Desk, ticket_id: int) -> s.TicketOut:
+    with desk.db.read() as session:
+        return queries.ticket_detail(session, ticket_id, desk.user, desk.zone, desk.lang, desk.now)
 
 
 @router.get("", response_model=s.TicketPage)
 def list_tickets(
-    db: DbDep,
-    user: UserDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
     status: TicketStatus | None = None,
     kind: Kind | None = None,
     unit_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> s.TicketPage:
-    with db.read() as session:
+    with desk.db.read() as session:
         return queries.list_tickets(
-            session, user, zone, lang, status=status, kind=kind, unit_id=unit_id, limit=limit, offset=offset
+            session,
+            desk.user,
+            desk.zone,
+            desk.lang,
+            status=status,
+            kind=kind,
+            unit_id=unit_id,
+            limit=limit,
+            offset=offset,
         )
 
 
 @router.get("/{ticket_id}", response_model=s.TicketOut)
-def get_ticket(
-    ticket_id: int, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep, now: NowDep
-) -> s.TicketOut:
+def get_ticket(ticket_id: int, desk: DeskDep) -> s.TicketOut:
     """The ticket, its assignments and each one's deadlines with the time left (时限与剩余时间)."""
-    return _show(db, ticket_id, user, zone, lang, now)
+    return _show(desk, ticket_id)
 
 
 @router.get("/{ticket_id}/events", response_model=list[s.EventOut])
-def get_events(ticket_id: int, db: DbDep, user: UserDep, zone: ZoneDep, lang: LangDep) -> list[s.EventOut]:
-    with db.read() as session:
-        return queries.ticket_events(session, ticket_id, user, zone, lang)
+def get_events(ticket_id: int, desk: DeskDep) -> list[s.EventOut]:
+    with desk.db.read() as session:
+        return queries.ticket_events(session, ticket_id, desk.user, desk.zone, desk.lang)
 
 
-def _run(
-    db: Database, ticket_id: int, command: c.Command, user: CurrentUser, now: NowDep, zone: ZoneDep, lang: str
-) -> s.TicketOut:
-    service.execute(db, ticket_id, command, user.actor, now)
-    return _show(db, ticket_id, user, zone, lang, now)
+def _run(desk: Desk, ticket_id: int, command: c.Command) -> s.TicketOut:
+    service.execute(desk.db, ticket_id, command, desk.user.actor, desk.now, desk.deadlines)
+    return _show(desk, ticket_id)
 
 
 # --- the centre --------------------------------------------------------------------------------
 
 
 @router.post("/{ticket_id}/answer", response_model=s.TicketOut)
-def answer(
-    ticket_id: int, body: s.AnswerIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def answer(ticket_id: int, body: s.AnswerIn, desk: DeskDep):
     """Answer a consultation at intake from the knowledge base (直接答复); no dispatch."""
-    return _run(db, ticket_id, c.AnswerAtIntake(answer=body.answer), user, now, zone, lang)
+    return _run(desk, ticket_id, c.AnswerAtIntake(answer=body.answer))
 
 
 @router.post("/{ticket_id}/dispatch", response_model=s.TicketOut)
-def dispatch(
-    ticket_id: int, body: s.DispatchIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def dispatch(ticket_id: int, body: s.DispatchIn, desk: DeskDep):
     """Send to a lead unit (主办) and optional assisting units (协办)."""
     cmd = c.Dispatch(
         lead_unit=body.lead_unit_id,
@@ -91,46 +111,36 @@ def dispatch(
         note=body.note,
         complex=body.complex,
     )
-    return _run(db, ticket_id, cmd, user, now, zone, lang)
+    return _run(desk, ticket_id, cmd)
 
 
 @router.post("/{ticket_id}/hand-off", response_model=s.TicketOut)
-def hand_off(
-    ticket_id: int, body: s.HandOffIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def hand_off(ticket_id: int, body: s.HandOffIn, desk: DeskDep):
     """Hand an emergency to 110 / 119 / 120 / 122 (转紧急热线)."""
-    return _run(db, ticket_id, c.HandOff(service=body.service, reason=body.reason), user, now, zone, lang)
+    return _run(desk, ticket_id, c.HandOff(service=body.service, reason=body.reason))
 
 
 @router.post("/{ticket_id}/withdraw", response_model=s.TicketOut)
-def withdraw(
-    ticket_id: int, body: s.ReasonIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def withdraw(ticket_id: int, body: s.ReasonIn, desk: DeskDep):
     """Withdraw on the citizen's behalf (撤单)."""
-    return _run(db, ticket_id, c.Withdraw(reason=body.reason), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Withdraw(reason=body.reason))
 
 
 @router.post("/{ticket_id}/merge", response_model=s.TicketOut)
-def merge(
-    ticket_id: int, body: s.MergeIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def merge(ticket_id: int, body: s.MergeIn, desk: DeskDep):
     """Merge this duplicate into another ticket about the same problem (并单)."""
-    service.merge(db, ticket_id, body.into_ticket_id, body.reason, user.actor, now)
-    return _show(db, ticket_id, user, zone, lang, now)
+    service.merge(desk.db, ticket_id, body.into_ticket_id, body.reason, desk.user.actor, desk.now)
+    return _show(desk, ticket_id)
 
 
 @router.post("/{ticket_id}/supervise", response_model=s.TicketOut)
-def supervise(
-    ticket_id: int, body: s.NoteIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def supervise(ticket_id: int, body: s.NoteBody, desk: DeskDep):
     """Put the ticket under supervision (督办)."""
-    return _run(db, ticket_id, c.Supervise(note=body.note), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Supervise(note=body.note))
 
 
 @router.post("/{ticket_id}/follow-up", response_model=s.TicketOut)
-def follow_up(
-    ticket_id: int, body: s.FollowUpIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def follow_up(ticket_id: int, body: s.FollowUpIn, desk: DeskDep):
     """Record the follow-up call (回访): contacted? solved? satisfied?"""
     cmd = c.RecordFollowUp(
         contacted=body.contacted,
@@ -139,29 +149,23 @@ def follow_up(
         method=body.method,
         note=body.note,
     )
-    return _run(db, ticket_id, cmd, user, now, zone, lang)
+    return _run(desk, ticket_id, cmd)
 
 
 @router.post("/{ticket_id}/reopen", response_model=s.TicketOut)
-def reopen(
-    ticket_id: int, body: s.ReasonIn, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep
-):
+def reopen(ticket_id: int, body: s.ReasonIn, desk: DeskDep):
     """Send back to the same lead unit after an unsatisfied follow-up (重办)."""
-    return _run(db, ticket_id, c.Reopen(reason=body.reason), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Reopen(reason=body.reason))
 
 
 @router.post("/{ticket_id}/close", response_model=s.TicketOut)
 def close(
     ticket_id: int,
-    body: s.OptionalReasonIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    body: s.OptionalReasonBody,
+    desk: DeskDep,
 ):
     """Close (办结). A reason is required when the citizen was unsatisfied or not followed up."""
-    return _run(db, ticket_id, c.Close(reason=body.reason), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Close(reason=body.reason))
 
 
 # --- the units ---------------------------------------------------------------------------------
@@ -170,24 +174,20 @@ _A = "/{ticket_id}/assignments/{no}"
 
 
 @router.post(_A + "/acknowledge", response_model=s.TicketOut)
-def acknowledge(ticket_id: int, no: int, db: DbDep, user: UserDep, now: NowDep, zone: ZoneDep, lang: LangDep):
+def acknowledge(ticket_id: int, no: int, desk: DeskDep):
     """Sign for the assignment (签收), within 30 minutes of dispatch."""
-    return _run(db, ticket_id, c.Acknowledge(assignment_no=no), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Acknowledge(assignment_no=no))
 
 
 @router.post(_A + "/contact", response_model=s.TicketOut)
 def contact(
     ticket_id: int,
     no: int,
-    body: s.NoteIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    body: s.NoteBody,
+    desk: DeskDep,
 ):
     """Record the first contact with the citizen (联系诉求人)."""
-    return _run(db, ticket_id, c.RecordContact(assignment_no=no, note=body.note), user, now, zone, lang)
+    return _run(desk, ticket_id, c.RecordContact(assignment_no=no, note=body.note))
 
 
 @router.post(_A + "/delegate", response_model=s.TicketOut)
@@ -195,22 +195,10 @@ def delegate(
     ticket_id: int,
     no: int,
     body: s.DelegateIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Pass the work to a subordinate unit (下派); the unit still answers for it."""
-    return _run(
-        db,
-        ticket_id,
-        c.Delegate(assignment_no=no, to_unit=body.unit_id, note=body.note),
-        user,
-        now,
-        zone,
-        lang,
-    )
+    return _run(desk, ticket_id, c.Delegate(assignment_no=no, to_unit=body.unit_id, note=body.note))
 
 
 @router.post(_A + "/reply", response_model=s.TicketOut)
@@ -218,14 +206,10 @@ def reply(
     ticket_id: int,
     no: int,
     body: s.ReplyIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Report what was done (办理反馈)."""
-    return _run(db, ticket_id, c.Reply(assignment_no=no, reply=body.reply), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Reply(assignment_no=no, reply=body.reply))
 
 
 @router.post(_A + "/send-back", response_model=s.TicketOut)
@@ -233,14 +217,10 @@ def send_back(
     ticket_id: int,
     no: int,
     body: s.ReasonIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Say the ticket is not this unit's (退单), with a reason; the reviewer decides."""
-    return _run(db, ticket_id, c.SendBack(assignment_no=no, reason=body.reason), user, now, zone, lang)
+    return _run(desk, ticket_id, c.SendBack(assignment_no=no, reason=body.reason))
 
 
 @router.post(_A + "/extension", response_model=s.TicketOut)
@@ -248,15 +228,11 @@ def request_extension(
     ticket_id: int,
     no: int,
     body: s.ExtensionIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Ask for more time (延期申请); the centre approves or refuses."""
     cmd = c.RequestExtension(assignment_no=no, until=body.until, reason=body.reason)
-    return _run(db, ticket_id, cmd, user, now, zone, lang)
+    return _run(desk, ticket_id, cmd)
 
 
 # --- decisions of the reviewer (parent unit or centre) -------------------------------------
@@ -267,15 +243,11 @@ def review(
     ticket_id: int,
     no: int,
     body: s.DecisionIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Approve or reject a reply (审核): the parent unit for delegated work, the centre otherwise."""
     cmd = c.ReviewReply(assignment_no=no, approve=body.approve, reason=body.reason)
-    return _run(db, ticket_id, cmd, user, now, zone, lang)
+    return _run(desk, ticket_id, cmd)
 
 
 @router.post(_A + "/send-back/decision", response_model=s.TicketOut)
@@ -283,11 +255,7 @@ def decide_send_back(
     ticket_id: int,
     no: int,
     body: s.SendBackDecisionIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Accept a send-back (optionally re-dispatching at once) or reject it as improper (不当退单)."""
     cmd = c.DecideSendBack(
@@ -297,7 +265,7 @@ def decide_send_back(
         redispatch_to=body.redispatch_to,
         redispatch_assists=tuple(body.redispatch_assists),
     )
-    return _run(db, ticket_id, cmd, user, now, zone, lang)
+    return _run(desk, ticket_id, cmd)
 
 
 @router.post(_A + "/extension/decision", response_model=s.TicketOut)
@@ -305,27 +273,19 @@ def decide_extension(
     ticket_id: int,
     no: int,
     body: s.DecisionIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    desk: DeskDep,
 ):
     """Approve or refuse an extension; the original deadline is kept for assessment."""
     cmd = c.DecideExtension(assignment_no=no, approve=body.approve, reason=body.reason)
-    return _run(db, ticket_id, cmd, user, now, zone, lang)
+    return _run(desk, ticket_id, cmd)
 
 
 @router.post(_A + "/urge", response_model=s.TicketOut)
 def urge(
     ticket_id: int,
     no: int,
-    body: s.NoteIn,
-    db: DbDep,
-    user: UserDep,
-    now: NowDep,
-    zone: ZoneDep,
-    lang: LangDep,
+    body: s.NoteBody,
+    desk: DeskDep,
 ):
     """Remind the unit (催办)."""
-    return _run(db, ticket_id, c.Urge(assignment_no=no, note=body.note), user, now, zone, lang)
+    return _run(desk, ticket_id, c.Urge(assignment_no=no, note=body.note))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Body
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotline.domain.vocabulary import EmergencyService, FollowUpMethod, Satisfaction
@@ -44,6 +45,11 @@ class OptionalReasonIn(_Body):
 
 class NoteIn(_Body):
     note: OptionalNote | None = None
+
+
+# Bodies whose every field is optional may be left out altogether (an empty POST).
+OptionalReasonBody = Annotated[OptionalReasonIn, Body(default_factory=OptionalReasonIn)]
+NoteBody = Annotated[NoteIn, Body(default_factory=NoteIn)]
 
 
 class MergeIn(_Body):

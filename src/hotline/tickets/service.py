@@ -7,6 +7,7 @@ directory and refused with 422 naming the field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,10 +16,12 @@ from hotline.db.engine import Database
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
 from hotline.domain.errors import DomainError, invalid
-from hotline.domain.ticket import Actor, Context, Ticket, handle
-from hotline.sla import service as sla_service
-from hotline.sla.calculator import SlaSettings, sla_for
+from hotline.domain.ticket import Actor, Context, DeadlineCalculator, Ticket, handle
 from hotline.tickets import store
+
+Deadlines = Callable[[Session], DeadlineCalculator]
+"""The deadline calculator for one transaction (the policy in force, the centre's working time):
+`sla.service.DeadlineSource`, handed in by the caller (`bootstrap` wires it once)."""
 
 # Commands that make assignments or move a deadline: only these need the policy and the calendar.
 _SETS_DEADLINES = (c.Dispatch, c.Reopen, c.Delegate, c.DecideSendBack, c.DecideExtension)
@@ -59,15 +62,18 @@ def _check_references(session: Session, ticket: Ticket, command: c.Command) -> N
 
 
 def _context(
-    session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime, sla: SlaSettings
+    session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime, deadlines: Deadlines
 ) -> Context:
     units = None
     if isinstance(command, c.Delegate):
         holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
         units = directory.unit_paths(session, [command.to_unit] + ([holder] if holder else []))
-    deadlines = sla_service.calculator(session, sla) if isinstance(command, _SETS_DEADLINES) else None
     return Context(
-        actor=actor, now=now, units=units, centre_unit=directory.centre_unit_id(session), deadlines=deadlines
+        actor=actor,
+        now=now,
+        units=units,
+        centre_unit=directory.centre_unit_id(session),
+        deadlines=deadlines(session) if isinstance(command, _SETS_DEADLINES) else None,
     )
 
 
@@ -77,19 +83,17 @@ def execute(
     command: c.Command,
     actor: Actor,
     now: datetime,
-    sla: SlaSettings | None = None,
+    deadlines: Deadlines,
 ) -> Ticket:
     """Run one command on one ticket; returns the new state. Refusals raise `DomainError`.
 
-    ``sla`` is the centre's working time and warning share, used by the commands that set deadlines;
-    by default the settings the app bound to ``db`` (see ``sla.calculator.bind``)."""
-    sla = sla or sla_for(db)
+    ``deadlines`` gives the calculator the commands that set deadlines use (dispatch, reopen, …)."""
     for attempt in range(_ATTEMPTS):
         try:
             with db.write() as s:
                 before = store.load(s, ticket_id)
                 _check_references(s, before, command)
-                after, records = handle(before, command, _context(s, before, command, actor, now, sla))
+                after, records = handle(before, command, _context(s, before, command, actor, now, deadlines))
                 store.append(s, ticket_id, before, after, records)
             return after
         except DomainError as exc:

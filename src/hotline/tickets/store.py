@@ -8,10 +8,10 @@ someone else changed the ticket meanwhile, nothing is written and a 409 conflict
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.domain import events as e
@@ -20,6 +20,7 @@ from hotline.domain.ticket import Actor, Assignment, Recorded, Ticket, next_chec
 from hotline.domain.vocabulary import DeadlineStep, Role, TicketStatus
 from hotline.notify import service as notify
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+from hotline.tickets.rows import ticket_columns
 
 # Plain Core tables for the inserts: the ORM's unit of work (add + flush) cost more than the
 # INSERT itself on the intake path (bench/intake.py), and these rows are never read back as objects.
@@ -62,48 +63,6 @@ def _record(row: TicketEventRow) -> Recorded:
         from_status=TicketStatus(row.from_status) if row.from_status else None,
         to_status=TicketStatus(row.to_status),
     )
-
-
-def ticket_columns(t: Ticket) -> dict[str, Any]:
-    """The `tickets` row of a state: what the projection stores."""
-    lead = t.lead
-    fu = t.follow_up
-    return {
-        "tracking_code": t.tracking_code,
-        "channel": t.channel.value,
-        "kind": t.kind.value,
-        "urgency": t.urgency.value,
-        "status": t.status.value,
-        "title": t.title,
-        "content": t.content,
-        "category_code": t.category,
-        "citizen_name": t.citizen_name,
-        "citizen_phone": t.citizen_phone,
-        "address": t.address,
-        "latitude": t.latitude,
-        "longitude": t.longitude,
-        "lead_unit_id": lead.unit if lead is not None else _last_lead_unit(t),
-        "supervised": t.supervised,
-        "complex": t.complex,
-        "reopen_count": t.reopen_count,
-        "answer": t.answer,
-        "merged_into_id": t.merged_into,
-        "duplicate_ids": list(t.duplicates),
-        "handed_off_to": t.handed_off_to.value if t.handed_off_to else None,
-        "followup_contacted": fu.contacted if fu else None,
-        "followup_solved": fu.solved if fu else None,
-        "satisfaction": fu.satisfaction.value if fu else None,
-        "close_reason": t.close_reason,
-        "received_at": t.received_at,
-        "updated_at": t.updated_at,
-        "closed_at": t.closed_at,
-        "version": t.version,
-    }
-
-
-def _last_lead_unit(t: Ticket) -> int | None:
-    leads = [a for a in t.assignments if a.role.value == "lead" and a.parent_no is None]
-    return leads[-1].unit if leads else None
 
 
 def assignment_columns(a: Assignment) -> dict[str, Any]:
@@ -388,3 +347,25 @@ def append_many(session: Session, changes: Sequence[tuple[int, Ticket, Ticket, S
             changed,
         )
     notify.on_events_many(session, [(tid, after, recs) for tid, _, after, recs in changes])
+
+
+def claim_due(session: Session, now: datetime, batch: int) -> list[tuple[int, int, int]]:
+    """The sweeper's claim: (ticket, assignment no, unit) of due assignments, earliest first, their
+    tickets locked for the caller.
+
+    Locking the ticket rows (not the assignments) keeps the lock order of every other writer, which
+    updates the ticket row first: no deadlock with a person acting on the same ticket."""
+    rows = session.execute(
+        select(AssignmentRow.ticket_id, AssignmentRow.no, AssignmentRow.unit_id)
+        .join(TicketRow, TicketRow.id == AssignmentRow.ticket_id)
+        .where(AssignmentRow.next_check_at <= now)
+        .order_by(AssignmentRow.next_check_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=TicketRow)
+    ).all()
+    return [(r.ticket_id, r.no, r.unit_id) for r in rows]
+
+
+def earliest_check(session: Session) -> datetime | None:
+    """The earliest instant anything is due on an open assignment (one index lookup)."""
+    return session.scalar(select(func.min(AssignmentRow.next_check_at)))

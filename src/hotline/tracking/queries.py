@@ -1,7 +1,9 @@
 """The public timeline: each logged event told in plain words, with no personal data.
 
 Only events a citizen should see are shown, and none says who at a unit did it; units appear by
-their public name. Internal steps (send-back decisions, extension requests) are left out.
+their public name. Internal steps (review decisions, send-back decisions, extension requests) are
+left out. The answer is the operator's answer at intake, or the lead unit's reply to the citizen
+once it has replied (a reply the centre rejects is withdrawn until the unit replies again).
 """
 
 from __future__ import annotations
@@ -9,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Unit
+from hotline.directory import queries as directory
 from hotline.domain.errors import not_found
 from hotline.domain.vocabulary import label
-from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+from hotline.tickets import queries as tickets
 from hotline.tracking.schemas import PublicStep, PublicTicket
 
 # tag -> (Chinese, English) description; {unit} is the public name of the unit concerned.
@@ -27,8 +28,6 @@ PUBLIC_STEPS: dict[str, tuple[str, str]] = {
     "assignment.contacted": ("{unit}已与您联系", "{unit} has contacted you"),
     "assignment.delegated": ("{unit}已安排下级单位办理", "{unit} passed it to a local office"),
     "assignment.replied": ("{unit}已反馈办理结果", "{unit} has reported what was done"),
-    "assignment.approved": ("办理结果已审核", "The result has been reviewed"),
-    "assignment.rejected": ("办理结果未通过审核，继续办理", "The result was not accepted; work continues"),
     "assignment.sent_back": ("正在重新确定承办单位", "The responsible unit is being reconsidered"),
     "assignment.extension_approved": ("办理期限已延长", "More time has been granted"),
     "assignment.urged": ("热线中心已催办", "The centre has urged the unit"),
@@ -42,8 +41,8 @@ PUBLIC_STEPS: dict[str, tuple[str, str]] = {
 }
 
 
-def _ticket_by_code(session: Session, code: str) -> TicketRow:
-    row = session.scalars(select(TicketRow).where(TicketRow.tracking_code == code)).first()
+def _ticket_by_code(session: Session, code: str) -> tickets.TrackedTicket:
+    row = tickets.by_tracking_code(session, code)
     if row is None:
         raise not_found("tracking.not_found")
     return row
@@ -51,17 +50,12 @@ def _ticket_by_code(session: Session, code: str) -> TicketRow:
 
 def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> PublicTicket:
     row = _ticket_by_code(session, code)
-    events = session.scalars(
-        select(TicketEventRow).where(TicketEventRow.ticket_id == row.id).order_by(TicketEventRow.seq)
-    ).all()
-    assignments = {
-        a.no: a.unit_id
-        for a in session.scalars(select(AssignmentRow).where(AssignmentRow.ticket_id == row.id))
-    }
+    events = tickets.log_of(session, row.id)
+    assignments = tickets.assignment_units(session, row.id)
     unit_ids = set(assignments.values()) | ({row.lead_unit_id} if row.lead_unit_id else set())
     names = {
         u.id: (u.name_en or u.public_name or u.name) if lang == "en" else (u.public_name or u.name)
-        for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))
+        for u in directory.unit_names(session, unit_ids).values()
     }
     steps = []
     for ev in events:
@@ -87,7 +81,7 @@ def public_ticket(session: Session, code: str, zone: ZoneInfo, lang: str) -> Pub
         received_at=row.received_at.astimezone(zone),
         updated_at=row.updated_at.astimezone(zone),
         responsible_unit=names.get(row.lead_unit_id) if row.lead_unit_id else None,
-        answer=row.answer,
+        answer=row.answer or tickets.lead_reply(session, row.id),
         timeline=steps,
     )
 

@@ -8,9 +8,10 @@ from hotline.domain import commands as c
 from hotline.domain.errors import forbidden
 from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import Role
-from hotline.intake.service import normalise_tracking_code
+from hotline.sla.deps import DeadlinesDep
 from hotline.tickets import service
 from hotline.tracking import queries
+from hotline.tracking.codes import normalise_tracking_code
 from hotline.tracking.schemas import PublicTicket, WithdrawIn
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 
@@ -25,7 +26,7 @@ def track(code: str, db: DbDep, zone: ZoneDep, lang: LangDep) -> PublicTicket:
 
 @router.post("/{code}/withdraw", response_model=PublicTicket)
 def withdraw(
-    code: str, body: WithdrawIn, db: DbDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    code: str, body: WithdrawIn, db: DbDep, deadlines: DeadlinesDep, now: NowDep, zone: ZoneDep, lang: LangDep
 ) -> PublicTicket:
     code = normalise_tracking_code(code)
     with db.read() as s:
@@ -33,6 +34,6 @@ def withdraw(
     if phone is None or phone.replace("-", "") != body.citizen_phone.replace("-", ""):
         raise forbidden("tracking.phone_mismatch")
     reason = body.reason or ("诉求人撤单" if lang == "zh" else "Withdrawn by the citizen")
-    service.execute(db, ticket_id, c.Withdraw(reason=reason), Actor(role=Role.CITIZEN), now)
+    service.execute(db, ticket_id, c.Withdraw(reason=reason), Actor(role=Role.CITIZEN), now, deadlines)
     with db.read() as s:
         return queries.public_ticket(s, code, zone, lang)

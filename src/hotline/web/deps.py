@@ -1,8 +1,8 @@
-"""Named dependencies for thin handlers: the database, the clock, the caller, the language.
+"""Named dependencies for thin handlers: the database, the clock, the zone, the language (the
+caller, `UserDep`, is auth's: `hotline.auth.deps`).
 
 The ones that do no I/O are `async def` so FastAPI runs them inline instead of handing each to
-the thread pool (bench/intake.py measured those hand-offs at a quarter of the request's time);
-`get_user` queries the database and stays a plain `def`.
+the thread pool (bench/intake.py measured those hand-offs at a quarter of the request's time).
 """
 
 from __future__ import annotations
@@ -13,15 +13,10 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hotline.auth.service import CurrentUser, user_for_token
 from hotline.config import Settings
 from hotline.db.engine import Database
-from hotline.domain.errors import unauthorized
 from hotline.web.errors import request_lang
-
-_bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
 
 
 async def get_db(request: Request) -> Database:
@@ -45,25 +40,8 @@ async def get_lang(request: Request) -> str:
     return request_lang(request)
 
 
-async def get_token(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
-    if creds is None or not creds.credentials:
-        raise unauthorized("auth.required")
-    return creds.credentials
-
-
-def get_user(
-    db: Annotated[Database, Depends(get_db)],
-    token: Annotated[str, Depends(get_token)],
-    now: Annotated[datetime, Depends(get_now)],
-) -> CurrentUser:
-    with db.read() as s:
-        return user_for_token(s, token, now)
-
-
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ZoneDep = Annotated[ZoneInfo, Depends(get_zone)]
 LangDep = Annotated[str, Depends(get_lang)]
-TokenDep = Annotated[str, Depends(get_token)]
-UserDep = Annotated[CurrentUser, Depends(get_user)]

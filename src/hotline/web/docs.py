@@ -1,24 +1,23 @@
-"""Interactive API docs that work offline: Swagger UI's files come from the swagger-ui-bundle
-package and are served by the platform itself, never from a CDN."""
+"""Interactive API docs that work offline: Swagger UI 5 (it reads the OpenAPI 3.1 that FastAPI
+writes), vendored under static/vendor/ with a manifest (scripts/vendor-assets), served by the
+platform itself, never from a CDN. The page loads its initializer from a file: no inline script."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from pathlib import Path
+
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+from fastapi.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 def install(app: FastAPI) -> None:
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} — API",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            "docs.html",
+            {"title": f"{app.title} — API", "openapi_url": app.openapi_url or "/openapi.json"},
         )

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotline.domain.errors import DomainError, ErrorKind, message
+from hotline.domain.errors import DomainError, ErrorKind, field_message, message
 
 log = logging.getLogger("hotline.web")
 
@@ -69,6 +69,10 @@ def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]
             msg = msg.removeprefix("Value error, ")
             if ":" in msg:
                 code, msg = (part.strip() for part in msg.split(":", 1))
+        if not loc and code == "missing":  # no body at all where one is needed
+            code = "body.missing"
+        context = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, str | int | float)}
+        msg = field_message(code, lang, msg, **context)
         result.append({"field": ".".join(loc) or None, "code": code, "message": msg})
     return result
 

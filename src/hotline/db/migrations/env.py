@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from hotline.db.metadata import metadata
+from hotline.schema import metadata
 
 config = context.config
 

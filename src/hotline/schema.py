@@ -1,9 +1,14 @@
-"""All tables, imported in one place so migrations and tests see the whole schema."""
+"""The whole schema in one place, for Alembic (`db/migrations/env.py`) and the schema tests.
+
+It imports every package's `models`, so it sits above them all: `db` stays the ground floor that
+every package builds on, and never imports a package's tables."""
 
 from __future__ import annotations
 
+from hotline.audit import models as _audit  # noqa: F401  (registers tables)
 from hotline.db.base import Base
 from hotline.directory import models as _directory  # noqa: F401  (registers tables)
+from hotline.intake import models as _intake  # noqa: F401  (registers tables)
 from hotline.kb import models as _kb  # noqa: F401  (registers tables)
 from hotline.notify import models as _notify  # noqa: F401  (registers tables)
 from hotline.open311 import models as _open311  # noqa: F401  (registers tables)

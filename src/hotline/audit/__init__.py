@@ -1,0 +1,1 @@
+"""The audit of admin changes and routing decisions: who, when, what, before and after."""
