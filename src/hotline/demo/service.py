@@ -1,6 +1,6 @@
 """The demo's past in one call: write the history, make routing learn from it.
 
-Used by `hotline demo-history` and by the demo's first start (`cli.prepare`, when the demo city is
+Used by `hotline demo-history` and by the demo's first start (`cli._prepare`, when the demo city is
 loaded into an empty database). Other packages are reached through their own functions: intake and
 tickets (the write path, in `history`), routing (its queue, its ticket index, its retraining).
 """
