@@ -44,6 +44,9 @@ def _prepare(settings: Settings, demo: bool) -> None:
     counts = prepare(settings, demo)
     if counts is not None:
         typer.echo(f"演示城市已载入 demo city loaded: {counts}")
+        from hotline.demo.cli import first_start
+
+        first_start(settings)  # a city with a past (docs/demo-city.md "History")
 
 
 @app.command()
@@ -300,3 +303,13 @@ def work(
         router.stop()
     finally:
         db.dispose()
+
+
+def _mount_demo() -> None:
+    """`hotline demo-history` (docs/demo-city.md "History")."""
+    from hotline.demo.cli import demo_history
+
+    app.command("demo-history")(demo_history)
+
+
+_mount_demo()

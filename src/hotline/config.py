@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     language: str = Field(default="zh", pattern="^(zh|en)$")
     demo: bool = Field(default=True, description="Load the demo city into an empty database at start.")
+    demo_history_days: float = Field(
+        default=30, ge=0, le=366, description="Days of history the demo city starts with (0: none)."
+    )
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     content_security_policy: str = Field(

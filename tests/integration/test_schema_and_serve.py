@@ -38,6 +38,7 @@ def _free_port() -> int:
 def test_serve_starts_the_demo_city_on_a_fresh_machine(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path / "var"), "HOTLINE_PORT": str(port)}
+    env["HOTLINE_DEMO_HISTORY_DAYS"] = "1"  # a day of the demo's past (a month: docs/demo-city.md)
     env.pop("HOTLINE_DATABASE_URL", None)
     hotline = Path(sys.executable).parent / "hotline"
     log = tmp_path / "serve.log"
@@ -63,6 +64,10 @@ def test_serve_starts_the_demo_city_on_a_fresh_machine(tmp_path: Path) -> None:
         token = login.json()["access_token"]
         units = httpx2.get(f"{base}/api/v1/units", headers={"Authorization": f"Bearer {token}"}).json()
         assert any(u["name"] == "海滨市12345政务服务便民热线中心" for u in units)
+        # and it has a past: the day of history written at first start
+        page = httpx2.get(f"{base}/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}).json()
+        assert page["total"] > 10
+        assert "演示历史已写入" in log.read_text()
         # the demo city's Open311 services come with it (docs/open311.md)
         services = httpx2.get(f"{base}/open311/v2/services.json").json()
         assert "101" in {s["service_code"] for s in services}

@@ -32,6 +32,7 @@ def _serve(tmp_path: Path, database_url: str | None) -> Iterator[tuple[str, str]
     """`hotline serve` with the demo city, as scripts/run starts it; yields its URL and database."""
     port = _free_port()
     env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path / "var"), "HOTLINE_PORT": str(port)}
+    env["HOTLINE_DEMO_HISTORY_DAYS"] = "1"  # a day of the past: a short start (docs/demo-city.md)
     env.pop("HOTLINE_DATABASE_URL", None)
     if database_url:  # PostgreSQL: the background work (routing of new tickets) in the same process
         env.update(HOTLINE_DATABASE_URL=database_url, HOTLINE_WORKER="on")

@@ -292,3 +292,24 @@ def categories_by_code(session: Session, codes: set[str]) -> dict[str, CategoryI
     if not codes:
         return {}
     return {c.code: _category(c) for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A person as other packages read them (no password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int
+
+
+def users(session: Session) -> list[UserInfo]:
+    """Every active user (the demo history acts as them)."""
+    rows = session.execute(
+        select(User.id, User.username, User.display_name, User.role, User.unit_id)
+        .where(User.active.is_(True))
+        .order_by(User.id)
+    )
+    return [UserInfo(r.id, r.username, r.display_name, r.role, r.unit_id) for r in rows]

@@ -302,6 +302,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The service's attributes are not valid: {detail}",
     ),
     "audit.time_range": ("结束时间（to）早于开始时间（from）", "The end (to) is before the start (from)"),
+    "demo.not_empty": (
+        "数据库里已有工单：不写入演示历史（要追加请加 --append）",
+        "The database already holds tickets: no demo history written (add --append to add to them)",
+    ),
 }
 
 

@@ -66,7 +66,8 @@ def _existing(s: Session, scope: str, key: str, digest: str) -> int | None:
     return int(row.ticket_id)
 
 
-def _command(data: TicketIn) -> c.SubmitTicket:
+def command(data: TicketIn) -> c.SubmitTicket:
+    """The workflow's command for a request (a new tracking code drawn)."""
     return c.SubmitTicket(
         channel=Channel(data.channel),
         kind=data.kind,
@@ -122,7 +123,7 @@ def submit(
                 if data.category_code is not None and not directory.category_exists(s, data.category_code):
                     raise invalid("category.not_found", category=data.category_code, field="category_code")
                 actor = user.actor if user is not None else Actor(role=Role.CITIZEN)
-                ticket, records = handle(None, _command(data), Context(actor=actor, now=now))
+                ticket, records = handle(None, command(data), Context(actor=actor, now=now))
                 dependents = [routing_queue.entry(now)]  # routed right after, off this request
                 if idempotency_key:
                     key = {

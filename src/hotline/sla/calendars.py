@@ -115,6 +115,8 @@ class ChinaCalendar:
         self._known: dict[int, bool] = {}
         self._warned: set[int] = set()
         self._lock = threading.Lock()
+        # the library checks its whole year range on every call (35 µs); a deadline asks for days
+        self._days: dict[date, bool] = {}
 
     @property
     def name(self) -> str:
@@ -134,7 +136,10 @@ class ChinaCalendar:
 
     def is_working_day(self, d: date) -> bool:
         if self._covers(d.year):
-            return bool(chinese_calendar.is_workday(d))
+            found = self._days.get(d)
+            if found is None:
+                found = self._days[d] = bool(chinese_calendar.is_workday(d))
+            return found
         if d.year not in self._warned:
             with self._lock:
                 first = d.year not in self._warned

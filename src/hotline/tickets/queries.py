@@ -553,3 +553,8 @@ def last_dispatchers(session: Session, ids: Collection[int] | None = None) -> di
     for ticket_id, role in session.execute(query.order_by(TicketEventRow.ticket_id, TicketEventRow.seq)):
         last[ticket_id] = role
     return last
+
+
+def count(session: Session) -> int:
+    """How many tickets the platform holds (any status)."""
+    return int(session.scalar(select(func.count()).select_from(TicketRow)) or 0)

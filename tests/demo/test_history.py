@@ -1,0 +1,184 @@
+"""The demo city's past: written through the real write path (every log replays to the stored
+state), varied as a real centre's week, at the configured shares, and never twice by mistake."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hotline.demo import history
+from hotline.demo import service as demo
+from hotline.domain.errors import DomainError
+from hotline.domain.ticket import replay
+from hotline.tickets import store
+from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
+from tests.demo.conftest import DEADLINES, END, SHARES, Written, demo_city_database
+
+
+def tags(w: Written, ticket_id: int) -> list[str]:
+    return [e.tag for e in w.events[ticket_id]]
+
+
+def test_every_log_replays_to_the_stored_state(written: Written) -> None:
+    assert written.report.history.tickets == len(written.tickets) > 150
+    assert written.report.history.refused == 0, written.report.history.refusals
+    with written.db.read() as s:
+        for t in written.tickets:
+            state = replay(store.load_records(s, t.id))
+            row = s.get(TicketRow, t.id)
+            assert {k: getattr(row, k) for k in store.ticket_columns(state)} == store.ticket_columns(state), (
+                t.id
+            )
+            rows = s.scalars(
+                select(AssignmentRow).where(AssignmentRow.ticket_id == t.id).order_by(AssignmentRow.no)
+            )
+            got = [
+                {k: getattr(r, k) for k in store.assignment_columns(a)}
+                for r, a in zip(rows, state.assignments, strict=True)
+            ]
+            assert got == [store.assignment_columns(a) for a in state.assignments], t.id
+
+
+def test_the_week_looks_like_a_centre_at_work(written: Written) -> None:
+    w = written
+    channels = Counter(t.channel for t in w.tickets)
+    assert len(channels) >= 7 and channels.most_common(1)[0][0] == "phone"
+    assert {t.kind for t in w.tickets} >= {"consultation", "help", "complaint", "report", "suggestion"}
+    assert len({t.category_code for t in w.tickets if t.category_code}) >= 40
+    local_hours = Counter((t.received_at + timedelta(hours=8)).hour for t in w.tickets)
+    assert local_hours[10] > 3 * max(local_hours[3], 1)  # mornings are busy, nights quiet
+    statuses = Counter(t.status for t in w.tickets)
+    # the oldest are closed, the newest still open at every stage
+    assert statuses["closed"] > len(w.tickets) / 4
+    assert statuses["in_progress"] + statuses["dispatched"] + statuses["replied"] + statuses["reviewed"] > 10
+    seen = Counter(tag for log in w.events.values() for tag in set(e.tag for e in log))
+    for tag in (
+        "ticket.answered",
+        "assignment.delegated",
+        "assignment.send_back_accepted",
+        "assignment.send_back_rejected",
+        "assignment.extension_requested",
+        "assignment.deadline_warning",
+        "assignment.overdue",
+        "assignment.rejected",
+        "ticket.supervised",
+        "ticket.reopened",
+        "ticket.merged",
+        "ticket.closed",
+    ):
+        assert seen[tag] > 0, tag
+    texts = [t.content for t in w.tickets]
+    assert len(set(texts)) > 0.95 * len(texts)  # templates × places × details: hardly a repeat
+    merged = [t for t in w.tickets if t.status == "merged"]
+    heads = {t.merged_into_id for t in merged}
+    assert merged and len(heads) == 1  # one burst of calls about one problem, joined to its first call
+
+
+def _share(part: int, whole: int) -> float:
+    assert whole >= 30, whole
+    return part / whole
+
+
+def test_the_rates_land_near_the_configured_shares(written: Written) -> None:
+    w, sh = written, SHARES
+    dispatched = [t for t in w.events if "ticket.dispatched" in tags(w, t)]
+    sent_back = [t for t in dispatched if "assignment.sent_back" in tags(w, t)]
+    assert _share(len(sent_back), len(dispatched)) == pytest.approx(sh.send_back, abs=0.08)
+
+    # of the units' replies due before the history ends (the lead, as dispatched), how many came late
+    with w.db.read() as s:
+        due = s.execute(
+            select(AssignmentRow.ticket_id, AssignmentRow.no).where(
+                AssignmentRow.parent_no.is_(None),
+                AssignmentRow.role == "lead",
+                AssignmentRow.reply_due_at < END,
+                AssignmentRow.state.not_in(["sent_back", "cancelled"]),
+            )
+        ).all()
+    late = [
+        (t, no)
+        for t, no in due
+        if any(
+            e.tag == "assignment.overdue" and e.payload["step"] == "reply" and e.payload["no"] == no
+            for e in w.events[t]
+        )
+    ]
+    assert _share(len(late), len(due)) == pytest.approx(sh.overdue, abs=0.08)
+
+    first = {}
+    for tid, log in w.events.items():
+        answers = [e.payload["satisfaction"] for e in log if e.tag == "ticket.followed_up"]
+        if answers and "ticket.dispatched" in tags(w, tid):
+            first[tid] = answers[0]
+    spread = Counter(first.values())
+    assert _share(spread["satisfied"], len(first)) == pytest.approx(sh.satisfied, abs=0.1)
+    assert _share(spread["fairly_satisfied"], len(first)) == pytest.approx(sh.fairly_satisfied, abs=0.1)
+    unhappy = [t for t, answer in first.items() if answer == "unsatisfied"]
+    reopened = [t for t in unhappy if "ticket.reopened" in tags(w, t)]
+    assert len(unhappy) >= 15
+    assert len(reopened) / len(unhappy) == pytest.approx(sh.reopen, abs=0.2)
+
+
+def test_a_second_run_refuses_unless_appending(written: Written) -> None:
+    small = history.Plan(days=0.5, per_day=20, seed=1, bursts=0)
+
+    def count() -> int:
+        with written.db.read() as s:
+            return len(s.scalars(select(TicketRow.id)).all())
+
+    before = count()
+    with pytest.raises(DomainError) as refused:
+        demo.write(written.db, small, END, None, DEADLINES)
+    assert refused.value.code == "demo.not_empty"
+    assert count() == before
+    added = demo.write(written.db, small, END, None, DEADLINES, append=True)
+    assert added.history.tickets > 0
+    assert count() == before + added.history.tickets
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_bulk_route_leaves_the_rows_the_write_path_would(backend: str, tmp_path: Path) -> None:
+    """The benchmark scale decides the same commands in memory and writes the tickets in batches:
+    every log still replays to the stored ticket and assignment rows."""
+    plan = history.Plan(days=2, per_day=120, seed=5, bursts=0, shares=SHARES)
+    with demo_city_database(backend, tmp_path) as db:
+        report = history.generate(db, plan, END, DEADLINES, bulk=True)
+        assert report.tickets > 150 and report.refused == 0, report.refusals
+        with db.read() as s:
+            ids = s.scalars(select(TicketRow.id)).all()
+            assert len(ids) == report.tickets
+            tags = Counter(s.scalars(select(TicketEventRow.tag)).all())
+            for tid in ids:
+                state = replay(store.load_records(s, tid))
+                row = s.get(TicketRow, tid)
+                assert {k: getattr(row, k) for k in store.ticket_columns(state)} == store.ticket_columns(
+                    state
+                )
+                rows = s.scalars(
+                    select(AssignmentRow).where(AssignmentRow.ticket_id == tid).order_by(AssignmentRow.no)
+                )
+                got = [
+                    {k: getattr(r, k) for k in store.assignment_columns(a)}
+                    for r, a in zip(rows, state.assignments, strict=True)
+                ]
+                assert got == [store.assignment_columns(a) for a in state.assignments], tid
+    for tag in ("ticket.closed", "assignment.overdue", "assignment.deadline_warning", "assignment.delegated"):
+        assert tags[tag] > 0, tag
+
+
+def test_the_same_seed_writes_the_same_history(tmp_path: Path) -> None:
+    small = history.Plan(days=1, per_day=20, seed=3, bursts=0)
+    runs = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        with demo_city_database("sqlite", tmp_path / name) as db:
+            demo.write(db, small, END, None, DEADLINES)
+            with db.read() as s:
+                runs.append(
+                    s.execute(select(TicketRow.content, TicketRow.status).order_by(TicketRow.id)).all()
+                )
+    assert runs[0] == runs[1] and len(runs[0]) > 5
