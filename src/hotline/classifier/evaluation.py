@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from hotline.classifier.datasets import dedupe_key
+from hotline.classifier import leakage
 from hotline.classifier.model import TextClassifier
 
 #: Accuracy the auto-dispatched share must reach when a threshold is chosen. The requirement is
@@ -125,36 +124,12 @@ def evaluate(model: TextClassifier, texts: Sequence[str], labels: Sequence[str])
     return report
 
 
-#: Below this many characters two texts are near-duplicates only when nearly identical: short
-#: texts (a 311 complaint type and descriptor) share most bigrams without being the same message.
-SHORT_TEXT = 40
-SHORT_TEXT_SIMILARITY = 0.9
-
-
 def near_duplicate_links(
-    queries: Sequence[str], pool: Sequence[str], min_similarity: float = 0.45
+    queries: Sequence[str], pool: Sequence[str], min_containment: float = leakage.MIN_CONTAINMENT
 ) -> list[set[int]]:
-    """For each query text, the indices of ``pool`` texts that are (nearly) the same message.
-
-    Texts are compared as character-bigram TF-IDF vectors of their normalised form; on the shared
-    12345 data a segmented, stopword-less copy of a message scores 0.5–1 against the raw message,
-    unrelated messages on the same topic below 0.35 (docs/routing.md).
-    """
-    if not queries or not pool:
-        return [set() for _ in queries]
-    keys_q = [dedupe_key(t) or "" for t in queries]
-    keys_p = [dedupe_key(t) or "" for t in pool]
-    vectoriser = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, lowercase=False)
-    xp = vectoriser.fit_transform(keys_p)
-    xq = vectoriser.transform(keys_q)
-    links: list[set[int]] = [set() for _ in queries]
-    for start in range(0, len(keys_q), 500):  # in blocks, to bound memory
-        block = (xq[start : start + 500] @ xp.T).tocoo()
-        for i, j, value in zip(block.row, block.col, block.data, strict=True):
-            short = min(len(keys_q[start + int(i)]), len(keys_p[int(j)])) < SHORT_TEXT
-            if value >= (max(min_similarity, SHORT_TEXT_SIMILARITY) if short else min_similarity):
-                links[start + int(i)].add(int(j))
-    return links
+    """For each query text, the indices of ``pool`` texts that are (nearly) the same message:
+    character-bigram containment on the normalised, stopword-free form (:mod:`.leakage`)."""
+    return leakage.near_copies(queries, pool, min_containment)
 
 
 @dataclass
@@ -234,7 +209,12 @@ def cross_validate(
         tr = [int(i) for i in train_idx if int(i) not in ban_self]
         ex = [j for j in range(len(extra_texts)) if j not in ban_extra]
         un = [unl[j] for j in range(len(unl)) if j not in ban_unl]
-        excluded += (len(train_idx) - len(tr)) + (len(extra_texts) - len(ex)) + (len(unl) - len(un))
+        removed = {
+            "scored": len(train_idx) - len(tr),
+            "train_only": len(extra_texts) - len(ex),
+            "unlabelled": len(unl) - len(un),
+        }
+        excluded += sum(removed.values())
         started = time.perf_counter()
         model = train_fn(
             [texts[i] for i in tr] + [extra_texts[j] for j in ex],
@@ -256,10 +236,14 @@ def cross_validate(
                 "n_train": len(tr) + len(ex),
                 "accuracy": metrics["accuracy"],
                 "macro_f1": metrics["macro_f1"],
+                "removed_near_copies": removed,
                 "train_seconds": round(time.perf_counter() - started, 1),
             }
         )
-        log(f"fold {number}/{n_splits}: macro_f1={metrics['macro_f1']} accuracy={metrics['accuracy']}")
+        log(
+            f"fold {number}/{n_splits}: macro_f1={metrics['macro_f1']} accuracy={metrics['accuracy']} "
+            f"near-copies removed from training={removed}"
+        )
     return CrossValidation(
         labels,
         predicted,
