@@ -19,7 +19,7 @@ import typer
 
 from hotline.classifier import evaluation as ev
 from hotline.classifier import model as clf
-from hotline.classifier.datasets import Dataset, DatasetError, read_csvs
+from hotline.classifier.datasets import Dataset, DatasetError, read_csvs, repeats_by_design
 
 lab_app = typer.Typer(
     help="智能分拨：训练、评估诉求文本分类模型。(Routing: train and evaluate the text classifier.)",
@@ -64,13 +64,33 @@ def fail(message: str) -> None:
 
 
 KeepDuplicates = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--keep-duplicates",
-        help="保留重复文本（如 311 投诉类型：重复即另一件诉求）(keep repeated texts: for categorical "
-        "text such as 311 complaint types; also lets cross-validation train on repeats)",
+        "--keep-duplicates/--drop-duplicates",
+        help="保留重复文本，逐件打分（如 311 投诉类型：重复即另一件诉求）；默认按数据判断 (keep repeated "
+        "texts and score per request, for categorical text such as 311 complaint types; by default "
+        "decided from the --data rows: kept when they repeat by design)",
+        show_default=False,
     ),
 ]
+
+
+def _keeps_duplicates(keep: bool | None, paths: list[Path], text_columns: str, label_column: str) -> bool:
+    """``keep`` if given, else whether the rows of ``paths`` repeat by design (categorical text)."""
+    if keep is not None:
+        return keep
+    try:
+        texts = read_csvs(paths, text_columns, label_column, dedupe=False).texts
+    except DatasetError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+    if repeats_by_design(texts):
+        say(
+            "文本为重复出现的类别（如投诉类型），逐件打分、不去重。"
+            "(categorical text repeated by design: every row is scored, repeats are kept)"
+        )
+        return True
+    return False
 
 
 ConfidenceLevel = Annotated[
@@ -143,14 +163,14 @@ def train(
     self_training_confidence: Annotated[
         float, typer.Option(help="自训练置信度下限 (self-training confidence)")
     ] = 0.95,
-    keep_duplicates: KeepDuplicates = False,
+    keep_duplicates: KeepDuplicates = None,
 ) -> None:
     """训练并保存模型。(Train a model and save it in the data directory.)"""
     folder = data_dir or default_data_dir()
     seen: set[str] = set()
     scored_files = [p for p in data if threshold_on is None or p in threshold_on]
     rest_files = [p for p in data if p not in scored_files]
-    dedupe = not keep_duplicates
+    dedupe = not _keeps_duplicates(keep_duplicates, scored_files, text_columns, label_column)
     scored = _read(scored_files, text_columns, label_column, seen, dedupe)
     rest = (
         _read(rest_files, text_columns, label_column, seen, dedupe)
@@ -201,6 +221,7 @@ def evaluate(
     text_columns: TextColumns = DEFAULT_TEXT_COLUMNS,
     label_column: LabelColumn = DEFAULT_LABEL_COLUMN,
     data_dir: DataDir = None,
+    keep_duplicates: KeepDuplicates = None,
 ) -> None:
     """用当前模型给数据打分，不训练。(Score the current model on labelled data; trains nothing.)"""
     try:
@@ -208,7 +229,8 @@ def evaluate(
     except clf.ModelError as exc:
         fail(str(exc))
         return
-    dataset = _read(data, text_columns, label_column, set())
+    dedupe = not _keeps_duplicates(keep_duplicates, data, text_columns, label_column)
+    dataset = _read(data, text_columns, label_column, set(), dedupe)
     if not dataset.texts:
         fail("没有可评估的行。(No rows to evaluate.)")
     report = ev.evaluate(model, dataset.texts, dataset.labels)
@@ -234,7 +256,7 @@ def crossval(
     self_training_confidence: Annotated[
         float, typer.Option(help="自训练置信度下限 (self-training confidence)")
     ] = 0.95,
-    keep_duplicates: KeepDuplicates = False,
+    keep_duplicates: KeepDuplicates = None,
 ) -> None:
     """k 折交叉验证（无泄漏）。(Leak-free k-fold cross-validation on the --data rows.)
 
@@ -242,7 +264,7 @@ def crossval(
     auto-dispatch threshold is chosen on the other folds' predictions, so the figures are honest.
     """
     seen: set[str] = set()
-    dedupe = not keep_duplicates
+    dedupe = not _keeps_duplicates(keep_duplicates, data, text_columns, label_column)
     scored = _read(data, text_columns, label_column, seen, dedupe)
     extra = (
         _read(train_only, text_columns, label_column, seen, dedupe)
