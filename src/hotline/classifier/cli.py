@@ -18,6 +18,7 @@ from typing import Annotated, Any, Final
 import typer
 
 from hotline.classifier import evaluation as ev
+from hotline.classifier import leakage
 from hotline.classifier import model as clf
 from hotline.classifier.datasets import Dataset, DatasetError, read_csvs, repeats_by_design
 
@@ -257,6 +258,14 @@ def crossval(
         float, typer.Option(help="自训练置信度下限 (self-training confidence)")
     ] = 0.95,
     keep_duplicates: KeepDuplicates = None,
+    min_containment: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="近似重复的下限：二字组包含度 (near-copy cut-off: character-bigram containment, docs/routing.md)",
+        ),
+    ] = leakage.MIN_CONTAINMENT,
 ) -> None:
     """k 折交叉验证（无泄漏）。(Leak-free k-fold cross-validation on the --data rows.)
 
@@ -281,6 +290,7 @@ def crossval(
         folds=folds,
         seed=seed,
         exclude_near_duplicates=dedupe,
+        min_containment=min_containment,
         log=say,
     )
     # the rule before (the accuracy itself half a point above 97 %), on copies of the fold reports

@@ -175,6 +175,7 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     exclude_near_duplicates: bool = True,
+    min_containment: float = leakage.MIN_CONTAINMENT,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> CrossValidation:
     """Stratified k-fold over ``texts``; ``train_only`` rows only ever train.
@@ -198,9 +199,9 @@ def cross_validate(
         )
     unl = list(unlabelled)
     if exclude_near_duplicates:
-        near_self = near_duplicate_links(texts, texts)
-        near_extra = near_duplicate_links(texts, extra_texts)
-        near_unl = near_duplicate_links(texts, unl)
+        near_self = near_duplicate_links(texts, texts, min_containment)
+        near_extra = near_duplicate_links(texts, extra_texts, min_containment)
+        near_unl = near_duplicate_links(texts, unl, min_containment)
     else:
         near_self = [set() for _ in texts]
         near_extra = [set() for _ in texts]
