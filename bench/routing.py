@@ -97,7 +97,7 @@ def main() -> None:
         "Agency",
     ]
     crossval("nyc311_per_request", [*nyc, "--keep-duplicates"])
-    crossval("nyc311_unseen_pairs", nyc)
+    crossval("nyc311_unseen_pairs", [*nyc, "--drop-duplicates"])
     nyc_2020_check()
 
 

@@ -155,3 +155,47 @@ def test_crossval_also_reports_the_model_s_own_confidence(tiny_csv: Path) -> Non
     report = last_json(result.stdout)
     own = report["auto_dispatch_own_confidence"]
     assert set(own) >= {"threshold", "share", "accuracy"}  # type: ignore[arg-type]
+
+
+def test_categorical_text_is_scored_per_request_and_free_text_once(tmp_path: Path) -> None:
+    requests = [
+        ("Noise - Residential", "Loud Music/Party", "NYPD"),
+        ("Noise - Residential", "Banging/Pounding", "NYPD"),
+        ("Illegal Parking", "Blocked Hydrant", "NYPD"),
+        ("HEAT/HOT WATER", "ENTIRE BUILDING", "HPD"),
+        ("HEAT/HOT WATER", "APARTMENT ONLY", "HPD"),
+        ("PLUMBING", "WATER-LEAKS", "HPD"),
+    ]
+    path = tmp_path / "311.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Complaint Type", "Descriptor", "Agency"])
+        writer.writerows(requests * 4)  # 24 requests, 6 distinct texts
+    columns = ["--text-columns", "Complaint Type,Descriptor", "--label-column", "Agency"]
+    data_dir = str(tmp_path / "var")
+    trained = runner.invoke(
+        routing_app, ["train", "--data", str(path), "--data-dir", data_dir, "--threshold", "0.5", *columns]
+    )
+    assert trained.exit_code == 0, trained.output
+
+    def scored(*options: str) -> object:
+        result = runner.invoke(
+            routing_app, ["evaluate", "--data", str(path), "--data-dir", data_dir, *columns, *options]
+        )
+        assert result.exit_code == 0, result.output
+        return last_json(result.stdout)["n"]
+
+    assert scored() == 24  # repeated by design: every request counts
+    assert scored("--drop-duplicates") == 6
+    crossval = runner.invoke(routing_app, ["crossval", "--data", str(path), "--folds", "2", *columns])
+    assert crossval.exit_code == 0, crossval.output
+    assert last_json(crossval.stdout)["n"] == 24
+
+
+def test_free_text_repeated_once_is_scored_once(tiny_csv: Path, tmp_path: Path) -> None:
+    doubled = tmp_path / "doubled.csv"
+    rows = tiny_csv.read_text(encoding="utf-8").splitlines()
+    doubled.write_text("\n".join([*rows, rows[1]]) + "\n", encoding="utf-8")
+    result = runner.invoke(routing_app, ["crossval", "--data", str(doubled), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert last_json(result.stdout)["n"] == len(TINY)

@@ -29,13 +29,41 @@ def test_choose_threshold_keeps_the_largest_share_that_is_accurate_enough() -> N
     truth = ["a"] * 10
     predicted = ["a"] * 7 + ["b", "a", "b"]
     # top 7 are 100 % right; top 9 are 8/9 = 88.9 %; with target 0.85 the top 9 qualify
-    assert ev.choose_threshold(truth, predicted, confidence, target_accuracy=0.85) == pytest.approx(0.91)
-    assert ev.choose_threshold(truth, predicted, confidence, target_accuracy=0.97) == pytest.approx(0.93)
+    # at confidence level 0.5 the rule asks the accuracy itself to reach the target
+    choose = ev.choose_threshold
+    assert choose(truth, predicted, confidence, target_accuracy=0.85, confidence_level=0.5) == pytest.approx(
+        0.91
+    )
+    assert choose(truth, predicted, confidence, target_accuracy=0.97, confidence_level=0.5) == pytest.approx(
+        0.93
+    )
+
+
+def test_the_default_threshold_asks_the_accuracy_to_reach_the_target_with_margin() -> None:
+    # 2,000 messages, most confident first: the first 1,000 are 99 % right, the next 1,000 95 %
+    confidence = [1 - i / 2000 for i in range(2000)]
+    truth = ["a"] * 2000
+    predicted = [
+        "b" if (i < 1000 and i % 100 == 99) or (i >= 1000 and i % 20 == 19) else "a" for i in range(2000)
+    ]
+    point = ev.choose_threshold(truth, predicted, confidence, target_accuracy=0.97, confidence_level=0.5)
+    assert ev.auto_dispatch(truth, predicted, confidence, point) == {
+        "threshold": 0.0005,
+        "share": 1.0,
+        "accuracy": 0.97,
+    }
+    # 97 % of 2,000 does not show 97 % with 95 % confidence: fewer go, and what goes does
+    safe = ev.choose_threshold(truth, predicted, confidence, target_accuracy=0.97)
+    dispatched = ev.auto_dispatch(truth, predicted, confidence, safe)
+    assert 0.5 < dispatched["share"] < 1.0
+    n = round(dispatched["share"] * 2000)
+    assert ev.wilson_lower_bound(round(dispatched["accuracy"] * n), n, 0.95) >= 0.97
 
 
 def test_choose_threshold_above_everything_when_even_the_best_are_wrong() -> None:
     threshold = ev.choose_threshold(["a", "a"], ["b", "a"], [0.9, 0.5], target_accuracy=0.97)
     assert threshold > 0.9
+    assert ev.auto_dispatch(["a"], ["b"], [1.0], ev.choose_threshold(["a"], ["b"], [1.0]))["share"] == 0.0
     assert ev.auto_dispatch(["a", "a"], ["b", "a"], [0.9, 0.5], threshold)["share"] == 0.0
 
 
@@ -97,8 +125,8 @@ def test_the_checker_helps_only_when_its_confidence_dispatches_more() -> None:
     ranks_right = [0.9] * 8 + [0.1, 0.1]  # wrong answers least sure: all 8 right ones go at once
     ranks_wrong = [0.5] * 8 + [0.99, 0.98]  # wrong answers most sure: nothing can go at once
     cv = ev.CrossValidation(truth, list(predicted), ranks_right, own_confidence=ranks_wrong)
-    verdict = ev.checker_helps(cv, target_accuracy=0.97)
+    verdict = ev.checker_helps(cv, target_accuracy=0.97, confidence_level=0.5)
     assert verdict["helps"] is True
     assert verdict["checker"]["share"] == 0.8 and verdict["own"]["share"] == 0.0
     swapped = ev.CrossValidation(truth, list(predicted), ranks_wrong, own_confidence=ranks_right)
-    assert ev.checker_helps(swapped, target_accuracy=0.97)["helps"] is False
+    assert ev.checker_helps(swapped, target_accuracy=0.97, confidence_level=0.5)["helps"] is False

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotline.classifier import evaluation as ev
+from hotline.classifier import leakage
 from hotline.classifier import model as clf
 from hotline.classifier.datasets import read_csvs
 
@@ -77,3 +78,14 @@ def test_new_york_311_requests_route_to_their_agency(shared_data: Path) -> None:
     assert top.label == "NYPD"
     assert any(word in r.term for r in top.reasons for word in ("noise", "music", "party"))
     assert model.suggest("HEAT/HOT WATER\nENTIRE BUILDING")[0].label == "HPD"
+
+
+def test_copies_and_topical_neighbours_are_apart_at_the_cut_off(shared_data: Path) -> None:
+    """The near-copy cut-off sits in an empty band of the best-match distribution (docs/routing.md)."""
+    seen: set[str] = set()
+    raw = read_csvs([shared_data / TIPDM / "messages_labelled.csv"], COLUMNS, LABEL, seen=seen)
+    more = read_csvs([shared_data / TIPDM / "messages_labelled_more.csv"], COLUMNS, LABEL, seen=seen)
+    best = leakage.best_containment(raw.texts, more.texts)
+    copied = best >= 0.4
+    assert 0.6 < copied.mean() < 0.75  # most raw messages have a segmented copy in the larger file
+    assert not ((best >= leakage.MIN_CONTAINMENT) & ~copied).any()  # none between the cut-off and 0.40

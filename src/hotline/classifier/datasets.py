@@ -91,6 +91,27 @@ def dedupe_key(text: str) -> str | None:
     return result.text.replace(" ", "")
 
 
+#: Categorical text: at least this share of rows repeats an earlier row's text ...
+REPEATED_SHARE = 0.2
+#: ... and half the texts are shorter than this (normalised characters).
+CATEGORICAL_LENGTH = 40
+
+
+def repeats_by_design(texts: Sequence[str]) -> bool:
+    """Whether ``texts`` are category labels repeated by design (a 311 complaint type and
+    descriptor: a repeat is another request) rather than free text, where a repeat is a copy.
+
+    Free-text messages almost never repeat (5 of the 1,102 raw 12345 messages); the New York
+    sample repeats 73 % of its rows, each a few words long.
+    """
+    keys = [k for k in (dedupe_key(t) for t in texts) if k]
+    if not keys:
+        return False
+    repeated = 1 - len(set(keys)) / len(keys)
+    lengths = sorted(len(k) for k in keys)
+    return repeated >= REPEATED_SHARE and lengths[len(lengths) // 2] < CATEGORICAL_LENGTH
+
+
 def read_csvs(
     paths: Iterable[str | Path],
     text_columns: str | Sequence[str],
