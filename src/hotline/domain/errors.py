@@ -278,6 +278,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The service's attributes are not valid: {detail}",
     ),
     "audit.time_range": ("结束时间（to）早于开始时间（from）", "The end (to) is before the start (from)"),
+    "rates.period": (
+        "结束日期（to）早于开始日期（from）",
+        "The end date (to) is before the start date (from)",
+    ),
+    "rates.period_too_long": (
+        "统计期间最长 {max_days} 天",
+        "A period is at most {max_days} days long",
+    ),
+    "permission.rates": (
+        "只有热线中心人员、监督员、管理员和承办单位人员可以查看考核数据",
+        "Only centre staff, supervisors, administrators and units' people may read the rates",
+    ),
 }
 
 

@@ -190,7 +190,7 @@ class TicketFacts:
     lead_unit: int | None = None
     answered_at_intake: bool = False
     assignments: tuple[AssignmentFacts, ...] = ()
-    follow_ups: tuple[FollowUpAnswer, ...] = ()
+    follow_ups: tuple[FollowUpAnswer, ...] = ()  # in the order of the ticket's log
     reopened_at: tuple[datetime, ...] = ()
 
     @property
@@ -234,8 +234,11 @@ def counts_in(ticket: TicketFacts, start: datetime, end: datetime, basis: Period
 def valid_follow_up(ticket: TicketFacts, as_of: datetime) -> FollowUpAnswer | None:
     """The follow-up a ticket is judged by: its last one made by ``as_of``. A reopened ticket was
     asked more than once; only the latest answer stands, so it is never counted twice."""
-    made = [f for f in ticket.follow_ups if f.at <= as_of]
-    return max(made, key=lambda f: f.at) if made else None
+    last: FollowUpAnswer | None = None
+    for f in ticket.follow_ups:  # in log order: of two at one instant, the later entry stands
+        if f.at <= as_of and (last is None or f.at >= last.at):
+            last = f
+    return last
 
 
 # --- the rates ---------------------------------------------------------------------------------
@@ -354,14 +357,18 @@ def rates_by(
     as_of: datetime,
     *,
     first_contact: bool = True,
+    own: Callable[[TicketFacts], bool] | None = None,
 ) -> dict[K | None, dict[RateCode, Rate]]:
     """Every rate per group: a ticket's own rates go to ``ticket_key(ticket)``, each dispatched
     assignment's to ``assignment_key(ticket, assignment)`` (for units: the lead unit and each
-    assignment's unit). A key of None is a group too (tickets no unit handled)."""
+    assignment's unit). A key of None is a group too (tickets no unit handled). A ticket for which
+    ``own`` is false brings only its assignments (a unit reading its own figures of a ticket it
+    assisted)."""
     by_ticket: dict[K | None, list[TicketFacts]] = {}
     by_assignment: dict[K | None, list[AssignmentFacts]] = {}
     for t in tickets:
-        by_ticket.setdefault(ticket_key(t), []).append(t)
+        if own is None or own(t):
+            by_ticket.setdefault(ticket_key(t), []).append(t)
         for a in t.assignments:
             by_assignment.setdefault(assignment_key(t, a), []).append(a)
     keys = by_ticket.keys() | by_assignment.keys()
