@@ -70,7 +70,7 @@ def test_an_auto_dispatch_refused_by_the_workflow_is_audited(api: RoutedApi) -> 
     ]
     api.act("dispatcher", ticket, "dispatch", {"lead_unit_id": api.p.unit_id("ent-gas")})
     state = api.client.app.state  # type: ignore[attr-defined]
-    policy = auto.Policy.of(state.settings)
+    policy = state.wiring.routing_policy
     with api.p.db.read() as s:
         request = RouteRequest(text=text, kind="complaint", category_code="utilities.gas", ticket_id=ticket)
         advice = advise(s, state.routing, request, api.p.clock())
