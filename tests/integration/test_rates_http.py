@@ -74,6 +74,7 @@ def test_a_supervisor_reads_each_units_rates_with_their_counts(
 ) -> None:
     api = Api(isolated)
     body = _rates(api, "supervisor", group_by="unit")
+    assert (body["from"], body["to"], body["basis"]) == (DAY, DAY, "received")
     rows = {row["key"]: row for row in body["rows"]}
     longwan = _by_code(rows[str(isolated.unit_id("d-longwan"))])
     assert rows[str(isolated.unit_id("d-longwan"))]["name"] == "龙湾区人民政府"
@@ -109,6 +110,14 @@ def test_by_channel_and_category_and_district(isolated: Platform, walked: dict[s
     assert longwan["satisfaction"]["denominator"] == 2
     # The power company is in no district: its send-back is in the row without a key.
     assert _by_code(by_district[None])["improper_send_backs"]["numerator"] == 1
+
+
+def test_by_closing_time_only_closed_tickets_count(isolated: Platform, walked: dict[str, int]) -> None:
+    body = _rates(Api(isolated), "supervisor", group_by="unit", basis="closed")
+    total = _by_code(body["total"])
+    assert body["basis"] == "closed"
+    assert _fraction(total["closure"]) == (2, 2, 1.0)
+    assert total["satisfaction"]["denominator"] == 2
 
 
 def test_english_readers_get_english_names_and_definitions(

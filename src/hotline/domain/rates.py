@@ -318,10 +318,9 @@ def assignment_rates(assignments: Iterable[AssignmentFacts], as_of: datetime) ->
         due = a.acknowledge_due_at
         if due is None:
             continue
-        acked = a.acknowledged_at is not None and a.acknowledged_at <= as_of
-        if acked:
+        if a.acknowledged_at is not None and a.acknowledged_at <= as_of:
             acknowledgeable += 1
-            timely += a.acknowledged_at <= due  # type: ignore[operator]
+            timely += a.acknowledged_at <= due
         elif due <= as_of and a.state not in (AssignmentState.CANCELLED, AssignmentState.SENT_BACK):
             acknowledgeable += 1
     return {
