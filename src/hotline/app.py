@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
+from hotline.analytics.routes import router as analytics_router
 from hotline.audit.routes import router as audit_router
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
@@ -107,6 +108,7 @@ def create_app(
     for router in (time_limits_router, inbox_router, webhooks_admin_router):
         app.include_router(router)
     app.include_router(audit_router)
+    app.include_router(analytics_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
     openapi.install(app)

@@ -306,6 +306,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据库里已有工单：不写入演示历史（要追加请加 --append）",
         "The database already holds tickets: no demo history written (add --append to add to them)",
     ),
+    "rates.period": (
+        "结束日期（to）早于开始日期（from）",
+        "The end date (to) is before the start date (from)",
+    ),
+    "rates.period_too_long": (
+        "统计期间最长 {max_days} 天",
+        "A period is at most {max_days} days long",
+    ),
+    "permission.rates": (
+        "只有热线中心人员、监督员、管理员和承办单位人员可以查看考核数据",
+        "Only centre staff, supervisors, administrators and units' people may read the rates",
+    ),
 }
 
 

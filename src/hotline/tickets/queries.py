@@ -558,3 +558,124 @@ def last_dispatchers(session: Session, ids: Collection[int] | None = None) -> di
 def count(session: Session) -> int:
     """How many tickets the platform holds (any status)."""
     return int(session.scalar(select(func.count()).select_from(TicketRow)) or 0)
+
+
+# --- facts for assessment (hotline.analytics) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessedTicket:
+    id: int
+    channel: str
+    category_code: str | None
+    status: str
+    received_at: datetime
+    closed_at: datetime | None
+    lead_unit_id: int | None
+    answered_at_intake: bool
+
+
+@dataclass(frozen=True)
+class AssessedAssignment:
+    """An assignment the centre dispatched (no parent): the one assessment counts."""
+
+    ticket_id: int
+    unit_id: int
+    role: str
+    state: str
+    dispatched_at: datetime
+    acknowledged_at: datetime | None
+    acknowledge_due_at: datetime | None
+    replied_at: datetime | None
+    reply_due_at: datetime | None
+    overdue: bool
+    improper_send_backs: int
+
+
+@dataclass(frozen=True)
+class AssessedEvent:
+    """A follow-up answer (``payload`` holds contacted, solved, satisfaction) or a reopen."""
+
+    ticket_id: int
+    tag: str
+    at: datetime
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AssessmentFacts:
+    tickets: list[AssessedTicket]
+    assignments: list[AssessedAssignment]
+    events: list[AssessedEvent]
+
+
+def assessment_facts(session: Session, start: datetime, end: datetime, *, by_closed: bool) -> AssessmentFacts:
+    """The tickets received (or, ``by_closed``, closed) in [start, end), their top-level assignments,
+    and every follow-up answer and reopen in their logs (the projection keeps only the last answer)."""
+    at = TicketRow.closed_at if by_closed else TicketRow.received_at
+    chosen = select(TicketRow.id).where(at >= start, at < end)
+    tickets = [
+        AssessedTicket(
+            r.id,
+            r.channel,
+            r.category_code,
+            r.status,
+            r.received_at,
+            r.closed_at,
+            r.lead_unit_id,
+            r.answer is not None and not r.dispatched,
+        )
+        for r in session.execute(
+            select(
+                TicketRow.id,
+                TicketRow.channel,
+                TicketRow.category_code,
+                TicketRow.status,
+                TicketRow.received_at,
+                TicketRow.closed_at,
+                TicketRow.lead_unit_id,
+                TicketRow.answer,
+                select(AssignmentRow.id)
+                .where(AssignmentRow.ticket_id == TicketRow.id)
+                .exists()
+                .label("dispatched"),
+            ).where(at >= start, at < end)
+        )
+    ]
+    assignments = [
+        AssessedAssignment(
+            a.ticket_id,
+            a.unit_id,
+            a.role,
+            a.state,
+            a.dispatched_at,
+            a.acknowledged_at,
+            a.acknowledge_due_at,
+            a.replied_at,
+            a.reply_due_at,
+            any(d.get("overdue") for d in a.deadlines or []),
+            a.improper_send_backs,
+        )
+        for a in session.scalars(
+            select(AssignmentRow).where(
+                AssignmentRow.ticket_id.in_(chosen), AssignmentRow.parent_no.is_(None)
+            )
+        )
+    ]
+    events = [
+        AssessedEvent(e.ticket_id, e.tag, e.occurred_at, e.payload)
+        for e in session.execute(
+            select(
+                TicketEventRow.ticket_id,
+                TicketEventRow.tag,
+                TicketEventRow.occurred_at,
+                TicketEventRow.payload,
+            )
+            .where(
+                TicketEventRow.ticket_id.in_(chosen),
+                TicketEventRow.tag.in_(("ticket.followed_up", "ticket.reopened")),
+            )
+            .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+        )
+    ]
+    return AssessmentFacts(tickets, assignments, events)

@@ -1,0 +1,1 @@
+"""Assessment: rates per unit, district, category and channel, read from ticket facts; never writes tickets."""

@@ -1,0 +1,180 @@
+"""Rates per group and period, from the facts `tickets.queries.assessment_facts` reads.
+
+Read-only: it reads tickets through their owner's queries and units and categories through the
+directory's, turns them into the domain's `TicketFacts`, and lets `domain.rates` count.
+
+What counts where (docs/assessment.md):
+- a ticket counts in the period its *received* time falls in (or its closed time, basis ``closed``);
+- the assignments counted are the ones the centre dispatched (no parent): a delegated child's work
+  is its parent's, which answers for it (DECISIONS "Time limits" 1);
+- by unit, a ticket's own rates (follow-ups, closure, reopen, handling time) go to its lead unit;
+  each dispatched assignment's (acknowledgement, overdue, improper send-backs) to its own unit;
+- by district, the same through the unit's district (itself or the district above it);
+- first-contact resolution belongs to the centre: shown by category, channel and in the total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from hotline.directory import queries as directory
+from hotline.directory.queries import UnitInfo
+from hotline.domain import rates as r
+from hotline.domain.vocabulary import AssignmentRole, AssignmentState, Satisfaction, label
+from hotline.tickets import queries as tickets
+
+
+class GroupBy(StrEnum):
+    UNIT = "unit"
+    DISTRICT = "district"
+    CATEGORY = "category"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str | None
+    name: str | None
+    rates: dict[r.RateCode, r.Rate]
+
+
+@dataclass(frozen=True)
+class Report:
+    rows: list[Row]
+    total: Row | None
+
+
+def facts(session: Session, start: datetime, end: datetime, basis: r.PeriodBasis) -> list[r.TicketFacts]:
+    """The domain's facts of every ticket that counts in [start, end)."""
+    found = tickets.assessment_facts(session, start, end, by_closed=basis is r.PeriodBasis.CLOSED)
+    assignments: dict[int, list[r.AssignmentFacts]] = defaultdict(list)
+    for a in found.assignments:
+        assignments[a.ticket_id].append(
+            r.AssignmentFacts(
+                unit=a.unit_id,
+                role=AssignmentRole(a.role),
+                state=AssignmentState(a.state),
+                dispatched_at=a.dispatched_at,
+                acknowledged_at=a.acknowledged_at,
+                acknowledge_due_at=a.acknowledge_due_at,
+                replied_at=a.replied_at,
+                reply_due_at=a.reply_due_at,
+                overdue=a.overdue,
+                improper_send_backs=a.improper_send_backs,
+            )
+        )
+    follow_ups: dict[int, list[r.FollowUpAnswer]] = defaultdict(list)
+    reopens: dict[int, list[datetime]] = defaultdict(list)
+    for e in found.events:
+        if e.tag == "ticket.reopened":
+            reopens[e.ticket_id].append(e.at)
+        else:
+            p = e.payload
+            follow_ups[e.ticket_id].append(
+                r.FollowUpAnswer(
+                    e.at, bool(p["contacted"]), bool(p["solved"]), Satisfaction(p["satisfaction"])
+                )
+            )
+    return [
+        r.TicketFacts(
+            id=t.id,
+            channel=t.channel,
+            category=t.category_code,
+            received_at=t.received_at,
+            status=t.status,
+            closed_at=t.closed_at,
+            lead_unit=t.lead_unit_id,
+            answered_at_intake=t.answered_at_intake,
+            assignments=tuple(assignments.get(t.id, ())),
+            follow_ups=tuple(follow_ups.get(t.id, ())),
+            reopened_at=tuple(reopens.get(t.id, ())),
+        )
+        for t in found.tickets
+    ]
+
+
+def _district_of(units: dict[int, UnitInfo]) -> Callable[[int | None], int | None]:
+    def district(unit_id: int | None) -> int | None:
+        while unit_id is not None and unit_id in units:
+            u = units[unit_id]
+            if u.kind == "district":
+                return u.id
+            unit_id = u.parent_id
+        return None
+
+    return district
+
+
+def report(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy,
+    config: r.AssessmentConfig,
+    as_of: datetime,
+    lang: str,
+    *,
+    only_unit: int | None = None,
+) -> Report:
+    """Every rate per group of the period, and the total; ``only_unit`` keeps one unit's own figures
+    (the tickets it leads and its own assignments), for the unit's people."""
+    ts = facts(session, start, end, config.basis)
+    own = None
+    if only_unit is not None:
+        ts = [
+            replace(t, assignments=tuple(a for a in t.assignments if a.unit == only_unit))
+            for t in ts
+            if t.lead_unit == only_unit or any(a.unit == only_unit for a in t.assignments)
+        ]
+        own = lambda t: t.lead_unit == only_unit  # noqa: E731
+    units = {u.id: u for u in directory.units(session)}
+    district = _district_of(units)
+    ticket_key: Callable[[r.TicketFacts], Hashable | None]
+    assignment_key: Callable[[r.TicketFacts, r.AssignmentFacts], Hashable | None]
+    match group_by:
+        case GroupBy.UNIT:
+            ticket_key, assignment_key = (lambda t: t.lead_unit), (lambda t, a: a.unit)
+        case GroupBy.DISTRICT:
+            ticket_key, assignment_key = (lambda t: district(t.lead_unit)), (lambda t, a: district(a.unit))
+        case GroupBy.CATEGORY:
+            ticket_key, assignment_key = (lambda t: t.category), (lambda t, a: t.category)
+        case GroupBy.CHANNEL:
+            ticket_key, assignment_key = (lambda t: t.channel), (lambda t, a: t.channel)
+    first_contact = group_by in (GroupBy.CATEGORY, GroupBy.CHANNEL)
+    grouped = r.rates_by(ts, ticket_key, assignment_key, config, as_of, first_contact=first_contact, own=own)
+    if only_unit is not None and group_by is GroupBy.UNIT:
+        grouped = {k: v for k, v in grouped.items() if k == only_unit}
+    names = _names(session, group_by, units, {k for k in grouped if k is not None}, lang)
+    rows = [
+        Row(None if k is None else str(k), names.get(k), v)
+        for k, v in sorted(grouped.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
+    ]
+    total = None
+    if only_unit is None:
+        total = Row(
+            None,
+            "合计" if lang != "en" else "Total",
+            r.all_rates(ts, [a for t in ts for a in t.assignments], config, as_of),
+        )
+    return Report(rows, total)
+
+
+def _names(
+    session: Session, group_by: GroupBy, units: dict[int, UnitInfo], keys: set[Hashable], lang: str
+) -> dict[Hashable, str]:
+    if group_by in (GroupBy.UNIT, GroupBy.DISTRICT):
+        return {
+            k: (units[k].name_en or units[k].name) if lang == "en" else units[k].name
+            for k in keys
+            if isinstance(k, int) and k in units
+        }
+    if group_by is GroupBy.CATEGORY:
+        found = directory.categories_by_code(session, {str(k) for k in keys})
+        return {code: (c.name_en or c.name) if lang == "en" else c.name for code, c in found.items()}
+    return {k: label(str(k), lang) for k in keys}
