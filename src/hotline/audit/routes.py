@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query
 
 from hotline.audit import queries
 from hotline.audit import schemas as s
+from hotline.auth.deps import UserDep
 from hotline.domain.errors import forbidden, invalid
 from hotline.domain.vocabulary import Role
-from hotline.web.deps import DbDep, UserDep, ZoneDep
+from hotline.web.deps import DbDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["audit 审计"])
 
