@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
 from hotline.audit.routes import router as audit_router
+from hotline.auth import pages as auth_pages
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
@@ -25,9 +26,10 @@ from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.routing.routes import router as routing_router
 from hotline.sla.routes import router as time_limits_router
+from hotline.tickets import pages as ticket_pages
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits, pages
+from hotline.web import docs, errors, limits, pages, shell
 from hotline.worker import BackgroundWorker
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -91,6 +93,9 @@ def create_app(
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.max_body_bytes)
     docs.install(app)
     pages.install(app)
+    shell.install(app)
+    auth_pages.install(app)
+    ticket_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
