@@ -176,7 +176,7 @@ def test_ticket_page_shows_the_timeline(platform: Platform) -> None:
     r = b.post(f"/tickets/{tid}/assignments/1/acknowledge", data={"csrf": token})
     assert r.status_code == 303 and r.headers["location"] == f"/tickets/{tid}"
     html = b.get(f"/tickets/{tid}").text
-    assert html.count('<li>') >= 3 and "吴晓东" in html  # received, dispatched, acknowledged by him
+    assert html.count("<li>") >= 3 and "吴晓东" in html  # received, dispatched, acknowledged by him
 
 
 @pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
