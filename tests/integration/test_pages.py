@@ -7,7 +7,6 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from tests.conftest import Platform
 from tests.integration.api import Api
@@ -149,16 +148,17 @@ def test_a_unit_cannot_open_another_units_ticket_page(platform: Platform) -> Non
 
 
 def test_citizen_text_with_markup_is_shown_escaped(platform: Platform) -> None:
-    """Markup is refused at the door; a ticket that holds some anyway (an older import, a channel
-    that does not check) is still shown as text."""
+    """Markup is refused at the API's door; a ticket that holds some anyway (a channel or an import
+    that does not check) is still shown as text. It is stored through intake's own service."""
+    from hotline.intake import service as intake
+    from hotline.intake.schemas import TicketIn
+
     api = Api(platform)
-    tid = api.dispatched("d-longwan")
     attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    with platform.db.write() as s:
-        s.execute(
-            text("UPDATE tickets SET content = :c, title = :t, citizen_name = :n WHERE id = :id"),
-            {"c": attack, "t": attack, "n": "<b>张</b>", "id": tid},
-        )
+    checked = TicketIn(kind="complaint", content="路灯坏了")
+    unchecked = checked.model_copy(update={"content": attack, "title": attack, "citizen_name": "<b>张</b>"})
+    tid = intake.submit(platform.db, unchecked, platform.clock(), lambda _s: None).ticket_id
+    api.act("dispatcher", tid, "dispatch", {"lead_unit_id": platform.unit_id("d-longwan")})
     b = logged_in(platform, "handler.longwan")
     for path in ("/inbox", f"/tickets/{tid}"):
         html = b.get(path).text
@@ -205,7 +205,29 @@ def test_logout_and_expiry_end_the_session(platform: Platform) -> None:
     replay.cookies.set("hotline_session", stolen)
     assert replay.get("/inbox").status_code == 303
     b = logged_in(platform, "handler.longwan")
-    platform.clock.advance(hours=12, seconds=1)
-    r = b.get("/inbox")
-    assert r.status_code == 303 and "expired=1" in r.headers["location"]
-    assert "登录已过期" in b.get(r.headers["location"]).text
+    saved = platform.clock.now
+    platform.clock.advance(hours=12, seconds=1)  # the token's lifetime (token_ttl_hours) is over
+    try:
+        r = b.get("/inbox")
+        assert r.status_code == 303 and "expired=1" in r.headers["location"]
+        assert "登录已过期" in b.get(r.headers["location"]).text
+    finally:  # the shared platform's other tests keep their clock and their API logins
+        platform.clock.now = saved
+        platform.tokens.clear()
+
+
+@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
+def test_pages_load_only_local_files_and_no_inline_script(platform: Platform) -> None:
+    """Ready for a Content-Security-Policy without 'unsafe-inline': scripts are files, all local."""
+    api = Api(platform)
+    tid = api.dispatched("d-longwan")
+    b = logged_in(platform, "handler.longwan")
+    for path in ("/login", "/inbox", f"/tickets/{tid}"):
+        page = (b if path != "/login" else browser(platform)).get(path).text
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+        assert "/static/vendor/htmx/htmx.min.js" in assets and "/static/countdown.js" in assets, path
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', page), path
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), path
+        assert not re.search(r"<[^>]*\son[a-z]+=", page), path  # no inline event handlers either
+        for asset in assets:
+            assert b.get(asset).status_code == 200, asset
