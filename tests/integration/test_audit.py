@@ -13,7 +13,7 @@ import pytest
 
 from hotline.audit.service import Actor
 from hotline.kb import service as kb
-from hotline.routing import auto, queue, taxonomy
+from hotline.routing import queue, taxonomy
 from tests.conftest import Platform
 from tests.integration.api import Api
 
@@ -221,9 +221,9 @@ def test_only_administrators_read_the_audit(api: Api) -> None:
 
 def test_a_routing_decision_is_readable_by_an_administrator(isolated: Platform, api: Api) -> None:
     state = isolated.client.app.state  # type: ignore[attr-defined]
-    queue.drain(isolated.db, state.routing, auto.Policy.of(state.settings), isolated.clock)
+    queue.drain(isolated.db, state.routing, state.wiring.routing_policy, isolated.clock)
     ticket = api.intake(content="望海社区门口那盏路灯闪个不停")["id"]
-    assert queue.drain(isolated.db, state.routing, auto.Policy.of(state.settings), isolated.clock) == 1
+    assert queue.drain(isolated.db, state.routing, state.wiring.routing_policy, isolated.clock) == 1
 
     decided = only(api, entity_type="ticket", entity_id=ticket, action="routing")
     advice = api.get("dispatcher", f"/api/v1/tickets/{ticket}/routing")

@@ -49,7 +49,7 @@ def test_a_ticket_routed_again_keeps_both_decisions(api: RoutedApi) -> None:
     t = api.intake(content="家里的宽带断了两天，客服一直说在排查", category_code="utilities.broadband")
     state = api.client.app.state  # type: ignore[attr-defined]
 
-    auto.after_intake(api.p.db, state.routing, auto.Policy.of(state.settings), t["id"], api.p.clock())
+    auto.after_intake(api.p.db, state.routing, state.wiring.routing_policy, t["id"], api.p.clock())
     second, first = _decisions(api, t["id"])
     assert first["after"]["decision"] == t["routing"]["decision"]
     assert (
@@ -70,7 +70,7 @@ def test_an_auto_dispatch_refused_by_the_workflow_is_audited(api: RoutedApi) -> 
     ]
     api.act("dispatcher", ticket, "dispatch", {"lead_unit_id": api.p.unit_id("ent-gas")})
     state = api.client.app.state  # type: ignore[attr-defined]
-    policy = auto.Policy.of(state.settings)
+    policy = state.wiring.routing_policy
     with api.p.db.read() as s:
         request = RouteRequest(text=text, kind="complaint", category_code="utilities.gas", ticket_id=ticket)
         advice = advise(s, state.routing, request, api.p.clock())
