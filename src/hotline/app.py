@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from hotline import __version__
 from hotline.analytics.routes import router as analytics_router
 from hotline.audit.routes import router as audit_router
+from hotline.auth import pages as auth_pages
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
@@ -26,9 +27,10 @@ from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.routing.routes import router as routing_router
 from hotline.sla.routes import router as time_limits_router
+from hotline.tickets import pages as ticket_pages
 from hotline.tickets.routes import router as tickets_router
 from hotline.tracking.routes import router as tracking_router
-from hotline.web import docs, errors, limits, openapi, pages, security, throttle
+from hotline.web import docs, errors, limits, openapi, pages, security, shell, throttle
 from hotline.worker import BackgroundWorker
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -94,6 +96,9 @@ def create_app(
     app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
     docs.install(app)
     pages.install(app)
+    shell.install(app)
+    auth_pages.install(app)
+    ticket_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,

@@ -276,9 +276,13 @@ def test_vendored_assets_match_their_manifest() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     manifest = json.loads((root / "src/hotline/web/static/vendor/manifest.json").read_text())
-    (swagger,) = manifest["packages"]
-    assert swagger["name"] == "swagger-ui-dist" and int(swagger["version"].split(".")[0]) >= 5
+    packages = {p["name"]: p for p in manifest["packages"]}
+    assert set(packages) == {"swagger-ui-dist", "htmx.org"}
+    swagger, htmx = packages["swagger-ui-dist"], packages["htmx.org"]
+    assert int(swagger["version"].split(".")[0]) >= 5
     assert swagger["license"] == "Apache-2.0" and "swagger-ui/LICENSE" in swagger["files"]
+    assert htmx["version"].startswith("2.0.") and htmx["license"] == "0BSD"
+    assert set(htmx["files"]) == {"htmx/htmx.min.js", "htmx/LICENSE"}
 
 
 def _ticket_count(p: Platform) -> int:

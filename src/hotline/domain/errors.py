@@ -173,6 +173,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "auth.invalid_credentials": ("用户名或密码错误", "Wrong username or password"),
     "auth.required": ("请先登录", "Please log in"),
     "auth.invalid_token": ("登录已失效，请重新登录", "The session has expired; log in again"),
+    "csrf.invalid": (
+        "表单已失效（缺少或错误的安全令牌），请刷新页面后重试",
+        "The form has expired (its security token is missing or wrong); reload the page and try again",
+    ),
     "tracking.not_found": ("查询码不存在", "No ticket has this tracking code"),
     "tracking.phone_mismatch": (
         "手机号码与诉求登记的不一致",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, case, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from hotline.auth.service import CurrentUser
@@ -24,7 +24,7 @@ from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.privacy import mask_phone
 from hotline.domain.ticket import Ticket
-from hotline.domain.vocabulary import Role, label
+from hotline.domain.vocabulary import OPEN_ASSIGNMENT_STATES, AssignmentState, Role, label
 from hotline.tickets import schemas as out
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 from hotline.tickets.rows import ticket_columns
@@ -284,6 +284,92 @@ def list_tickets(
         for r in rows
     ]
     return out.TicketPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One open assignment in a unit's inbox, with the deadline that falls due next."""
+
+    ticket_id: int
+    number: str
+    title: str | None
+    content_excerpt: str
+    kind_label: str
+    urgent: bool
+    urgency_label: str
+    supervised: bool
+    assignment_no: int
+    unit: out.UnitRef
+    subordinate: bool
+    state: str
+    state_label: str
+    urges: int
+    next_deadline: out.DeadlineOut | None
+
+
+@dataclass(frozen=True)
+class Inbox:
+    items: list[InboxItem]
+    total: int
+
+
+def _next_due() -> ColumnElement[datetime | None]:
+    """The due time of the step an assignment owes next (acknowledge, then contact, then reply)."""
+    return case(
+        (AssignmentRow.state == AssignmentState.PENDING.value, AssignmentRow.acknowledge_due_at),
+        (
+            AssignmentRow.state == AssignmentState.ACKNOWLEDGED.value,
+            func.coalesce(AssignmentRow.contact_due_at, AssignmentRow.reply_due_at),
+        ),
+        else_=AssignmentRow.reply_due_at,
+    )
+
+
+def unit_inbox(
+    session: Session, user: CurrentUser, zone: ZoneInfo, lang: str, now: datetime, *, limit: int = 100
+) -> Inbox:
+    """The open assignments of the user's unit and of the units below it, what falls due first on
+    top (those without a deadline last): three statements whatever the size of the tables."""
+    conds = [
+        AssignmentRow.unit_id.in_(directory.unit_ids_under(user.unit_path)),
+        AssignmentRow.state.in_([s.value for s in OPEN_ASSIGNMENT_STATES]),
+    ]
+    total = session.scalar(select(func.count()).select_from(AssignmentRow).where(*conds)) or 0
+    due = _next_due()
+    rows = session.execute(
+        select(AssignmentRow, TicketRow)
+        .join(TicketRow, TicketRow.id == AssignmentRow.ticket_id)
+        .where(*conds)
+        .order_by(due.is_(None), due, AssignmentRow.id)
+        .limit(limit)
+    ).all()
+    units = _units(session, {a.unit_id for a, _ in rows})
+    items = []
+    for a, t in rows:
+        open_steps = [d for d in a.deadlines or [] if d["open"]]
+        first = min(open_steps, key=lambda d: d["due_at"], default=None)
+        unit = _ref(units, a.unit_id, lang)
+        assert unit is not None
+        items.append(
+            InboxItem(
+                ticket_id=t.id,
+                number=ticket_number(t, zone),
+                title=t.title,
+                content_excerpt=t.content[:80],
+                kind_label=label(t.kind, lang),
+                urgent=t.urgency != "normal",
+                urgency_label=label(t.urgency, lang),
+                supervised=t.supervised,
+                assignment_no=a.no,
+                unit=unit,
+                subordinate=a.unit_id != user.unit_id,
+                state=a.state,
+                state_label=label(a.state, lang),
+                urges=a.urges,
+                next_deadline=None if first is None else _deadline(a, first, zone, lang, now),
+            )
+        )
+    return Inbox(items=items, total=total)
 
 
 def ticket_events(

@@ -35,11 +35,18 @@ RETRY_AFTER_S = 2
 _RANGE = ("greater_than_equal", "less_than_equal")
 
 
+LANG_COOKIE = "hotline_lang"
+
+
 def request_lang(request: Request) -> str:
-    """English when asked for (?lang=en or Accept-Language preferring en), Chinese otherwise."""
+    """English when asked for (?lang=en, the pages' language switch, or Accept-Language preferring
+    en), Chinese otherwise."""
     q = request.query_params.get("lang")
     if q in ("zh", "en"):
         return q
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in ("zh", "en"):
+        return chosen
     accept = request.headers.get("accept-language", "").lower()
     first = accept.split(",")[0].strip()
     if first.startswith("en"):

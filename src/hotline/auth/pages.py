@@ -1,0 +1,195 @@
+"""Staff log in to the pages with a session cookie that carries an ordinary API token (stored
+hashed in the directory like every bearer token), so the pages and the JSON API share one notion
+of who is logged in, one expiry and one log-out.
+
+The cookie is HttpOnly, SameSite=Lax, and Secure when the page is served over HTTPS. Every form
+carries a CSRF token derived from the session's token (an HMAC of it), so it changes with each
+login and a page of another site can neither read nor forge it; the login form, which comes before
+any session, checks a random token against a cookie of its own (double submit)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from hotline.auth import service
+from hotline.auth.service import CurrentUser
+from hotline.db.engine import Database
+from hotline.domain.errors import DomainError, forbidden, message
+from hotline.web.catalogue import text
+from hotline.web.deps import DbDep, NowDep, SettingsDep, get_db, get_now
+from hotline.web.errors import request_lang
+from hotline.web.shell import Shell, local_path
+
+SESSION_COOKIE = "hotline_session"
+LOGIN_CSRF_COOKIE = "hotline_login_csrf"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+pages = Shell(Path(__file__).parent / "templates")
+
+
+def csrf_for(token: str) -> str:
+    return hmac.new(token.encode(), b"hotline-csrf", hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageSession:
+    """The person behind the session cookie, and the CSRF token their forms must carry."""
+
+    user: CurrentUser
+    token: str
+
+    @property
+    def csrf(self) -> str:
+        return csrf_for(self.token)
+
+
+class LoginRequired(Exception):
+    """No session, or one that has expired or was revoked: the page sends the browser to log in."""
+
+    def __init__(self, expired: bool) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+class PageRefusal(Exception):
+    """A refusal shown as a page (not problem+json): the status is the API's for the same code."""
+
+    def __init__(self, err: DomainError, session: PageSession | None = None) -> None:
+        super().__init__(err.code)
+        self.err = err
+        self.session = session
+
+
+def get_page_session(
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    now: Annotated[datetime, Depends(get_now)],
+) -> PageSession:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired(expired=False)
+    try:
+        with db.read() as s:
+            user = service.user_for_token(s, token, now)
+    except DomainError:
+        raise LoginRequired(expired=True) from None
+    return PageSession(user, token)
+
+
+PageSessionDep = Annotated[PageSession, Depends(get_page_session)]
+
+
+async def get_checked_form(request: Request, session: PageSessionDep) -> FormData:
+    """The posted form, once its CSRF token (field or htmx header) matches the session's."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
+    if not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+        raise PageRefusal(forbidden("csrf.invalid"), session)
+    return form
+
+
+CheckedFormDep = Annotated[FormData, Depends(get_checked_form)]
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _login_page(request: Request, notice: str | None, error: str | None, status: int = 200) -> HTMLResponse:
+    login_csrf = secrets.token_urlsafe(24)
+    response = pages.render(
+        request,
+        "login.html",
+        {
+            "notice": notice,
+            "error": error,
+            "login_csrf": login_csrf,
+            "next": local_path(request.query_params.get("next")),
+        },
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, login_csrf, httponly=True, samesite="lax", secure=_secure(request), path="/login"
+    )
+    return response
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = f"/login?next={quote(here, safe='')}" + ("&expired=1" if exc.expired else "")
+        if request.headers.get("HX-Request"):  # htmx follows a redirect inside the page: leave it
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        response = RedirectResponse(target, status_code=303)
+        if exc.expired:
+            response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @app.exception_handler(PageRefusal)
+    async def refused(request: Request, exc: PageRefusal) -> Response:
+        s = exc.session
+        return pages.refusal(request, exc.err, user=s.user if s else None, csrf=s.csrf if s else None)
+
+    @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
+    def login_form(request: Request) -> HTMLResponse:
+        lang = request_lang(request)
+        notice = None
+        if request.query_params.get("expired"):
+            notice = text("login.expired", lang)
+        elif request.query_params.get("out"):
+            notice = text("login.logged_out", lang)
+        return _login_page(request, notice, None)
+
+    @app.post("/login", include_in_schema=False)
+    def login(
+        request: Request,
+        db: DbDep,
+        now: NowDep,
+        settings: SettingsDep,
+        username: Annotated[str, Form(max_length=64)] = "",
+        password: Annotated[str, Form(max_length=200)] = "",
+        csrf: Annotated[str, Form(max_length=100)] = "",
+        next: Annotated[str, Form(max_length=500)] = "/inbox",
+    ) -> Response:
+        lang = request_lang(request)
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not expected or not hmac.compare_digest(csrf.encode(), expected.encode()):
+            return _login_page(request, None, message("csrf.invalid", lang), status=403)
+        ttl = timedelta(hours=settings.token_ttl_hours)
+        try:
+            with db.write() as s:
+                token, _ = service.login(s, username.strip(), password, now, ttl)
+        except DomainError as err:
+            return _login_page(request, None, message(err.code, lang), status=401)
+        response = RedirectResponse(local_path(next), status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=int(ttl.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(session: PageSessionDep, form: CheckedFormDep, db: DbDep, now: NowDep) -> Response:
+        with db.write() as s:
+            service.logout(s, session.token, now)
+        response = RedirectResponse("/login?out=1", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response

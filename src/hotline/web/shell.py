@@ -1,0 +1,100 @@
+"""The shell of the staff pages: the layout every page extends, the catalogue's words in templates,
+the language switch that sticks, and the refusal page. Packages render their own pages through
+`Shell.render` (templates in `<package>/templates/`, the layout from here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from hotline.domain.errors import DomainError, message
+from hotline.web.catalogue import text
+from hotline.web.errors import LANG_COOKIE, STATUS, request_lang
+
+SHELL_TEMPLATES = Path(__file__).parent / "templates"
+YEAR = 365 * 24 * 3600
+
+
+def local_path(target: str | None, default: str = "/inbox") -> str:
+    """Only a path on this site (no scheme, no host, no //host): a `next` cannot lead elsewhere."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+class Shell:
+    """One package's templates with the shell's layout behind them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.templates = Jinja2Templates(
+            env=_environment(ChoiceLoader([FileSystemLoader(folder), FileSystemLoader(SHELL_TEMPLATES)]))
+        )
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any],
+        *,
+        user: Any = None,
+        csrf: str | None = None,
+        status_code: int = 200,
+        now: datetime | None = None,
+    ) -> HTMLResponse:
+        lang = request_lang(request)
+        current = now or request.app.state.clock()
+        ctx = {
+            "lang": lang,
+            "html_lang": "en" if lang == "en" else "zh-CN",
+            "t": lambda key, default=None, **p: text(key, lang, default, **p),
+            "user": user,
+            "csrf": csrf,
+            "server_now": current.astimezone(UTC).isoformat(),
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            **context,
+        }
+        return self.templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+    def refusal(
+        self, request: Request, err: DomainError, *, user: Any = None, csrf: str | None = None
+    ) -> HTMLResponse:
+        """A domain refusal as a page, with the status the API would give."""
+        lang = request_lang(request)
+        return self.render(
+            request,
+            "refusal.html",
+            {"code": err.code, "reason": message(err.code, lang, **err.params)},
+            user=user,
+            csrf=csrf,
+            status_code=STATUS[err.kind],
+        )
+
+
+def _environment(loader: ChoiceLoader) -> Environment:
+    return Environment(loader=loader, autoescape=select_autoescape(("html",), default=True))
+
+
+shell = Shell(SHELL_TEMPLATES)
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/lang/{lang}", include_in_schema=False)
+    def switch_language(lang: str, request: Request) -> RedirectResponse:
+        """The switch that sticks: a cookie read before Accept-Language, then back where one was."""
+        back = local_path(request.query_params.get("next"), "/")
+        response = RedirectResponse(back, status_code=303)
+        if lang in ("zh", "en"):
+            response.set_cookie(
+                LANG_COOKIE, lang, max_age=YEAR, samesite="lax", secure=request.url.scheme == "https"
+            )
+        return response
