@@ -4,6 +4,7 @@ again, and a flood of logins does not starve the public pages."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -138,3 +139,25 @@ def test_a_flood_of_logins_does_not_starve_the_tracking_page(platform: Platform,
         flood_s = max(done) - start
     assert len(done) == 60
     assert answered < flood_s / 4, (answered, flood_s)
+
+
+def _page_login(client: TestClient, username: str, password: str) -> Any:
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    data = {"username": username, "password": password, "csrf": token.group(1)}
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def test_the_login_page_shares_the_apis_counters(throttled: tuple[TestClient, Any]) -> None:
+    """Guesses through the API and through the login page count together: switching doors gains nothing."""
+    client, clock = throttled
+    assert _login(client, "operator1", "guess").status_code == 401
+    assert _page_login(client, "operator1", "guess").status_code == 401
+    assert _login(client, "operator1", "guess").status_code == 401
+    page = _page_login(client, "operator1", "Demo-operator1-2026")
+    assert page.status_code == 429 and 0 < int(page.headers["retry-after"]) <= 15 * 60
+    assert "秒后再试" in page.text
+    _refused(_login(client, "operator1", "Demo-operator1-2026"))
+    clock.advance(seconds=int(page.headers["retry-after"]))
+    assert _page_login(client, "operator1", "Demo-operator1-2026").status_code == 303

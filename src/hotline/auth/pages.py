@@ -30,6 +30,7 @@ from hotline.web.catalogue import text
 from hotline.web.deps import DbDep, NowDep, SettingsDep, get_db, get_now
 from hotline.web.errors import request_lang
 from hotline.web.shell import Shell, local_path
+from hotline.web.throttle import Throttled, client_address, throttle_of
 
 SESSION_COOKIE = "hotline_session"
 LOGIN_CSRF_COOKIE = "hotline_login_csrf"
@@ -168,11 +169,25 @@ def install(app: FastAPI) -> None:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not expected or not hmac.compare_digest(csrf.encode(), expected.encode()):
             return _login_page(request, None, message("csrf.invalid", lang), status=403)
+        # The same counters as the API's login: a guesser gains nothing by switching doors.
+        throttle, address, stamp = throttle_of(request), client_address(request), now.timestamp()
+        per_user, per_address = settings.rate("login_per_user"), settings.rate("login_per_address")
+        name = username.strip()
+        try:
+            throttle.check("login-user", name, per_user, stamp)
+            throttle.check("login-address", address, per_address, stamp)
+        except Throttled as exc:
+            wait = message("request.throttled", lang, seconds=exc.retry_after_s)
+            refused = _login_page(request, None, wait, status=429)
+            refused.headers["Retry-After"] = str(exc.retry_after_s)
+            return refused
         ttl = timedelta(hours=settings.token_ttl_hours)
         try:
             with db.write() as s:
-                token, _ = service.login(s, username.strip(), password, now, ttl)
+                token, _ = service.login(s, name, password, now, ttl)
         except DomainError as err:
+            throttle.add("login-user", name, per_user, stamp)
+            throttle.add("login-address", address, per_address, stamp)
             return _login_page(request, None, message(err.code, lang), status=401)
         response = RedirectResponse(local_path(next), status_code=303)
         response.set_cookie(
