@@ -36,6 +36,7 @@ def main() -> None:
         "  Hotline is running. Open in a browser:",
         f"    {url}/       track a request by its code (what citizens see); ?lang=en for English",
         f"    {url}/docs   the API: Authorize with a token from POST /api/v1/auth/login, then Try it out",
+        f"    {url}/login  staff pages: a unit's inbox (e.g. handler.longwan), the ticket and its timeline",
     ]
     if os.environ.get("HOTLINE_DEMO", "true").lower() not in ("false", "0", "no", "off"):
         city = json.loads(files("hotline.directory").joinpath("demo_city.json").read_text(encoding="utf-8"))
