@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -151,3 +154,17 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     else:
         url = request.getfixturevalue("postgres_url")
     yield from _platform(request.param, url, data_dir)
+
+
+def wait_until_serving(proc: subprocess.Popen[bytes], base: str, log: Path, limit_s: float) -> None:
+    """Wait for a `hotline serve` child to answer /healthz; fail with its log if it stops or is slow."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"server did not come up in {limit_s:g} s"
+        time.sleep(0.3)

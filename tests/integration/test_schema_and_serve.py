@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx2
@@ -20,7 +19,7 @@ from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db.migrate import upgrade
 from hotline.schema import metadata
-from tests.conftest import Platform
+from tests.conftest import Platform, wait_until_serving
 
 
 def test_migrations_match_the_models(platform: Platform) -> None:
@@ -46,16 +45,7 @@ def test_serve_starts_the_demo_city_on_a_fresh_machine(tmp_path: Path) -> None:
         proc = subprocess.Popen([str(hotline), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not come up in 60 s"
-            time.sleep(0.3)
+        wait_until_serving(proc, base, log, 60)
         assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in httpx2.get(f"{base}/docs").text
         login = httpx2.post(
             f"{base}/api/v1/auth/login", json={"username": "dispatcher", "password": "Demo-dispatcher-2026"}

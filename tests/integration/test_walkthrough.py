@@ -8,15 +8,13 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import temporary_postgres_database
+from tests.conftest import temporary_postgres_database, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKTHROUGH = ROOT / "scripts" / "walkthrough"
@@ -42,16 +40,7 @@ def _serve(tmp_path: Path, database_url: str | None) -> Iterator[tuple[str, str]
         proc = subprocess.Popen([str(hotline), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not come up in 180 s"
-            time.sleep(0.3)
+        wait_until_serving(proc, base, log, 180)
         yield base, database_url or f"sqlite:///{tmp_path / 'var' / 'hotline.db'}"
     finally:
         proc.terminate()

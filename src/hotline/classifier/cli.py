@@ -64,6 +64,15 @@ def fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _load(data_dir: Path | None) -> clf.TextClassifier:
+    """The model in the data directory, or a clear error and exit 1."""
+    try:
+        return clf.load(data_dir or default_data_dir())
+    except clf.ModelError as exc:
+        fail(str(exc))
+        raise  # fail() always exits
+
+
 KeepDuplicates = Annotated[
     bool | None,
     typer.Option(
@@ -225,11 +234,7 @@ def evaluate(
     keep_duplicates: KeepDuplicates = None,
 ) -> None:
     """用当前模型给数据打分，不训练。(Score the current model on labelled data; trains nothing.)"""
-    try:
-        model = clf.load(data_dir or default_data_dir())
-    except clf.ModelError as exc:
-        fail(str(exc))
-        return
+    model = _load(data_dir)
     dedupe = not _keeps_duplicates(keep_duplicates, data, text_columns, label_column)
     dataset = _read(data, text_columns, label_column, set(), dedupe)
     if not dataset.texts:
@@ -316,11 +321,7 @@ def suggest(
     data_dir: DataDir = None,
 ) -> None:
     """对一条诉求给出分类建议和理由。(Suggest categories for one message, with reasons.)"""
-    try:
-        model = clf.load(data_dir or default_data_dir())
-    except clf.ModelError as exc:
-        fail(str(exc))
-        return
+    model = _load(data_dir)
     result = model.route(text, k=k)
     if result.nothing is not None:
         typer.echo(result.nothing.message)
