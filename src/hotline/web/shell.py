@@ -19,6 +19,22 @@ from hotline.web.catalogue import text
 from hotline.web.errors import LANG_COOKIE, STATUS, request_lang
 
 SHELL_TEMPLATES = Path(__file__).parent / "templates"
+
+# The header's links: (path, catalogue key, the roles that see it; None = every signed-in user).
+# Each area of the pages adds its line; the server still checks every page's permission itself.
+NAV: list[tuple[str, str, frozenset[str] | None]] = [
+    ("/inbox", "nav.inbox", None),
+]
+
+
+def nav_for(user: Any) -> list[tuple[str, str]]:
+    """The links a user's role may follow, in the header's order."""
+    if user is None:
+        return []
+    role = str(getattr(user.role, "value", user.role))
+    return [(path, key) for path, key, roles in NAV if roles is None or role in roles]
+
+
 YEAR = 365 * 24 * 3600
 
 
@@ -58,6 +74,7 @@ class Shell:
             "html_lang": "en" if lang == "en" else "zh-CN",
             "t": lambda key, default=None, **p: text(key, lang, default, **p),
             "user": user,
+            "nav": nav_for(user),
             "csrf": csrf,
             "server_now": current.astimezone(UTC).isoformat(),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),

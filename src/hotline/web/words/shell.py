@@ -1,0 +1,25 @@
+"""Words of the shell every page shares: header, navigation, login, clocks, badges, refusals."""
+
+WORDS: dict[str, tuple[str, str]] = {
+    "app.name": ("12345 热线工作台", "12345 Hotline desk"),
+    "nav.skip": ("跳到正文", "Skip to content"),
+    "nav.inbox": ("本单位待办", "Unit inbox"),
+    "nav.logout": ("退出登录", "Log out"),
+    "nav.language": ("English", "中文"),
+    "nav.language_hint": ("切换到英文", "Switch to Chinese"),
+    "nav.signed_in_as": ("当前用户：{name} · {unit}", "Signed in as {name} · {unit}"),
+    "login.title": ("工作人员登录", "Staff login"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.expired": ("登录已过期，请重新登录", "Your session has expired; please log in again"),
+    "login.logged_out": ("已退出登录", "You have logged out"),
+    "badge.supervised": ("督办", "Supervised"),
+    "badge.urged": ("催办 {n}", "Urged {n}"),
+    "badge.urgent": ("紧急", "Urgent"),
+    "clock.left": ("剩余", "left"),
+    "clock.overdue": ("已超时", "overdue by"),
+    "clock.days": ("天", "d"),
+    "error.title": ("无法完成", "This could not be done"),
+    "error.back": ("返回待办", "Back to the inbox"),
+}
