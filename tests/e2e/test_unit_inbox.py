@@ -44,7 +44,10 @@ def test_unit_handler_works_the_inbox(platform: Platform, live_url: str, browser
         return page.locator("table.inbox tr", has=page.locator(f'a[href="/tickets/{ticket}"]'))
 
     # sorted by what falls due first: the overdue one, the one in its warning, then the fresh ones
-    order = [page.locator("table.inbox td.ticket a").nth(i).inner_text() for i in range(4)]
+    # (the platform is shared with earlier tests, whose tickets for this unit are left out here)
+    ours = set(number.values())
+    shown = page.locator("table.inbox td.ticket a").all_inner_texts()
+    order = [n for n in shown if n in ours]
     assert order[:2] == [number[late], number[close]], order
     assert row(late).get_attribute("class").split()[0] == "overdue"  # type: ignore[attr-defined]
     assert row(late).locator(".clock").inner_text().startswith("已超时 ")  # type: ignore[attr-defined]
