@@ -54,17 +54,41 @@ def serve(
     host: str = typer.Option(None, help="Address to listen on (default from HOTLINE_HOST, 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default from HOTLINE_PORT, 8000)."),
     demo: bool = typer.Option(None, "--demo/--no-demo", help="Load the demo city into an empty database."),
-    workers: int = typer.Option(1, help="Worker processes."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    healthcheck_timeout: int = typer.Option(
+        None,
+        min=1,
+        help="Seconds a worker may take to answer uvicorn's health check before it is replaced "
+        "(default from HOTLINE_SERVE_HEALTHCHECK_TIMEOUT_S, 30).",
+    ),
 ) -> None:
-    """Migrate, (load the demo city), and serve the platform over HTTP."""
-    import uvicorn
+    """Migrate, (load the demo city), and serve the platform over HTTP.
+
+    With ``--workers`` above 1 this process becomes uvicorn's supervisor (``python -m uvicorn
+    hotline.asgi:app``): each worker it spawns then imports the web app alone, not this command
+    line with the classifier's lab (scikit-learn, scipy), and answers its health check at once.
+    """
+    import os
+    import sys
 
     settings = Settings()
-    _prepare(settings, settings.demo if demo is None else demo)
+    demo = settings.demo if demo is None else demo
+    _prepare(settings, demo)
     host = host or settings.host
     port = port or settings.port
+    timeout = healthcheck_timeout or settings.serve_healthcheck_timeout_s
+    os.environ["HOTLINE_DEMO"] = "true" if demo else "false"  # the app reads its settings anew
     typer.echo(f"Hotline: http://{host}:{port}/  (API docs /docs)")
-    uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    if workers == 1:
+        import uvicorn
+
+        uvicorn.run("hotline.asgi:app", host=host, port=port, log_level="info")
+        return
+    argv = [sys.executable, "-m", "uvicorn", "hotline.asgi:app", "--host", host, "--port", str(port)]
+    argv += ["--workers", str(workers), "--timeout-worker-healthcheck", str(timeout), "--log-level", "info"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
 
 
 @app.command()
