@@ -11,6 +11,7 @@ own service, so each waits in `routing_queue`) and starts that many router proce
 its model and world first. Once all are ready they are told to go; the figure is the burst divided
 by the wall time until the queue is empty. Each process routes as the real one does
 (`queue.route_pending`, auto-dispatch on). `--profile DIR` writes each process's cProfile there.
+Also counted, as figures the machine's load does not blur: SQL statements and commits per ticket.
 Prints figures; the last line is one JSON object.
 """
 
@@ -86,6 +87,8 @@ def burst(url: str, data_dir: Path, n: int, seed: int) -> None:
 
 def child(url: str, data_dir: Path, profile: str) -> None:
     """One router process: load, say ready, wait for go, route until the queue is empty."""
+    from sqlalchemy import event
+
     from hotline import bootstrap
     from hotline.routing import queue
 
@@ -94,6 +97,16 @@ def child(url: str, data_dir: Path, profile: str) -> None:
     wiring.start_routing(runtime)
     with wiring.db.read() as s:
         runtime.world(s)
+    counts = {"statements": 0, "commits": 0}
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def commit(*_: Any) -> None:
+        counts["commits"] += 1
+
+    event.listen(wiring.db.engine, "before_cursor_execute", statement)
+    event.listen(wiring.db.engine, "commit", commit)
     print("ready", flush=True)
     sys.stdin.readline()
     profiler = None
@@ -114,7 +127,7 @@ def child(url: str, data_dir: Path, profile: str) -> None:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
-    line = {"routed": routed, "seconds": seconds, "cpu_s": time.process_time() - cpu}
+    line = {"routed": routed, "seconds": seconds, "cpu_s": time.process_time() - cpu, **counts}
     print(json.dumps(line), flush=True)
     wiring.db.dispose()
 
@@ -144,6 +157,8 @@ def run_routers(url: str, data_dir: Path, processes: int, profile_dir: str) -> d
         "tickets_per_s": round(routed / wall, 1),
         "per_process": [x["routed"] for x in lines],
         "cpu_ms_per_ticket": round(1000 * sum(x["cpu_s"] for x in lines) / max(routed, 1), 1),
+        "statements_per_ticket": round(sum(x["statements"] for x in lines) / max(routed, 1), 1),
+        "commits_per_ticket": round(sum(x["commits"] for x in lines) / max(routed, 1), 2),
     }
 
 
@@ -183,6 +198,8 @@ def main() -> None:
         "load_average_1m": round(load[0], 1),
         **{f"tickets_per_s_{n}": r["tickets_per_s"] for n, r in by_n.items()},
         **{f"cpu_ms_per_ticket_{n}": r["cpu_ms_per_ticket"] for n, r in by_n.items()},
+        **{f"statements_per_ticket_{n}": r["statements_per_ticket"] for n, r in by_n.items()},
+        **{f"commits_per_ticket_{n}": r["commits_per_ticket"] for n, r in by_n.items()},
     }
     print(json.dumps(out))
 
