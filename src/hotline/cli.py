@@ -98,6 +98,59 @@ def migrate() -> None:
     typer.echo("数据库已是最新 database is up to date")
 
 
+@app.command()
+def backup(
+    file: Path = typer.Argument(
+        ..., help="The backup file to write (SQLite: a database file; PostgreSQL: pg_dump's custom format)."
+    ),
+) -> None:
+    """Write a consistent copy of the database while the platform runs (docs/operations.md)."""
+    from hotline.db import backup as bk
+
+    settings = Settings()
+    try:
+        bk.backup(settings.resolved_database_url, file)
+    except bk.BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"备份已写入 backup written: {file} ({file.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="A file `hotline backup` wrote."),
+    yes: bool = typer.Option(False, "--yes", help="Replace the configured database without asking."),
+) -> None:
+    """Replace the configured database with a backup, then bring its schema up to date. Stop the
+    servers and workers first."""
+    from hotline.db import backup as bk
+    from hotline.db.engine import Database
+    from hotline.tickets import queries as tickets
+
+    settings = Settings()
+    url = settings.resolved_database_url
+    if not yes:
+        typer.confirm(f"替换数据库 replace the database {make_safe(url)} with {file}?", abort=True)
+    try:
+        bk.restore(url, file)
+    except bk.BackupError as exc:
+        _fail(str(exc))
+    _prepare(settings, demo=False)  # a backup of an older version gets this version's schema
+    db = Database(url)
+    try:
+        with db.read() as s:
+            counts = tickets.count(s), tickets.count_events(s)
+    finally:
+        db.dispose()
+    typer.echo(f"已恢复 restored: {counts[0]} tickets, {counts[1]} events")
+
+
+def make_safe(url: str) -> str:
+    """A database URL to show: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @app.command("load-city")
 def load_city_command(
     path: Path = typer.Argument(None, help="A city JSON file; the demo city if omitted."),
