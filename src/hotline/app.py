@@ -26,6 +26,7 @@ from hotline.notify.routes import router as inbox_router
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.routing.routes import router as routing_router
+from hotline.routing.runtime import warm_in_background
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets import pages as ticket_pages
 from hotline.tickets.routes import router as tickets_router
@@ -50,17 +51,26 @@ def create_app(
     model: ~240k objects) lives as long as the process; left to the garbage collector, every full
     collection walked all of it, a 120-140 ms pause of the whole server every few seconds under
     load (the p99 of bench/intake.py). `gc.freeze()` once started takes it out of the collector's
-    walks; garbage made afterwards is collected as before. Off by default: a test process making
+    walks (again once a web process loaded its model in the background); garbage made afterwards is
+    collected as before. Off by default: a test process making
     many apps would keep what each froze."""
     wiring = wire(settings, clock, db)
     settings = wiring.settings
 
+    def freeze() -> None:
+        gc.collect()
+        gc.freeze()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        wiring.start_routing(_app.state.routing)  # kb duties, model
+        # The router needs the model before its first ticket; a web process that routes nothing
+        # (several workers beside `hotline worker`) loads it after start-up, off the path to its
+        # first answer (defect 6 of issue 16: workers killed by uvicorn's health check).
+        wiring.start_routing(_app.state.routing, load_model=run_worker)  # kb duties (, model)
         if freeze_after_start:
-            gc.collect()
-            gc.freeze()
+            freeze()
+            if not run_worker:
+                warm_in_background(_app.state.routing, then=freeze)
         background = None
         if run_worker:  # routing of new tickets is background work too
             _app.state.router = wiring.router(_app.state.routing)

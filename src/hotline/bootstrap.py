@@ -57,9 +57,10 @@ class Wiring:
     def routing_runtime(self) -> routing_runtime.Runtime:
         return routing_runtime.Runtime(self.settings.data_dir)
 
-    def start_routing(self, runtime: routing_runtime.Runtime) -> None:
-        """Start-up work of routing: the kb's duty lists, the demo answers, the model loaded."""
-        routing_runtime.start(self.db, runtime, self.clock(), self.settings.demo)
+    def start_routing(self, runtime: routing_runtime.Runtime, load_model: bool = True) -> None:
+        """Start-up work of routing: the kb's duty lists, the demo answers, the model loaded
+        (unless ``load_model`` is false: a web process that routes nothing loads it later)."""
+        routing_runtime.start(self.db, runtime, self.clock(), self.settings.demo, load_model)
 
     def router(self, runtime: routing_runtime.Runtime) -> queue.Router:
         return queue.Router(self.db, runtime, lambda: self.routing_policy, self.clock)

@@ -54,17 +54,41 @@ def serve(
     host: str = typer.Option(None, help="Address to listen on (default from HOTLINE_HOST, 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default from HOTLINE_PORT, 8000)."),
     demo: bool = typer.Option(None, "--demo/--no-demo", help="Load the demo city into an empty database."),
-    workers: int = typer.Option(1, help="Worker processes."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    healthcheck_timeout: int = typer.Option(
+        None,
+        min=1,
+        help="Seconds a worker may take to answer uvicorn's health check before it is replaced "
+        "(default from HOTLINE_SERVE_HEALTHCHECK_TIMEOUT_S, 30).",
+    ),
 ) -> None:
-    """Migrate, (load the demo city), and serve the platform over HTTP."""
-    import uvicorn
+    """Migrate, (load the demo city), and serve the platform over HTTP.
+
+    With ``--workers`` above 1 this process becomes uvicorn's supervisor (``python -m uvicorn
+    hotline.asgi:app``): each worker it spawns then imports the web app alone, not this command
+    line with the classifier's lab (scikit-learn, scipy), and answers its health check at once.
+    """
+    import os
+    import sys
 
     settings = Settings()
-    _prepare(settings, settings.demo if demo is None else demo)
+    demo = settings.demo if demo is None else demo
+    _prepare(settings, demo)
     host = host or settings.host
     port = port or settings.port
+    timeout = healthcheck_timeout or settings.serve_healthcheck_timeout_s
+    os.environ["HOTLINE_DEMO"] = "true" if demo else "false"  # the app reads its settings anew
     typer.echo(f"Hotline: http://{host}:{port}/  (API docs /docs)")
-    uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    if workers == 1:
+        import uvicorn
+
+        uvicorn.run("hotline.asgi:app", host=host, port=port, log_level="info")
+        return
+    argv = [sys.executable, "-m", "uvicorn", "hotline.asgi:app", "--host", host, "--port", str(port)]
+    argv += ["--workers", str(workers), "--timeout-worker-healthcheck", str(timeout), "--log-level", "info"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
 
 
 @app.command()
@@ -72,6 +96,59 @@ def migrate() -> None:
     """Bring the database schema up to date."""
     _prepare(Settings(), demo=False)
     typer.echo("数据库已是最新 database is up to date")
+
+
+@app.command()
+def backup(
+    file: Path = typer.Argument(
+        ..., help="The backup file to write (SQLite: a database file; PostgreSQL: pg_dump's custom format)."
+    ),
+) -> None:
+    """Write a consistent copy of the database while the platform runs (docs/operations.md)."""
+    from hotline.db import backup as bk
+
+    settings = Settings()
+    try:
+        bk.backup(settings.resolved_database_url, file)
+    except bk.BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"备份已写入 backup written: {file} ({file.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="A file `hotline backup` wrote."),
+    yes: bool = typer.Option(False, "--yes", help="Replace the configured database without asking."),
+) -> None:
+    """Replace the configured database with a backup, then bring its schema up to date. Stop the
+    servers and workers first."""
+    from hotline.db import backup as bk
+    from hotline.db.engine import Database
+    from hotline.tickets import queries as tickets
+
+    settings = Settings()
+    url = settings.resolved_database_url
+    if not yes:
+        typer.confirm(f"替换数据库 replace the database {make_safe(url)} with {file}?", abort=True)
+    try:
+        bk.restore(url, file)
+    except bk.BackupError as exc:
+        _fail(str(exc))
+    _prepare(settings, demo=False)  # a backup of an older version gets this version's schema
+    db = Database(url)
+    try:
+        with db.read() as s:
+            counts = tickets.count(s), tickets.count_events(s)
+    finally:
+        db.dispose()
+    typer.echo(f"已恢复 restored: {counts[0]} tickets, {counts[1]} events")
+
+
+def make_safe(url: str) -> str:
+    """A database URL to show: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command("load-city")

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="Sent on every response (web/security.py); empty sends none.",
     )
     db_pool_size: int = Field(default=20, ge=1)
+    serve_healthcheck_timeout_s: int = Field(
+        default=30,
+        ge=1,
+        le=600,
+        description="`hotline serve --workers N`: how long uvicorn waits for a worker to answer its "
+        "health check before it kills and replaces it (uvicorn's own default, 5 s, is short on a busy machine).",
+    )
     # throttling (web/throttle.py): rates like 10/15m, 100/1h, or off; counted per server process
     throttle: bool = Field(default=True, description="Throttle logins, public intake, tracking, withdrawal.")
     throttle_login_per_user: str = Field(default="10/15m", description="Failed logins of one username.")

@@ -85,3 +85,40 @@ def test_two_routers_claiming_at_once_never_take_the_same_ticket(api: RoutedApi)
     assert sorted(taken[0] + taken[1]) == sorted(tickets)  # each ticket taken exactly once
     clock.advance(seconds=queue.LEASE.total_seconds() + 1)
     assert api.route_waiting() == len(tickets)
+
+
+def _route_batch(api: RoutedApi, stopping: object) -> int:
+    state = api.client.app.state  # type: ignore[attr-defined]
+    return queue.route_pending(
+        api.p.db, state.routing, state.wiring.routing_policy, api.p.clock, stopping=stopping
+    )
+
+
+def test_a_slow_batch_keeps_its_tickets_by_renewing_their_leases(api: RoutedApi) -> None:
+    """Issue 16, defect 13: the lease is short (a dead router's tickets wait 30 s, not 120), so a
+    live router renews what it still holds; another router never takes a ticket being routed."""
+    api.route_waiting()
+    tickets = [_post(api, f"滨海大道{n}号路灯不亮，晚上很黑") for n in range(3)]
+    db, clock = api.p.db, api.p.clock
+    stolen: list[int] = []
+
+    def meanwhile() -> bool:  # each ticket takes 20 s; another router tries to claim meanwhile
+        clock.advance(seconds=20)
+        stolen.extend(queue.claim(db, clock()))
+        return False
+
+    assert queue.LEASE.total_seconds() <= 30
+    assert _route_batch(api, meanwhile) == 3
+    assert stolen == [] and _waiting(api) == set()
+    assert all(api.get("dispatcher", f"/api/v1/tickets/{t}/routing")["ticket_id"] == t for t in tickets)
+
+
+def test_a_stopping_router_hands_back_what_it_did_not_reach(api: RoutedApi) -> None:
+    api.route_waiting()
+    tickets = [_post(api, f"幸福路{n}号的垃圾三天没人清运") for n in range(3)]
+    calls = iter([False, True])
+    assert _route_batch(api, lambda: next(calls)) == 1  # the router stops after one ticket
+    with api.p.db.read() as s:
+        rows = {r.ticket_id: (r.lease_until, r.attempts) for r in s.scalars(select(RoutingQueueRow))}
+    assert rows == {t: (None, 0) for t in tickets[1:]}
+    assert queue.claim(api.p.db, api.p.clock()) == tickets[1:]  # at once, no lease to wait out

@@ -34,12 +34,12 @@ from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import Pipeline
 
 from hotline.classifier.fastpath import Features, FeatureTable, calibrated_proba_one
+from hotline.classifier.files import MODEL_FILE as MODEL_FILE
+from hotline.classifier.files import MODEL_SUBDIR as MODEL_SUBDIR
+from hotline.classifier.files import model_path as model_path
 from hotline.classifier.nbridge import NBRidgeClassifier
 from hotline.classifier.text import NormalisedText, NothingToClassify, normalise
 
-#: Folder under the platform's data directory that holds the routing model.
-MODEL_SUBDIR: Final = "routing"
-MODEL_FILE: Final = "text_classifier.skops"
 META_FILE: Final = "text_classifier.json"
 VOCABULARY_FILE: Final = "text_classifier_vocabulary.npz"
 CHECKER_FILE: Final = "text_classifier_checker.skops"
@@ -537,11 +537,6 @@ class TextClassifier:
         }
         (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         return model_path
-
-
-def model_path(data_dir: str | Path) -> Path:
-    """Where the model of ``data_dir`` lives."""
-    return Path(data_dir).resolve() / MODEL_SUBDIR / MODEL_FILE
 
 
 def load(data_dir: str | Path, path: str | Path | None = None) -> TextClassifier:

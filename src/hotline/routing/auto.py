@@ -18,9 +18,12 @@ keeps each decision.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
 from hotline.db.engine import Database
@@ -30,9 +33,10 @@ from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import Kind, Role, TicketStatus
 from hotline.routing import history
 from hotline.routing.emergency import EmergencyResult
-from hotline.routing.models import TicketRouting
+from hotline.routing.models import RoutingRule, TicketRouting
 from hotline.routing.runtime import Runtime
-from hotline.routing.service import Advice, RouteRequest, advise
+from hotline.routing.service import Advice, RouteRequest, active_rules, advise
+from hotline.routing.world import World
 from hotline.tickets import queries as tickets_queries
 from hotline.tickets import service as tickets
 from hotline.tickets.service import Deadlines
@@ -59,6 +63,22 @@ class Policy:
             duplicate_distance_m=settings.routing_duplicate_distance_m,
             deadlines=deadlines,
         )
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every ticket of a router's batch is advised with, read once for the batch: the
+    directory view (its fingerprint alone is a query) and the active rules (detached rows)."""
+
+    world: World
+    rules: list[RoutingRule]
+
+    @classmethod
+    def read(cls, session: Session, runtime: Runtime) -> Shared:
+        world = runtime.world(session)
+        rules = active_rules(session)
+        session.expunge_all()  # kept after the read transaction ends
+        return cls(world, rules)
 
 
 @dataclass
@@ -158,10 +178,23 @@ def _decision_note(decision: str) -> str:
     return f"{zh} / {en}"
 
 
-def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int, now: datetime) -> Outcome:
+def after_intake(
+    db: Database,
+    runtime: Runtime,
+    policy: Policy,
+    ticket_id: int,
+    now: datetime,
+    *,
+    shared: Shared | None = None,
+    done: Callable[[Session], None] | None = None,
+) -> Outcome:
     """Advise on a ticket just taken in; store the advice; dispatch at once when sure.
 
     Safe to call twice (the advice is replaced; a second dispatch is refused by the workflow).
+    ``shared``: the directory view and rules a router read once for its whole batch. ``done``
+    runs in the transaction that stores the advice (the router takes the ticket out of its queue
+    there) — unless the ticket is to be dispatched: then the caller does it after the dispatch,
+    so a router that dies in between leaves the ticket queued, not advised-but-undispatched.
     """
     with db.read() as session:
         t = tickets_queries.brief(session, ticket_id)
@@ -185,6 +218,8 @@ def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int,
             now,
             duplicate_window_hours=policy.duplicate_window_hours,
             duplicate_distance_m=policy.duplicate_distance_m,
+            world=shared.world if shared else None,
+            rules=shared.rules if shared else None,
         )
     decision = decide(advice, t.kind, t.status, policy)
     decided = decision_json(advice, decision, policy, runtime.model())  # before the write lock
@@ -195,6 +230,8 @@ def after_intake(db: Database, runtime: Runtime, policy: Policy, ticket_id: int,
         audit.record(
             session, audit.ROUTER, "routing.decided", "ticket", ticket_id, at=now, after=decided, note=note
         )
+        if done is not None and decision != "auto_dispatched":
+            done(session)
     if decision == "auto_dispatched":
         decision = _dispatch(db, ticket_id, advice, policy, now)
     return Outcome(ticket_id, advice, decision, decision == "auto_dispatched")

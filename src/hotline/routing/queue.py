@@ -7,8 +7,15 @@ transaction and the router — a thread of the background worker (`hotline worke
 `hotline serve` where the worker runs in-process: ``HOTLINE_WORKER``, on by default with SQLite)
 or routing-only `hotline routing work` processes — routes the ticket within a second: advice stored, dispatched at once when sure (see `auto.py`).
 
-Claims take a lease (`LEASE`) with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several routers
-never take the same ticket; SQLite's single writer does the same. Routing a ticket twice is
+Claims take a lease (`LEASE`, 30 s) with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+routers never take the same ticket; SQLite's single writer does the same. A router renews the
+leases of the batch it works on every `RENEW_AFTER` (a slow batch keeps its tickets) and hands
+back what it did not reach when it stops; a router killed outright holds its batch for one
+lease at most — then any other router takes it (it was 120 s, which a burst waited out).
+
+A batch is advised with one directory view and one set of rules (`auto.Shared`, read once), and
+each ticket leaves the queue in the transaction that stores its advice (or, when dispatched at
+once, after its dispatch): per ticket one read and one write transaction, plus the dispatch. Routing a ticket twice is
 harmless anyway (`auto.after_intake` replaces the advice; a second dispatch is refused by the
 workflow). A ticket whose routing fails is retried with a growing pause, at most `MAX_ATTEMPTS`
 times, then left to the operator (it is still listed as received, and the error is kept).
@@ -32,7 +39,8 @@ from hotline.routing.runtime import Runtime
 
 log = logging.getLogger("hotline.routing")
 
-LEASE: Final = timedelta(seconds=120)
+LEASE: Final = timedelta(seconds=30)
+RENEW_AFTER: Final = timedelta(seconds=10)
 MAX_ATTEMPTS: Final = 5
 BATCH: Final = 20
 POLL_SECONDS: Final = 1.0
@@ -68,9 +76,38 @@ def claim(db: Database, now: datetime, limit: int = BATCH) -> list[int]:
         return ids
 
 
+def renew(db: Database, ticket_ids: list[int], now: datetime) -> None:
+    """Extend the leases of tickets this router still works on."""
+    if ticket_ids:
+        with db.write() as s:
+            s.execute(
+                update(RoutingQueueRow)
+                .where(RoutingQueueRow.ticket_id.in_(ticket_ids))
+                .values(lease_until=now + LEASE)
+            )
+
+
+def release(db: Database, ticket_ids: list[int]) -> None:
+    """Hand back claimed tickets not routed (the router stops): due at once, the claim uncounted."""
+    if ticket_ids:
+        with db.write() as s:
+            s.execute(
+                update(RoutingQueueRow)
+                .where(RoutingQueueRow.ticket_id.in_(ticket_ids))
+                .values(lease_until=None, attempts=RoutingQueueRow.attempts - 1)
+            )
+
+
+def _leave(ticket_id: int) -> Callable[[Session], None]:
+    def leave(s: Session) -> None:
+        s.execute(delete(RoutingQueueRow).where(RoutingQueueRow.ticket_id == ticket_id))
+
+    return leave
+
+
 def _done(db: Database, ticket_id: int) -> None:
     with db.write() as s:
-        s.execute(delete(RoutingQueueRow).where(RoutingQueueRow.ticket_id == ticket_id))
+        _leave(ticket_id)(s)
 
 
 def discard(db: Database, ticket_ids: list[int]) -> None:
@@ -90,18 +127,38 @@ def _failed(db: Database, ticket_id: int, now: datetime, error: str) -> None:
 
 
 def route_pending(
-    db: Database, runtime: Runtime, policy: auto.Policy, clock: Callable[[], datetime], limit: int = BATCH
+    db: Database,
+    runtime: Runtime,
+    policy: auto.Policy,
+    clock: Callable[[], datetime],
+    limit: int = BATCH,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Route what waits (one batch); returns how many tickets were routed."""
+    """Route what waits (one batch); returns how many tickets were routed. When ``stopping``
+    turns true the rest of the batch is handed back."""
+    claimed_at = clock()
+    ids = claim(db, claimed_at, limit)
+    if not ids:
+        return 0
+    with db.read() as s:
+        shared = auto.Shared.read(s, runtime)
     routed = 0
-    for ticket_id in claim(db, clock(), limit):
+    for i, ticket_id in enumerate(ids):
+        if stopping():
+            release(db, ids[i:])
+            break
+        if clock() - claimed_at >= RENEW_AFTER:
+            claimed_at = clock()
+            renew(db, ids[i:], claimed_at)
+        leave = _leave(ticket_id)
         try:
-            auto.after_intake(db, runtime, policy, ticket_id, clock())
+            outcome = auto.after_intake(db, runtime, policy, ticket_id, clock(), shared=shared, done=leave)
         except Exception as exc:  # routing must never lose a ticket: it stays for the operator
             log.exception("routing failed for ticket %s; retried later", ticket_id)
             _failed(db, ticket_id, clock(), f"{type(exc).__name__}: {exc}")
             continue
-        _done(db, ticket_id)
+        if outcome.decision in ("auto_dispatched", "dispatch_refused"):
+            _done(db, ticket_id)  # after the dispatch (the advice's transaction left it queued)
         routed += 1
     return routed
 
@@ -155,7 +212,7 @@ class Router:
             self._wake.clear()
             try:
                 while not self._stop.is_set() and route_pending(
-                    self._db, self._runtime, self._policy(), self._clock
+                    self._db, self._runtime, self._policy(), self._clock, stopping=self._stop.is_set
                 ):
                     pass
             except Exception:  # the database away for a moment: try again on the next tick

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from hotline.classifier import files
 from hotline.db.engine import Database
 from hotline.routing import world as world_mod
 from hotline.routing.world import World
@@ -58,9 +60,7 @@ class Runtime:
             return self._model
         with self._lock:
             self._model_checked = now
-            from hotline.classifier import model as classifier
-
-            path = classifier.model_path(self.data_dir)
+            path = files.model_path(self.data_dir)
             try:
                 mtime = path.stat().st_mtime
             except OSError:
@@ -69,6 +69,8 @@ class Runtime:
             if mtime == self._model_mtime:
                 return self._model
             try:
+                from hotline.classifier import model as classifier  # scikit-learn: only with a model
+
                 self._model = classifier.load(self.data_dir)
                 self._model.warm()
                 self.model_error = None
@@ -86,9 +88,11 @@ class Runtime:
         return self.model()
 
 
-def start(db: Database, runtime: Runtime, now: datetime, demo: bool) -> None:
+def start(db: Database, runtime: Runtime, now: datetime, demo: bool, load_model: bool = True) -> None:
     """Start-up work: the kb's duty lists in step with the directory, the demo city's answers
-    (when the demo city is loaded and no answer was ever stored), and the model loaded."""
+    (when the demo city is loaded and no answer was ever stored), and the model loaded unless
+    ``load_model`` is false (a web process that routes nothing: it loads the model when first
+    asked, see `warm_in_background`)."""
     from hotline.kb import service as kb
 
     try:
@@ -101,4 +105,24 @@ def start(db: Database, runtime: Runtime, now: datetime, demo: bool) -> None:
                     kb.load_answers(session, answers, now)
     except Exception:  # e.g. two instances starting at once: the other one did it
         log.exception("routing start-up: kb sync failed")
-    runtime.reload_model()
+    if load_model:
+        runtime.reload_model()
+
+
+def warm_in_background(runtime: Runtime, then: Callable[[], None] | None = None) -> threading.Thread:
+    """Load the model on a thread of its own once the process serves: a web worker answers its
+    health check and requests at once instead of after seconds of scikit-learn imports (on a busy
+    machine uvicorn killed workers that took longer than its health-check timeout, over and over);
+    the first suggestion still finds the model ready. ``then`` runs after the load (the server
+    process freezes the loaded heap, see `app.create_app`)."""
+
+    def load() -> None:
+        try:
+            runtime.model()
+        finally:
+            if then is not None:
+                then()
+
+    thread = threading.Thread(target=load, name="hotline-model-warm", daemon=True)
+    thread.start()
+    return thread

@@ -561,9 +561,12 @@ def advise(
     k: int = 5,
     duplicate_window_hours: float = 72,
     duplicate_distance_m: float = 500,
+    world: World | None = None,
+    rules: list[RoutingRule] | None = None,
 ) -> Advice:
-    """Suggestions, place, emergency, duplicates and kb answers for one request."""
-    world = runtime.world(session)
+    """Suggestions, place, emergency, duplicates and kb answers for one request. ``world`` and
+    ``rules`` may be handed in by a caller advising on a batch (the router): read once for all."""
+    world = world if world is not None else runtime.world(session)
     raw = req.full_text
     text = raw[:READ_CHARS]
     truncated = len(raw) > READ_CHARS
@@ -581,7 +584,7 @@ def advise(
     alike: list[int] = []
     model_used, model_note = False, None
     if has_words:
-        _rules(board, world, active_rules(session), folded, place)
+        _rules(board, world, rules if rules is not None else active_rules(session), folded, place)
         _keywords(board, world, what)
         words = _query_words(what)
         found_duties, found_answers = _kb(session, what)

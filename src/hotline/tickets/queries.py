@@ -646,6 +646,11 @@ def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(TicketRow)) or 0)
 
 
+def count_events(session: Session) -> int:
+    """How many entries all tickets' logs hold (what a restore reports)."""
+    return int(session.scalar(select(func.count()).select_from(TicketEventRow)) or 0)
+
+
 # --- facts for assessment (hotline.analytics) ----------------------------------------------------
 
 
