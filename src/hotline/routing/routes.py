@@ -76,9 +76,11 @@ def suggest(
         )
     decision = auto.decide(advice, body.kind or "", "received", policy)
     rendered = views.render(views.advice_json(advice), lang, zone)
+    limit = auto.threshold(advice, policy)
     return s.SuggestOut(
         **rendered.model_dump(),
-        auto_dispatch_threshold=policy.threshold,
+        auto_dispatch_threshold=limit.value,
+        threshold_basis=limit.basis,
         would_auto_dispatch=decision == "auto_dispatched",
         decision=decision,
         decision_label=views.decision_label(decision, lang),
@@ -108,6 +110,9 @@ def ticket_routing(
             "emergency": row.emergency,
             "duplicates": row.duplicates,
             "answers": row.answers,
+            "model_used": row.model_used,
+            "model_version": row.model_version,
+            "model_note": row.model_note,
         }
         computed_at, decision, auto_dispatched = row.computed_at, row.decision, row.auto_dispatched
     fresh = auto.refresh_duplicates(db, runtime_of(request), auto.Policy.of(settings), ticket_id, now)
@@ -203,3 +208,4 @@ def status(request: Request, db: DbDep, user: UserDep, settings: SettingsDep) ->
         rules=n_rules,
         categories=categories,
     )
+

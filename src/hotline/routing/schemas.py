@@ -126,12 +126,19 @@ class Advice(BaseModel):
     )
     nothing: Nothing | None = Field(description="Why there is no suggestion.")
     truncated: bool = Field(description="The text was long; routing read its beginning.")
-    model_used: bool
+    model_used: bool = Field(description="Whether a classifier was loaded and asked.")
     model_note: str | None = None
+    model_version: str | None = Field(
+        default=None, description="The classifier asked (when it was trained); null when none was."
+    )
 
 
 class SuggestOut(Advice):
-    auto_dispatch_threshold: float
+    auto_dispatch_threshold: float = Field(
+        description="The confidence the best suggestion must reach: the model's own threshold when "
+        "the classifier is the only evidence, else the platform's setting (combined evidence)."
+    )
+    threshold_basis: str = Field(description="model or setting: whose threshold applies.")
     would_auto_dispatch: bool = Field(
         description="Whether a new ticket with this text would be dispatched at once (秒派)."
     )
@@ -204,3 +211,4 @@ class StatusOut(BaseModel):
     indexed_tickets: int
     rules: int
     categories: int
+
