@@ -3,7 +3,7 @@ duplicates and kb answers out; administrators' rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -212,3 +212,25 @@ class StatusOut(BaseModel):
     rules: int
     categories: int
 
+
+class AccuracyRow(BaseModel):
+    key: str | None = Field(description="Category code or unit id; null for the total.")
+    name: str
+    auto_dispatched: int = Field(description="Tickets dispatched at once (秒派) in the period.")
+    sent_back: int = Field(description="Of those, sent back by the unit, whatever was decided.")
+    wrong: int = Field(description="Send-back accepted: the unit was right, the ticket re-dispatched.")
+    rejected: int = Field(description="Send-back rejected: the dispatch was right.")
+    pending: int = Field(description="Sent back, not yet decided (left out of the accuracy).")
+    accuracy: float | None = Field(
+        description="(auto_dispatched − pending − wrong) / (auto_dispatched − pending); null: none decided."
+    )
+
+
+class AccuracyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    total: AccuracyRow
+    by_category: list[AccuracyRow]
+    by_unit: list[AccuracyRow]
