@@ -382,6 +382,83 @@ def work(
         db.dispose()
 
 
+@app.command("routing-accuracy")
+def routing_accuracy(
+    start: Annotated[
+        str | None, typer.Option("--from", help="开始日期 first day, YYYY-MM-DD (default: 30 days ago)")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="结束日期 last day, inclusive (default: today)")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+) -> None:
+    """秒派准确率：自动派单后被退单改派的比例，按分类和单位 (how often tickets dispatched at once
+    were sent back and re-dispatched, per category and per unit; read-only)."""
+    import unicodedata
+    from datetime import date, time, timedelta
+
+    from hotline.routing import accuracy
+
+    settings = Settings()
+    zone = settings.zone
+    try:
+        last = date.fromisoformat(end) if end else datetime.now(zone).date()
+        first = date.fromisoformat(start) if start else last - timedelta(days=29)
+    except ValueError as exc:
+        _fail(f"日期格式应为 YYYY-MM-DD (dates are YYYY-MM-DD): {exc}")
+    if last < first:
+        _fail("结束日期早于开始日期 (--to is before --from)")
+    db = _platform().db
+    try:
+        with db.read() as session:
+            found = accuracy.report(
+                session,
+                datetime.combine(first, time(), tzinfo=zone),
+                datetime.combine(last + timedelta(days=1), time(), tzinfo=zone),
+                lang,
+            )
+    finally:
+        db.dispose()
+
+    def pad(text: str, width: int, right: bool = False) -> str:
+        """Padded to ``width`` terminal columns (a Chinese character takes two)."""
+        cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        fill = " " * max(0, width - cols)
+        return fill + text if right else text + fill
+
+    def line(t: accuracy.Tally) -> str:
+        share = "—" if t.accuracy is None else f"{t.accuracy:.1%}"
+        counts = (t.auto_dispatched, t.sent_back, t.wrong, t.pending)
+        return (
+            f"  {pad(t.name[:22], 44)}" + "".join(pad(str(n), 7, True) for n in counts) + pad(share, 9, True)
+        )
+
+    header = (
+        f"  {pad('', 44)}"
+        + "".join(pad(h, 7, True) for h in ("秒派", "退单", "改派", "待定"))
+        + pad("准确率", 9, True)
+    )
+    typer.echo(
+        f"秒派准确率 {first} – {last}（秒派、退单、改派、待定、准确率 auto-dispatched, sent back, wrong, pending, right）"
+    )
+    typer.echo(header)
+    typer.echo(line(found.total))
+    for title, rows in (("按分类 by category", found.by_category), ("按单位 by unit", found.by_unit)):
+        typer.echo(title)
+        for t in rows:
+            typer.echo(line(t))
+
+    _print_json(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "total": found.total.as_json(),
+            "by_category": [t.as_json() for t in found.by_category],
+            "by_unit": [t.as_json() for t in found.by_unit],
+        }
+    )
+
+
 def _mount_demo() -> None:
     """`hotline demo-history` (docs/demo-city.md "History")."""
     from hotline.demo.cli import demo_history

@@ -182,3 +182,31 @@ def test_the_same_seed_writes_the_same_history(tmp_path: Path) -> None:
                     s.execute(select(TicketRow.content, TicketRow.status).order_by(TicketRow.id)).all()
                 )
     assert runs[0] == runs[1] and len(runs[0]) > 5
+
+
+def test_routing_dispatched_some_at_once_and_the_live_accuracy_reads_them(written: Written) -> None:
+    """Half the citizens' tickets are dispatched by the system (秒派); the send-backs fall on them
+    too, so the live 秒派 accuracy (routing/accuracy.py) has real figures on the demo's past."""
+    from hotline.routing import accuracy
+
+    w = written
+    by_system = {
+        t: e
+        for t, evs in w.events.items()
+        for e in evs
+        if e.tag == "ticket.dispatched" and e.actor_role == "system"
+    }
+    citizens = [t for t in w.tickets if t.channel in {c.value for c in history.CITIZEN_CHANNELS}]
+    reached = [t for t in citizens if "ticket.dispatched" in tags(w, t.id)]
+    assert _share(sum(t.id in by_system for t in reached), len(reached)) == pytest.approx(
+        SHARES.auto_dispatched, abs=0.15
+    )
+    assert all("秒派" in (e.payload.get("note") or "") for e in by_system.values())
+    accepted = {t for t in by_system if "assignment.send_back_accepted" in tags(w, t)}
+    with w.db.read() as s:
+        found = accuracy.report(s, END - timedelta(days=30), END)  # (later: other tests' tickets)
+    assert found.total.auto_dispatched == len(by_system) > 30
+    assert found.total.wrong == len(accepted) > 0  # (send-backs are 25 % here, 60 % accepted)
+    assert found.total.sent_back == sum("assignment.sent_back" in tags(w, t) for t in by_system)
+    assert found.total.accuracy is not None and 0.5 < found.total.accuracy < 1
+    assert sum(t.auto_dispatched for t in found.by_category) == sum(t.auto_dispatched for t in found.by_unit)

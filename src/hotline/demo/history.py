@@ -104,6 +104,10 @@ class Shares:
     fairly_satisfied: float = 0.12  # of follow-ups (unsatisfied: the rest)
     reopen: float = 0.6  # of unsatisfied follow-ups: reopened (else closed with a reason)
     follow_up: float = 0.9  # of answered-at-intake consultations: followed up too
+    # of tickets from citizens' channels (no operator on the line): dispatched at once by routing
+    # (秒派, the system actor), so the live 秒派 accuracy (routing/accuracy.py) has a past to read.
+    # Drawn from a stream of its own, so the rest of the history is the same with or without it.
+    auto_dispatched: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,7 @@ class Generator:
         self.deadlines = deadlines
         self.shares = plan.shares
         self.rng = random.Random(plan.seed)
+        self.auto_rng = random.Random(plan.seed + 1)  # who dispatched: leaves the rest unchanged
         self.city = City(db)
         self._codes = list(self.city.categories)
         self._weights = [float(texts.TEMPLATES[code][0]) for code in self._codes]
@@ -573,7 +578,10 @@ class Generator:
         accepted = send_back and rng.random() < sh.send_back_accepted
         first = self._wrong_unit(right) if accepted else right
         by = operator if spec.channel is Channel.PHONE else dispatcher
-        state = self._do(tid, c.Dispatch(lead_unit=first, category=spec.category), by, t)
+        note = None
+        if spec.channel in CITIZEN_CHANNELS and self.auto_rng.random() < sh.auto_dispatched:
+            by, note = Actor(role=Role.SYSTEM), "智能分拨秒派（演示历史）"
+        state = self._do(tid, c.Dispatch(lead_unit=first, category=spec.category, note=note), by, t)
         if rng.random() < sh.supervised:
             yield (t := t + _minutes(rng, 60, 600))
             state = (

@@ -310,6 +310,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据库里已有工单：不写入演示历史（要追加请加 --append）",
         "The database already holds tickets: no demo history written (add --append to add to them)",
     ),
+    "routing.period": (
+        "结束日期（to）早于开始日期（from）",
+        "The end date (to) is before the start date (from)",
+    ),
+    "routing.period_too_long": (
+        "统计期间最长 {max_days} 天",
+        "A period is at most {max_days} days long",
+    ),
     "rates.period": (
         "结束日期（to）早于开始日期（from）",
         "The end date (to) is before the start date (from)",

@@ -2,8 +2,10 @@
 when routing is sure.
 
 Auto-dispatch happens only when all hold: it is switched on (``HOTLINE_ROUTING_AUTO_DISPATCH``);
-the best suggestion's confidence reaches the threshold (``HOTLINE_ROUTING_AUTO_DISPATCH_THRESHOLD``,
-default 0.9) and names a unit; the request is not an emergency (the operator must hand it off);
+the best suggestion's confidence reaches the threshold and names a unit — the threshold is the
+model's own (chosen in training for the target precision, stored with the model) when the
+classifier is the only evidence, else ``HOTLINE_ROUTING_AUTO_DISPATCH_THRESHOLD`` (default 0.9)
+for combined evidence (DECISIONS.md, Routing 4); the request is not an emergency (the operator must hand it off);
 no open ticket looks like the same problem (the operator may merge it); and it is not a
 consultation the knowledge base answers (the operator answers at intake). The dispatch goes
 through the workflow's own Dispatch command by the system actor, with the reasons in its note,
@@ -89,6 +91,22 @@ class Outcome:
     auto_dispatched: bool
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """The confidence a suggestion must reach, and whose it is: ``model`` (the classifier alone)
+    or ``setting`` (combined evidence)."""
+
+    value: float
+    basis: str
+
+
+def threshold(advice: Advice, policy: Policy) -> Threshold:
+    """The model's own threshold when the classifier is the only evidence, else the setting's."""
+    if advice.model_alone and advice.model_threshold is not None:
+        return Threshold(advice.model_threshold, "model")
+    return Threshold(policy.threshold, "setting")
+
+
 def decide(advice: Advice, kind: str, status: str, policy: Policy) -> str:
     """What to do with the advice: ``auto_dispatched`` or why not."""
     top = advice.top
@@ -104,7 +122,7 @@ def decide(advice: Advice, kind: str, status: str, policy: Policy) -> str:
         return "answer_at_intake"
     if not policy.auto_dispatch:
         return "disabled"
-    if top.confidence < policy.threshold:
+    if top.confidence < threshold(advice, policy).value:
         return "below_threshold"
     if top.unit is None or top.unit.kind == "centre" or not top.unit.active:
         return "no_unit"
@@ -115,7 +133,9 @@ def _note(advice: Advice, policy: Policy) -> str:
     top = advice.top
     assert top is not None
     reasons = "；".join(ev.zh for ev in top.evidence[:4])
-    return f"智能分拨秒派（置信度 {top.confidence:.2f} ≥ {policy.threshold:.2f}）：{reasons}"[:1000]
+    limit = threshold(advice, policy)
+    whose = "分类模型阈值" if limit.basis == "model" else "阈值"
+    return f"智能分拨秒派（置信度 {top.confidence:.2f} ≥ {whose} {limit.value:.2f}）：{reasons}"[:1000]
 
 
 def row_values(advice: Advice, decision: str, now: datetime) -> dict[str, Any]:
@@ -141,15 +161,21 @@ def row_values(advice: Advice, decision: str, now: datetime) -> dict[str, Any]:
         "answers": stored["answers"],
         "decision": decision,
         "auto_dispatched": decision == "auto_dispatched",
+        "model_used": advice.model_used,
+        "model_version": advice.model_version,
+        "model_note": advice.model_note[:300] if advice.model_note else None,
     }
 
 
-def decision_json(advice: Advice, decision: str, policy: Policy, model: Any) -> dict[str, Any]:
+def decision_json(advice: Advice, decision: str, policy: Policy) -> dict[str, Any]:
     """What the audit keeps of a decision (the full advice, with its reasons, is in ticket_routing)."""
+    limit = threshold(advice, policy)
     return {
         "decision": decision,
         "auto_dispatch": policy.auto_dispatch,
-        "threshold": policy.threshold,
+        "threshold": limit.value,
+        "threshold_basis": limit.basis,
+        "model_used": advice.model_used,
         "suggestions": [
             {
                 "category_code": c.category.code if c.category else None,
@@ -163,11 +189,8 @@ def decision_json(advice: Advice, decision: str, policy: Policy, model: Any) -> 
         "duplicates": [d.ticket_id for d in advice.duplicates],
         "answers": [a.article_id for a in advice.answers],
         "model": None
-        if model is None or not advice.model_used
-        else {
-            "trained_at": (model.meta or {}).get("trained_at"),
-            "threshold": model.auto_dispatch_threshold,
-        },
+        if not advice.model_used
+        else {"version": advice.model_version, "threshold": advice.model_threshold},
     }
 
 
@@ -222,7 +245,7 @@ def after_intake(
             rules=shared.rules if shared else None,
         )
     decision = decide(advice, t.kind, t.status, policy)
-    decided = decision_json(advice, decision, policy, runtime.model())  # before the write lock
+    decided = decision_json(advice, decision, policy)
     with db.write() as session:
         history.index_ticket(session, ticket_id, t.title, t.content, now)
         store(session, ticket_id, advice, decision, now)

@@ -21,6 +21,12 @@ the three strongest candidates for *another* unit takes away half of its own raw
 none is dispatched on its own — except a candidate backed by a person's explicit decision (the
 operator's category, an administrator's rule), which keeps its raw score. These numbers are hand-set, documented in docs/routing.md, and
 meant to be refitted on the platform's own routed tickets.
+
+**The model alone** (DECISIONS.md, Routing 4): when no source but the classifier found anything
+for the request, the candidates' confidence is the model's own calibrated probability, neither
+discounted by a hand-set reliability nor by the model's other answers (its probabilities already
+share among its labels), and intake compares it with the model's own threshold, chosen in
+training for the target precision. The number shown is then the number that decides (Routing 3).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ RELIABILITY: Final = {
 EXPLICIT: Final = frozenset({"operator", "rule"})
 BM25_HALF: Final = 8.0  # the BM25 score at which kb evidence counts one half
 COMPETITORS: Final = 3
+#: The classifier's sources (a category or unit label; a first-level label).
+MODEL_SOURCES: Final = frozenset({"classifier", "classifier_level1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +156,29 @@ class Board:
         return list(self._by_key.values())
 
 
+def model_alone(candidates: list[Candidate]) -> bool:
+    """True when the classifier is the only source that found anything: every piece of evidence
+    that says something (strength > 0: a place that names the unit counts, a prompt to give an
+    address does not) comes from the model."""
+    found = [ev for cand in candidates for ev in cand.evidence if ev.strength > 0]
+    return bool(found) and all(ev.source in MODEL_SOURCES for ev in found)
+
+
 def rank(candidates: list[Candidate], k: int) -> list[Candidate]:
-    """Scores, competition between units, best first (ties: more evidence, then code)."""
+    """Scores, competition between units, best first (ties: more evidence, then code).
+
+    With the model alone, each candidate's confidence is the model's own probability for it.
+    """
+    alone = model_alone(candidates)
     for cand in candidates:
         cand.score()
+        if alone:
+            cand.raw = max((ev.strength for ev in cand.evidence if ev.source in MODEL_SOURCES), default=0.0)
     pool = [c for c in candidates if c.raw > 0]
     for cand in pool:
+        if alone:
+            cand.confidence = cand.raw
+            continue
         if any(ev.source in EXPLICIT for ev in cand.evidence):
             cand.confidence = cand.raw
             continue

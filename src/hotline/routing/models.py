@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base
@@ -58,6 +58,11 @@ class TicketRouting(Base):
     # disabled | not_received | dispatch_refused | nothing_to_route
     decision: Mapped[str] = mapped_column(String(40))
     auto_dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the classifier asked for this advice, if any: its version (when it was trained) and its note
+    # (why it had nothing to say, e.g. no Chinese for a Chinese model)
+    model_used: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    model_version: Mapped[str | None] = mapped_column(String(40))
+    model_note: Mapped[str | None] = mapped_column(String(300))
 
 
 class RoutingQueueRow(Base):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
 
 from hotline.audit.service import Actor
 from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
-from hotline.domain.errors import forbidden, not_found
+from hotline.domain.errors import forbidden, invalid, not_found
 from hotline.domain.vocabulary import Role
 from hotline.kb import queries as kb_queries
-from hotline.routing import auto, rules, views
+from hotline.routing import accuracy, auto, rules, views
 from hotline.routing import schemas as s
 from hotline.routing.models import RoutingRule, TicketRouting
 from hotline.routing.runtime import Runtime
@@ -23,6 +26,10 @@ from hotline.web.numbers import Id
 router = APIRouter(prefix="/api/v1", tags=["routing 智能分拨"])
 
 CENTRE_DESK = {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+#: Who reads how right 秒派 was: those who dispatch, supervise and configure routing.
+ACCURACY_READERS = {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}
+#: The longest period of an accuracy report, in days (as for the rates).
+MAX_DAYS = 400
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -76,9 +83,11 @@ def suggest(
         )
     decision = auto.decide(advice, body.kind or "", "received", policy)
     rendered = views.render(views.advice_json(advice), lang, zone)
+    limit = auto.threshold(advice, policy)
     return s.SuggestOut(
         **rendered.model_dump(),
-        auto_dispatch_threshold=policy.threshold,
+        auto_dispatch_threshold=limit.value,
+        threshold_basis=limit.basis,
         would_auto_dispatch=decision == "auto_dispatched",
         decision=decision,
         decision_label=views.decision_label(decision, lang),
@@ -108,6 +117,9 @@ def ticket_routing(
             "emergency": row.emergency,
             "duplicates": row.duplicates,
             "answers": row.answers,
+            "model_used": row.model_used,
+            "model_version": row.model_version,
+            "model_note": row.model_note,
         }
         computed_at, decision, auto_dispatched = row.computed_at, row.decision, row.auto_dispatched
     fresh = auto.refresh_duplicates(db, runtime_of(request), auto.Policy.of(settings), ticket_id, now)
@@ -202,4 +214,40 @@ def status(request: Request, db: DbDep, user: UserDep, settings: SettingsDep) ->
         indexed_tickets=indexed,
         rules=n_rules,
         categories=categories,
+    )
+
+
+# --- live accuracy of 秒派 ----------------------------------------------------------------------
+
+
+def _accuracy_row(t: accuracy.Tally) -> s.AccuracyRow:
+    return s.AccuracyRow.model_validate(t.as_json())
+
+
+@router.get("/routing/accuracy", response_model=s.AccuracyOut, response_model_by_alias=True)
+def routing_accuracy(
+    db: DbDep,
+    user: UserDep,
+    zone: ZoneDep,
+    lang: LangDep,
+    start: Annotated[date, Query(alias="from", description="First day of the period (centre's zone)")],
+    end: Annotated[date, Query(alias="to", description="Last day of the period (inclusive)")],
+) -> s.AccuracyOut:
+    """How often tickets dispatched at once (秒派) in the period were wrong — sent back and
+    re-dispatched — per category and per unit the router chose (docs/routing-platform.md)."""
+    _require(user, ACCURACY_READERS, "routing.accuracy")
+    if end < start:
+        raise invalid("routing.period", field="to")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise invalid("routing.period_too_long", field="to", max_days=MAX_DAYS)
+    first = datetime.combine(start, time(), tzinfo=zone)
+    after = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
+    with db.read() as session:
+        found = accuracy.report(session, first, after, lang)
+    return s.AccuracyOut(
+        from_=start,
+        to=end,
+        total=_accuracy_row(found.total),
+        by_category=[_accuracy_row(t) for t in found.by_category],
+        by_unit=[_accuracy_row(t) for t in found.by_unit],
     )

@@ -3,7 +3,7 @@ duplicates and kb answers out; administrators' rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -126,12 +126,19 @@ class Advice(BaseModel):
     )
     nothing: Nothing | None = Field(description="Why there is no suggestion.")
     truncated: bool = Field(description="The text was long; routing read its beginning.")
-    model_used: bool
+    model_used: bool = Field(description="Whether a classifier was loaded and asked.")
     model_note: str | None = None
+    model_version: str | None = Field(
+        default=None, description="The classifier asked (when it was trained); null when none was."
+    )
 
 
 class SuggestOut(Advice):
-    auto_dispatch_threshold: float
+    auto_dispatch_threshold: float = Field(
+        description="The confidence the best suggestion must reach: the model's own threshold when "
+        "the classifier is the only evidence, else the platform's setting (combined evidence)."
+    )
+    threshold_basis: str = Field(description="model or setting: whose threshold applies.")
     would_auto_dispatch: bool = Field(
         description="Whether a new ticket with this text would be dispatched at once (秒派)."
     )
@@ -204,3 +211,26 @@ class StatusOut(BaseModel):
     indexed_tickets: int
     rules: int
     categories: int
+
+
+class AccuracyRow(BaseModel):
+    key: str | None = Field(description="Category code or unit id; null for the total.")
+    name: str
+    auto_dispatched: int = Field(description="Tickets dispatched at once (秒派) in the period.")
+    sent_back: int = Field(description="Of those, sent back by the unit, whatever was decided.")
+    wrong: int = Field(description="Send-back accepted: the unit was right, the ticket re-dispatched.")
+    rejected: int = Field(description="Send-back rejected: the dispatch was right.")
+    pending: int = Field(description="Sent back, not yet decided (left out of the accuracy).")
+    accuracy: float | None = Field(
+        description="(auto_dispatched − pending − wrong) / (auto_dispatched − pending); null: none decided."
+    )
+
+
+class AccuracyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    total: AccuracyRow
+    by_category: list[AccuracyRow]
+    by_unit: list[AccuracyRow]

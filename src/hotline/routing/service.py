@@ -161,6 +161,12 @@ class Advice:
     truncated: bool = False
     model_used: bool = False
     model_note: str | None = None
+    #: The model in force when the classifier was asked: its version (when it was trained) and its
+    #: own auto-dispatch threshold (chosen in training for the target precision).
+    model_version: str | None = None
+    model_threshold: float | None = None
+    #: No source but the classifier found anything: the model's threshold decides (Routing 4).
+    model_alone: bool = False
 
     @property
     def top(self) -> Candidate | None:
@@ -444,8 +450,7 @@ def _history(
             board.support_unit(unit_id, ev)
 
 
-def _classifier(board: Board, world: World, runtime: Runtime, text: str) -> tuple[bool, str | None]:
-    model = runtime.model()
+def _classifier(board: Board, world: World, model: Any, text: str) -> tuple[bool, str | None]:
     if model is None:
         return False, None
     result = model.route(text, k=3)
@@ -583,6 +588,7 @@ def advise(
     answers: list[AnswerHit] = []
     alike: list[int] = []
     model_used, model_note = False, None
+    model = runtime.model()
     if has_words:
         _rules(board, world, rules if rules is not None else active_rules(session), folded, place)
         _keywords(board, world, what)
@@ -592,8 +598,9 @@ def advise(
         answers = _answers(board, world, found_answers, words)
         alike = history.search_tickets(session, text)
         _history(board, world, session, text, req.ticket_id, alike)
-        model_used, model_note = _classifier(board, world, runtime, text)
+        model_used, model_note = _classifier(board, world, model, text)
     candidates = _place_units(world, board.candidates(), place)
+    alone = engine.model_alone(candidates)
     ranked = engine.rank(candidates, k)
     top = ranked[0] if ranked else None
     duplicates = (
@@ -627,4 +634,12 @@ def advise(
         truncated=truncated,
         model_used=model_used,
         model_note=model_note,
+        model_version=model_version(model) if model_used else None,
+        model_threshold=float(model.auto_dispatch_threshold) if model_used else None,
+        model_alone=alone,
     )
+
+
+def model_version(model: Any) -> str:
+    """Which model this is: when it was trained (the model's metadata), as stored and audited."""
+    return str((model.meta or {}).get("trained_at") or "unknown")

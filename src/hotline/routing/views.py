@@ -128,6 +128,7 @@ def advice_json(advice: Advice) -> dict[str, Any]:
         "truncated": advice.truncated,
         "model_used": advice.model_used,
         "model_note": advice.model_note,
+        "model_version": advice.model_version,
     }
 
 
@@ -216,6 +217,7 @@ def render(stored: dict[str, Any], lang: str, zone: ZoneInfo) -> s.Advice:
         truncated=bool(stored.get("truncated")),
         model_used=bool(stored.get("model_used")),
         model_note=stored.get("model_note"),
+        model_version=stored.get("model_version"),
     )
 
 

@@ -770,3 +770,105 @@ def assessment_facts(session: Session, start: datetime, end: datetime, *, by_clo
         )
     ]
     return AssessmentFacts(tickets, assignments, events)
+
+
+# --- what became of dispatches made by the system (秒派): the live measure of routing ----------
+
+_SENT_BACK = "assignment.sent_back"
+_ACCEPTED = "assignment.send_back_accepted"
+_REJECTED = "assignment.send_back_rejected"
+_DISPATCHED = "ticket.dispatched"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemDispatch:
+    """One dispatch made by the system actor (routing's 秒派), and what became of it.
+
+    ``send_back`` is the fate of the dispatched lead assignment: None (never sent back),
+    ``pending`` (sent back, not yet decided), ``rejected`` (the centre held the unit responsible:
+    the dispatch was right) or ``accepted`` (the unit was right: the dispatch was wrong, and the
+    ticket was re-dispatched, to ``redispatched_to`` when known).
+    """
+
+    ticket_id: int
+    dispatched_at: datetime
+    category_code: str | None
+    unit_id: int
+    send_back: str | None
+    redispatched_to: int | None
+
+    @property
+    def wrong(self) -> bool:
+        return self.send_back == "accepted"
+
+
+def _lead(assignments: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((a for a in assignments if a.get("role") == "lead" and a.get("parent_no") is None), None)
+
+
+def system_dispatches(session: Session, start: datetime, end: datetime) -> list[SystemDispatch]:
+    """Dispatches by the system actor made in [start, end), each with its later send-back and
+    re-dispatch, read from the event log (the record of what happened)."""
+    made = session.execute(
+        select(
+            TicketEventRow.ticket_id, TicketEventRow.seq, TicketEventRow.occurred_at, TicketEventRow.payload
+        )
+        .where(
+            TicketEventRow.tag == _DISPATCHED,
+            TicketEventRow.actor_role == Role.SYSTEM.value,
+            TicketEventRow.occurred_at >= start,
+            TicketEventRow.occurred_at < end,
+        )
+        .order_by(TicketEventRow.occurred_at, TicketEventRow.ticket_id)
+    ).all()
+    ids = sorted({r.ticket_id for r in made})
+    later: dict[int, list[Any]] = {}
+    for i in range(0, len(ids), 500):  # bounded IN lists
+        rows = session.execute(
+            select(TicketEventRow.ticket_id, TicketEventRow.seq, TicketEventRow.tag, TicketEventRow.payload)
+            .where(
+                TicketEventRow.ticket_id.in_(ids[i : i + 500]),
+                TicketEventRow.tag.in_([_SENT_BACK, _ACCEPTED, _REJECTED, _DISPATCHED]),
+            )
+            .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+        ).all()
+        for r in rows:
+            later.setdefault(r.ticket_id, []).append(r)
+    found = []
+    for d in made:
+        lead = _lead(d.payload.get("assignments") or [])
+        if lead is None:
+            continue
+        fate: str | None = None
+        redispatched_to: int | None = None
+        for ev in later.get(d.ticket_id, []):
+            if ev.seq <= d.seq:
+                continue
+            if ev.tag == _DISPATCHED:  # dispatched again after the send-back was accepted
+                if fate == "accepted" and redispatched_to is None:
+                    again = _lead(ev.payload.get("assignments") or [])
+                    redispatched_to = again["unit"] if again else None
+                break
+            if ev.payload.get("no") != lead["no"]:
+                continue
+            if ev.tag == _SENT_BACK:
+                fate = "pending"
+            elif ev.tag == _REJECTED:
+                fate = "rejected"
+            elif ev.tag == _ACCEPTED:
+                fate = "accepted"
+                again = _lead(ev.payload.get("redispatch") or [])
+                redispatched_to = again["unit"] if again else None
+                if again is not None:
+                    break
+        found.append(
+            SystemDispatch(
+                d.ticket_id,
+                d.occurred_at,
+                d.payload.get("category"),
+                int(lead["unit"]),
+                fate,
+                redispatched_to,
+            )
+        )
+    return found
