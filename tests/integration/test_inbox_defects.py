@@ -3,6 +3,7 @@ to, who may review a reply when the parent unit has no reviewer, and citizens' p
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from tests.conftest import Platform
@@ -56,3 +57,63 @@ def test_a_reopen_notice_points_to_the_new_assignment(platform: Platform) -> Non
     )
     api.act("dispatcher", t, "reopen", {"reason": "市民反映仍然堵塞"})
     assert _new_work(api, "handler.water", t) == [2, 1]  # newest first
+
+
+def _delegate_down(api: Api, ticket: int, chain: list[tuple[str, str]]) -> int:
+    """Each (user, unit code) acknowledges its assignment and passes the work to the next unit;
+    returns the number of the last assignment made."""
+    no = 1
+    for (user, _unit), (_next_user, next_unit) in pairwise(chain):
+        api.on(user, ticket, no, "acknowledge")
+        after = api.on(user, ticket, no, "delegate", {"unit_id": api.p.unit_id(next_unit)})
+        no = max(a["no"] for a in after["assignments"])
+    return no
+
+
+def test_a_grids_reply_under_a_community_without_reviewer_is_reviewed_by_the_street(
+    platform: Platform,
+) -> None:
+    api = Api(platform)
+    t = api.dispatched("d-longwan")
+    chain = [
+        ("handler.longwan", "d-longwan"),
+        ("handler.zhongshan", "s-longwan-zhongshan"),
+        ("handler.boai", "c-longwan-boai"),
+        ("grid.boai1", "g-longwan-boai-1"),
+    ]
+    grid_no = _delegate_down(api, t, chain)
+    api.on("grid.boai1", t, grid_no, "acknowledge")
+    api.on("grid.boai1", t, grid_no, "reply", {"reply": "已清理楼道杂物"})
+    told = [(n["kind"], n["assignment_no"]) for n in _notices(api, "reviewer.zhongshan", t)]
+    assert ("reply", grid_no) in told
+    api.on("handler.boai", t, grid_no, "review", {"approve": True}, expect=403)  # a handler never reviews
+    for who in ("dispatcher", "reviewer.longwan"):
+        refused = api.on(who, t, grid_no, "review", {"approve": True}, expect=403)
+        assert refused["code"] == "permission.not_reviewer"
+        assert "龙湾区中山街道办事处" in refused["title"] and "审核人" in refused["title"]
+    en = api.post(
+        "dispatcher", f"/api/v1/tickets/{t}/assignments/{grid_no}/review?lang=en", {"approve": True}, 403
+    )
+    assert "Zhongshan Subdistrict" in en["title"]
+    api.on("reviewer.zhongshan", t, grid_no, "review", {"approve": True})
+    # The grid's reply became 博爱社区's; its reviewer is the street (which delegated it), then 龙湾区, then the centre.
+    after = api.on("reviewer.zhongshan", t, grid_no - 1, "review", {"approve": True})
+    assert {a["no"]: a["state"] for a in after["assignments"]}[grid_no - 2] == "replied"
+    api.on("reviewer.longwan", t, grid_no - 2, "review", {"approve": True})
+    api.on("reviewer.longwan", t, 1, "review", {"approve": False, "reason": "请补充照片"}, expect=403)
+    done = api.on("dispatcher", t, 1, "review", {"approve": True})
+    assert done["status"] == "reviewed"
+
+
+def test_with_no_reviewer_up_the_tree_the_centre_reviews(platform: Platform) -> None:
+    api = Api(platform)
+    t = api.dispatched("s-binjiang-jiangdong")
+    grid_no = _delegate_down(
+        api, t, [("handler.jiangdong", "s-binjiang-jiangdong"), ("grid.jiangdong1", "g-binjiang-jiangdong-1")]
+    )
+    api.on("grid.jiangdong1", t, grid_no, "acknowledge")
+    api.on("grid.jiangdong1", t, grid_no, "reply", {"reply": "已修复"})
+    assert ("reply", grid_no) in [(n["kind"], n["assignment_no"]) for n in _notices(api, "dispatcher", t)]
+    refused = api.on("reviewer.zhongshan", t, grid_no, "review", {"approve": True}, expect=403)
+    assert "派单员" in refused["title"]
+    api.on("dispatcher", t, grid_no, "review", {"approve": True})

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from hotline.domain import commands as c
 from hotline.domain import events as e
 from hotline.domain.errors import conflict, forbidden, invalid, not_found
-from hotline.domain.permissions import check_role
+from hotline.domain.permissions import ReviewerTree, check_role, may_review, not_reviewer, reviewer_of
 from hotline.domain.vocabulary import (
     OPEN_ASSIGNMENT_STATES,
     TERMINAL_STATUSES,
@@ -82,6 +82,7 @@ class Context:
     units: UnitTree | None = None
     centre_unit: int | None = None
     deadlines: DeadlineCalculator | None = None
+    reviewers: ReviewerTree | None = None
 
 
 # --- state -----------------------------------------------------------------------------------
@@ -325,16 +326,18 @@ def _holder(ticket: Ticket, no: int, ctx: Context) -> Assignment:
 
 
 def _reviewed_assignment(ticket: Ticket, no: int, ctx: Context) -> Assignment:
-    """The assignment a reviewer decides on; its reviewer is its parent unit, or the centre."""
+    """The assignment a reviewer decides on; its reviewer is the centre for what the centre
+    dispatched, else the nearest unit at or above the delegating one that has reviewers."""
     a = ticket.assignment(no)
-    if a.parent_no is None:
-        allowed = ctx.actor.role is Role.DISPATCHER
-    else:
-        parent = ticket.assignment(a.parent_no)
-        allowed = ctx.actor.role is Role.UNIT_REVIEWER and ctx.actor.unit_id == parent.unit
-    if not allowed:
-        raise forbidden("permission.not_reviewer")
+    reviewer = reviewer_of(delegating_unit(ticket, a), ctx.reviewers)
+    if not may_review(ctx.actor.role, ctx.actor.unit_id, reviewer):
+        raise not_reviewer(reviewer)
     return a
+
+
+def delegating_unit(ticket: Ticket, a: Assignment) -> int | None:
+    """The unit that passed this work down; None for what the centre dispatched."""
+    return None if a.parent_no is None else ticket.assignment(a.parent_no).unit
 
 
 def _fresh_deadlines(

@@ -20,7 +20,8 @@ from hotline.auth.service import CurrentUser
 from hotline.directory import queries as directory
 from hotline.domain import events as e
 from hotline.domain.errors import invalid, not_found
-from hotline.domain.ticket import Recorded, Ticket
+from hotline.domain.permissions import ReviewerTree, reviewer_of
+from hotline.domain.ticket import Recorded, Ticket, delegating_unit
 from hotline.domain.vocabulary import Role
 from hotline.notify import queries
 from hotline.notify.models import Notification, NotificationRead, OutboxEntry, WebhookSubscription
@@ -36,7 +37,7 @@ Recipient = tuple[str, int, str | None, str | None, str | None, int | None]
 """(kind, unit, role or None for everyone in it, step, note, assignment number it is about)."""
 
 
-def _recipients(ticket: Ticket, ev: e.Event) -> list[Recipient]:
+def _recipients(ticket: Ticket, ev: e.Event, tree: ReviewerTree | None = None) -> list[Recipient]:
     """Each notification an event causes; ``_CENTRE`` = the centre. New work points to the
     assignment just made for the unit told (not the one that caused it: the delegating parent,
     the sent-back assignment)."""
@@ -47,10 +48,8 @@ def _recipients(ticket: Ticket, ev: e.Event) -> list[Recipient]:
         return ticket.assignment(no).unit
 
     def reviewer(no: int) -> tuple[int, str | None]:
-        a = ticket.assignment(no)
-        if a.parent_no is None:
-            return _CENTRE, Role.DISPATCHER.value
-        return ticket.assignment(a.parent_no).unit, Role.UNIT_REVIEWER.value
+        r = reviewer_of(delegating_unit(ticket, ticket.assignment(no)), tree)
+        return (_CENTRE if r.unit is None else r.unit), r.role.value
 
     match ev:
         case e.TicketDispatched():
@@ -127,6 +126,7 @@ def _rows(
     centre: int | None,
 ) -> int | None:
     units = sorted({a.unit for a in after.assignments})
+    tree: ReviewerTree | None = None
     for r in records:
         extra = [r.event.superior_unit] if isinstance(r.event, e.AssignmentEscalated) else []
         concerned = sorted({*units, *(u for u in extra if u is not None)})
@@ -139,7 +139,9 @@ def _rows(
                 "created_at": r.occurred_at,
             }
         )
-        wanted = _recipients(after, r.event)
+        if tree is None and isinstance(r.event, e.AssignmentReplied | e.AssignmentSentBack):
+            tree = directory.reviewers(session, units)
+        wanted = _recipients(after, r.event, tree)
         if centre is None and any(u == _CENTRE for _k, u, *_ in wanted):
             centre = directory.centre_unit_id(session)
         for kind, unit, role, step, note, no in wanted:

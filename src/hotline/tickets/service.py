@@ -65,6 +65,9 @@ def _context(
     session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime, deadlines: Deadlines
 ) -> Context:
     units = None
+    reviewers = None
+    if isinstance(command, c.ReviewReply | c.DecideSendBack):
+        reviewers = directory.reviewers(session, [a.unit for a in ticket.assignments])
     if isinstance(command, c.Delegate):
         holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
         units = directory.unit_paths(session, [command.to_unit] + ([holder] if holder else []))
@@ -74,6 +77,7 @@ def _context(
         units=units,
         centre_unit=directory.centre_unit_id(session),
         deadlines=deadlines(session) if isinstance(command, _SETS_DEADLINES) else None,
+        reviewers=reviewers,
     )
 
 
