@@ -117,3 +117,42 @@ def test_with_no_reviewer_up_the_tree_the_centre_reviews(platform: Platform) -> 
     refused = api.on("reviewer.zhongshan", t, grid_no, "review", {"approve": True}, expect=403)
     assert "派单员" in refused["title"]
     api.on("dispatcher", t, grid_no, "review", {"approve": True})
+
+
+def _personal_data_views(p: Platform, ticket: int) -> list[str]:
+    from sqlalchemy import select
+
+    from hotline.audit.models import AuditEntry
+
+    with p.db.read() as s:
+        return list(
+            s.scalars(
+                select(AuditEntry.actor_name)
+                .where(
+                    AuditEntry.action == "ticket.personal_data_viewed",
+                    AuditEntry.entity_id == str(ticket),
+                )
+                .order_by(AuditEntry.id)
+            )
+        )
+
+
+def test_name_and_address_are_masked_where_the_phone_is_and_full_views_are_recorded(
+    platform: Platform,
+) -> None:
+    p, api = platform, Api(platform)
+    t = api.intake(citizen_name="欧阳建华", address="龙湾区中山路128号3栋502")["id"]
+    api.act("dispatcher", t, "dispatch", {"lead_unit_id": p.unit_id("dept-urban")})
+    full = api.get("handler.urban", f"/api/v1/tickets/{t}")
+    assert (full["citizen_name"], full["address"]) == ("欧阳建华", "龙湾区中山路128号3栋502")
+    assert full["citizen_phone"] == "13812345678"
+    for who in ("reviewer.urban", "supervisor"):
+        shown = api.get(who, f"/api/v1/tickets/{t}")
+        assert shown["citizen_phone"] == "138****5678"
+        assert shown["citizen_name"] == "欧***"
+        assert shown["address"].startswith("龙湾区中山路") and "128" not in shown["address"]
+        received = api.events(who, t)[0]["payload"]
+        assert received["citizen_name"] == "欧***" and "128" not in received["address"]
+    assert _personal_data_views(p, t) == ["handler.urban"]
+    api.get("operator1", f"/api/v1/tickets/{t}")
+    assert _personal_data_views(p, t) == ["handler.urban", "operator1"]

@@ -54,6 +54,7 @@ class TokenHolder:
     unit_name: str
     expires_at: datetime
     revoked_at: datetime | None
+    unit_name_en: str | None = None
 
 
 # Built once: this runs on every authenticated request (intake included), and building the
@@ -70,6 +71,7 @@ _TOKEN_HOLDER = (
         Unit.name,
         ApiToken.expires_at,
         ApiToken.revoked_at,
+        Unit.name_en,
     )
     .join(ApiToken, ApiToken.user_id == User.id)
     .join(Unit, Unit.id == User.unit_id)
@@ -93,6 +95,7 @@ def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
         row.name,
         row.expires_at,
         row.revoked_at,
+        row.name_en,
     )
 
 
@@ -143,6 +146,14 @@ def reviewers(session: Session, ids: Collection[int]) -> Reviewers:
         fallback = Reviewer(None, centre.name, centre.name_en or centre.name)
         nearest.update({u: fallback for u in chains if u not in nearest})
     return Reviewers(nearest)
+
+
+def child_units(session: Session, unit_id: int) -> list[UnitInfo]:
+    """The active units directly below this one, in tree order (where work can be delegated)."""
+    rows = session.scalars(
+        select(Unit).where(Unit.parent_id == unit_id, Unit.active.is_(True)).order_by(Unit.path)
+    )
+    return [_unit(u) for u in rows]
 
 
 def active_unit_ids(session: Session, ids: list[int]) -> set[int]:
