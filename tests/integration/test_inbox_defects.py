@@ -70,10 +70,9 @@ def _delegate_down(api: Api, ticket: int, chain: list[tuple[str, str]]) -> int:
     return no
 
 
-def test_a_grids_reply_under_a_community_without_reviewer_is_reviewed_by_the_street(
-    platform: Platform,
-) -> None:
-    api = Api(platform)
+def grid_reply_under_boai(api: Api, reply: str) -> tuple[int, int]:
+    """A ticket of 龙湾区 passed down to 中山街道, 博爱社区 (no reviewer there) and its first grid,
+    which replies; returns (ticket, the grid's assignment number)."""
     t = api.dispatched("d-longwan")
     chain = [
         ("handler.longwan", "d-longwan"),
@@ -81,9 +80,17 @@ def test_a_grids_reply_under_a_community_without_reviewer_is_reviewed_by_the_str
         ("handler.boai", "c-longwan-boai"),
         ("grid.boai1", "g-longwan-boai-1"),
     ]
-    grid_no = _delegate_down(api, t, chain)
-    api.on("grid.boai1", t, grid_no, "acknowledge")
-    api.on("grid.boai1", t, grid_no, "reply", {"reply": "已清理楼道杂物"})
+    no = _delegate_down(api, t, chain)
+    api.on("grid.boai1", t, no, "acknowledge")
+    api.on("grid.boai1", t, no, "reply", {"reply": reply})
+    return t, no
+
+
+def test_a_grids_reply_under_a_community_without_reviewer_is_reviewed_by_the_street(
+    platform: Platform,
+) -> None:
+    api = Api(platform)
+    t, grid_no = grid_reply_under_boai(api, "已清理楼道杂物")
     told = [(n["kind"], n["assignment_no"]) for n in _notices(api, "reviewer.zhongshan", t)]
     assert ("reply", grid_no) in told
     api.on("handler.boai", t, grid_no, "review", {"approve": True}, expect=403)  # a handler never reviews

@@ -10,7 +10,7 @@ import pytest
 from hotline.tickets import pages as ticket_pages
 from tests.conftest import Platform
 from tests.integration.api import Api
-from tests.integration.test_inbox_defects import _delegate_down
+from tests.integration.test_inbox_defects import grid_reply_under_boai
 from tests.integration.test_pages import csrf_of, logged_in
 
 
@@ -20,17 +20,7 @@ def _section(html: str, heading_id: str) -> str:
 
 
 def test_the_street_reviews_what_a_grid_under_a_community_without_reviewer_sent(platform: Platform) -> None:
-    api = Api(platform)
-    t = api.dispatched("d-longwan")
-    chain = [
-        ("handler.longwan", "d-longwan"),
-        ("handler.zhongshan", "s-longwan-zhongshan"),
-        ("handler.boai", "c-longwan-boai"),
-        ("grid.boai1", "g-longwan-boai-1"),
-    ]
-    no = _delegate_down(api, t, chain)
-    api.on("grid.boai1", t, no, "acknowledge")
-    api.on("grid.boai1", t, no, "reply", {"reply": "楼道杂物已清理完毕"})
+    t, no = grid_reply_under_boai(Api(platform), "楼道杂物已清理完毕")
     street = _section(logged_in(platform, "reviewer.zhongshan").get("/inbox").text, "review-h")
     assert (
         f'/tickets/{t}#a{no}"' in street and "楼道杂物已清理完毕" in street and "博爱社区第一网格" in street
