@@ -25,9 +25,11 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     source = template.read_text()
     keys = {k for k in KEY.findall(source) if not k.endswith(".")}  # "event." ~ tag has a default
     assert keys, f"{template.name} shows no word from the catalogue"
+    params = {"n": 1, "no": 1, "number": "x", "total": 1, "shown": 1, "name": "x", "unit": "x"}
+    params |= {"title": "x", "action": "x", "page": 1, "pages": 1, "first": 1, "last": 1}
     for key in keys:
-        assert text(key, "zh", n=1, no=1, number="x", total=1, shown=1, name="x", unit="x")
-        assert text(key, "en", n=1, no=1, number="x", total=1, shown=1, name="x", unit="x")
+        assert text(key, "zh", **params)
+        assert text(key, "en", **params)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)

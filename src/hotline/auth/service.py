@@ -28,6 +28,11 @@ class CurrentUser:
     unit_id: int
     unit_path: str
     unit_name: str
+    unit_name_en: str | None = None
+
+    def unit_label(self, lang: str) -> str:
+        """The unit's name in a page's language (the directory keeps an English name for each)."""
+        return (self.unit_name_en or self.unit_name) if lang == "en" else self.unit_name
 
     @property
     def actor(self) -> Actor:
@@ -71,4 +76,5 @@ def user_for_token(session: Session, token: str, now: datetime) -> CurrentUser:
         unit_id=row.unit_id,
         unit_path=row.unit_path,
         unit_name=row.unit_name,
+        unit_name_en=row.unit_name_en,
     )

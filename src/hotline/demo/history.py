@@ -242,6 +242,16 @@ class City:
             role=role, user_id=who.id if who else None, unit_id=self.centre if unit is None else unit
         )
 
+    def reviewer_of(self, delegating_unit: int) -> Actor:
+        """Who reviews what ``delegating_unit`` passed down, by the platform's rule: a reviewer of
+        the nearest unit at or above it that has one, else a dispatcher of the centre."""
+        unit: int | None = delegating_unit
+        while unit is not None and unit != self.centre:
+            if self.person(Role.UNIT_REVIEWER, unit) is not None:
+                return self.actor(Role.UNIT_REVIEWER, unit)
+            unit = self.units[unit].parent_id
+        return self.actor(Role.DISPATCHER)
+
     def descendant_of(self, unit: int, ancestor: int) -> bool:
         u, a = self.units.get(unit), self.units.get(ancestor)
         return u is not None and a is not None and u.id != a.id and u.path.startswith(a.path)
@@ -665,9 +675,9 @@ class Generator:
         )
         yield (t := max(reply_at, t + timedelta(minutes=5)))
         state = self._do(tid, c.Reply(assignment_no=worker_no, reply=rng.choice(texts.REPLIES)), worker, t)
-        if worker_no != no:  # the district reviews its street's reply, which becomes its own
+        if worker_no != no:  # the district (or who reviews for it) approves its street's reply
             yield (t := t + _minutes(rng, 30, 6 * 60))
-            reviewer = city.actor(Role.UNIT_REVIEWER, unit)
+            reviewer = city.reviewer_of(unit)
             state = self._do(tid, c.ReviewReply(assignment_no=worker_no, approve=True), reviewer, t)
         yield (t := t + _minutes(rng, 20, 8 * 60))
         if rng.random() < sh.reply_rejected:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.directory.models import ApiToken, Category, Unit, User
+from hotline.domain.permissions import CENTRE_REVIEWER, Reviewer
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class TokenHolder:
     unit_name: str
     expires_at: datetime
     revoked_at: datetime | None
+    unit_name_en: str | None = None
 
 
 # Built once: this runs on every authenticated request (intake included), and building the
@@ -68,6 +71,7 @@ _TOKEN_HOLDER = (
         Unit.name,
         ApiToken.expires_at,
         ApiToken.revoked_at,
+        Unit.name_en,
     )
     .join(ApiToken, ApiToken.user_id == User.id)
     .join(Unit, Unit.id == User.unit_id)
@@ -91,12 +95,65 @@ def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
         row.name,
         row.expires_at,
         row.revoked_at,
+        row.name_en,
     )
 
 
 def unit_paths(session: Session, ids: list[int]) -> UnitPaths:
     rows = session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(ids))).all()
     return UnitPaths({r.id: r.path for r in rows})
+
+
+@dataclass(frozen=True)
+class Reviewers:
+    """The `ReviewerTree` the workflow rules need: for each delegating unit asked about, the
+    nearest unit at or above it that has an active reviewer; the centre when none has."""
+
+    nearest: dict[int, Reviewer]
+
+    def reviewer_for(self, delegating_unit: int) -> Reviewer:
+        return self.nearest.get(delegating_unit, CENTRE_REVIEWER)
+
+
+def reviewers(session: Session, ids: Collection[int]) -> Reviewers:
+    """Who reviews the work each of these units delegates: two statements (the units' paths, then
+    the reviewers among all their ancestors), whatever the depth of the tree."""
+    wanted = set(ids)
+    if not wanted:
+        return Reviewers({})
+    paths = {r.id: r.path for r in session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(wanted)))}
+    chains = {u: [int(x) for x in p.strip("/").split("/") if x] for u, p in paths.items()}
+    above = {a for chain in chains.values() for a in chain}
+    reviewing = session.execute(
+        select(Unit.id, Unit.name, Unit.name_en)
+        .join(User, User.unit_id == Unit.id)
+        .where(
+            Unit.id.in_(above),
+            Unit.kind != "centre",
+            User.role == "unit_reviewer",
+            User.active.is_(True),
+        )
+        .distinct()
+    ).all()
+    named = {r.id: Reviewer(r.id, r.name, r.name_en or r.name) for r in reviewing}
+    nearest = {}
+    for unit, chain in chains.items():
+        found = next((named[a] for a in reversed(chain) if a in named), None)
+        if found is not None:
+            nearest[unit] = found
+    centre = session.execute(select(Unit.name, Unit.name_en).where(Unit.kind == "centre").limit(1)).first()
+    if centre is not None:
+        fallback = Reviewer(None, centre.name, centre.name_en or centre.name)
+        nearest.update({u: fallback for u in chains if u not in nearest})
+    return Reviewers(nearest)
+
+
+def child_units(session: Session, unit_id: int) -> list[UnitInfo]:
+    """The active units directly below this one, in tree order (where work can be delegated)."""
+    rows = session.scalars(
+        select(Unit).where(Unit.parent_id == unit_id, Unit.active.is_(True)).order_by(Unit.path)
+    )
+    return [_unit(u) for u in rows]
 
 
 def active_unit_ids(session: Session, ids: list[int]) -> set[int]:

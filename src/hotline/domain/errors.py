@@ -90,8 +90,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only the unit holding this assignment may do this",
     ),
     "permission.not_reviewer": (
-        "只有上级单位或热线中心才能审核此派单",
-        "Only the parent unit or the centre may review this assignment",
+        "只有{reviewer_unit}的{role}可以审核此派单",
+        "Only a {role} of {reviewer_unit_en} may review this assignment",
     ),
     "permission.not_visible": ("无权查看该工单", "You may not see this ticket"),
     "delegate.not_subordinate": (

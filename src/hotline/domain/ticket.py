@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 from hotline.domain import commands as c
 from hotline.domain import events as e
-from hotline.domain.errors import conflict, forbidden, invalid, not_found
-from hotline.domain.permissions import check_role
+from hotline.domain.errors import DomainError, conflict, forbidden, invalid, not_found
+from hotline.domain.permissions import ReviewerTree, check_role, may_review, not_reviewer, reviewer_of
 from hotline.domain.vocabulary import (
     OPEN_ASSIGNMENT_STATES,
     TERMINAL_STATUSES,
@@ -82,6 +82,7 @@ class Context:
     units: UnitTree | None = None
     centre_unit: int | None = None
     deadlines: DeadlineCalculator | None = None
+    reviewers: ReviewerTree | None = None
 
 
 # --- state -----------------------------------------------------------------------------------
@@ -325,16 +326,18 @@ def _holder(ticket: Ticket, no: int, ctx: Context) -> Assignment:
 
 
 def _reviewed_assignment(ticket: Ticket, no: int, ctx: Context) -> Assignment:
-    """The assignment a reviewer decides on; its reviewer is its parent unit, or the centre."""
+    """The assignment a reviewer decides on; its reviewer is the centre for what the centre
+    dispatched, else the nearest unit at or above the delegating one that has reviewers."""
     a = ticket.assignment(no)
-    if a.parent_no is None:
-        allowed = ctx.actor.role is Role.DISPATCHER
-    else:
-        parent = ticket.assignment(a.parent_no)
-        allowed = ctx.actor.role is Role.UNIT_REVIEWER and ctx.actor.unit_id == parent.unit
-    if not allowed:
-        raise forbidden("permission.not_reviewer")
+    reviewer = reviewer_of(delegating_unit(ticket, a), ctx.reviewers)
+    if not may_review(ctx.actor.role, ctx.actor.unit_id, reviewer):
+        raise not_reviewer(reviewer)
     return a
+
+
+def delegating_unit(ticket: Ticket, a: Assignment) -> int | None:
+    """The unit that passed this work down; None for what the centre dispatched."""
+    return None if a.parent_no is None else ticket.assignment(a.parent_no).unit
 
 
 def _fresh_deadlines(
@@ -708,6 +711,55 @@ _DECIDERS: dict[type[c.Command], Callable[[Ticket, Any, Context], list[e.Event]]
     c.DecideSendBack: _decide_send_back,
     c.DecideExtension: _decide_extension,
 }
+
+
+# --- what an actor may do now (pages show only these; `decide` still refuses anything else) -----
+
+
+class _AnyBelow:
+    """A unit tree in which every unit is below every other: lets a probe of `Delegate` pass the
+    subordinate check (which unit to pass the work to is the form's choice, checked when sent)."""
+
+    def is_descendant(self, unit: int, ancestor: int) -> bool:
+        return True
+
+
+_PROBE_TEXT = "-"
+_PROBES: dict[str, Callable[[int, datetime], c.Command]] = {
+    "acknowledge": lambda no, now: c.Acknowledge(assignment_no=no),
+    "contact": lambda no, now: c.RecordContact(assignment_no=no),
+    "delegate": lambda no, now: c.Delegate(assignment_no=no, to_unit=-1),
+    "reply": lambda no, now: c.Reply(assignment_no=no, reply=_PROBE_TEXT),
+    "send_back": lambda no, now: c.SendBack(assignment_no=no, reason=_PROBE_TEXT),
+    "extension": lambda no, now: c.RequestExtension(
+        assignment_no=no, until=now + timedelta(days=3650), reason=_PROBE_TEXT
+    ),
+    "review": lambda no, now: c.ReviewReply(assignment_no=no, approve=False, reason=_PROBE_TEXT),
+    "decide_send_back": lambda no, now: c.DecideSendBack(assignment_no=no, accept=False, reason=_PROBE_TEXT),
+    "decide_extension": lambda no, now: c.DecideExtension(
+        assignment_no=no, approve=False, reason=_PROBE_TEXT
+    ),
+}
+ASSIGNMENT_ACTIONS = tuple(_PROBES)
+
+
+def possible_actions(ticket: Ticket, ctx: Context) -> dict[int, frozenset[str]]:
+    """For each assignment, the actions (names of `ASSIGNMENT_ACTIONS`) the actor may take now:
+    asked of `decide` itself with a harmless probe of each command, so what a page offers can
+    never drift from what the rules accept. (An approval that waits for assisting units is still
+    offered with the review: the refusal then says why.)"""
+    probe_ctx = replace(ctx, units=_AnyBelow(), deadlines=None)
+    found: dict[int, frozenset[str]] = {}
+    for a in ticket.assignments:
+        allowed = set()
+        for name, probe in _PROBES.items():
+            try:
+                decide(ticket, probe(a.no, ctx.now), probe_ctx)
+            except DomainError:
+                continue
+            allowed.add(name)
+        found[a.no] = frozenset(allowed)
+    return found
 
 
 # --- evolve ------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from hotline.auth.service import CurrentUser
 from hotline.directory import queries as directory
 from hotline.domain import events as e
 from hotline.domain.errors import invalid, not_found
-from hotline.domain.ticket import Recorded, Ticket
+from hotline.domain.permissions import ReviewerTree, reviewer_of
+from hotline.domain.ticket import Recorded, Ticket, delegating_unit
 from hotline.domain.vocabulary import Role
 from hotline.notify import queries
 from hotline.notify.models import Notification, NotificationRead, OutboxEntry, WebhookSubscription
@@ -32,51 +33,56 @@ _INSERT_NOTIFICATION = insert(Notification.__table__)
 _CENTRE = -1
 
 
-def _recipients(ticket: Ticket, ev: e.Event) -> list[tuple[str, int, str | None, str | None, str | None]]:
-    """(kind, unit, role, step, note) for each notification an event causes; ``_CENTRE`` = the centre."""
-    made: list[tuple[str, int, str | None, str | None, str | None]] = []
+Recipient = tuple[str, int, str | None, str | None, str | None, int | None]
+"""(kind, unit, role or None for everyone in it, step, note, assignment number it is about)."""
+
+
+def _recipients(ticket: Ticket, ev: e.Event, tree: ReviewerTree | None = None) -> list[Recipient]:
+    """Each notification an event causes; ``_CENTRE`` = the centre. New work points to the
+    assignment just made for the unit told (not the one that caused it: the delegating parent,
+    the sent-back assignment)."""
+    made: list[Recipient] = []
+    no = getattr(ev, "no", None)
 
     def holder(no: int) -> int:
         return ticket.assignment(no).unit
 
     def reviewer(no: int) -> tuple[int, str | None]:
-        a = ticket.assignment(no)
-        if a.parent_no is None:
-            return _CENTRE, Role.DISPATCHER.value
-        return ticket.assignment(a.parent_no).unit, Role.UNIT_REVIEWER.value
+        r = reviewer_of(delegating_unit(ticket, ticket.assignment(no)), tree)
+        return (_CENTRE if r.unit is None else r.unit), r.role.value
 
     match ev:
         case e.TicketDispatched():
-            made += [("assignment", m.unit, None, None, ev.note) for m in ev.assignments]
+            made += [("assignment", m.unit, None, None, ev.note, m.no) for m in ev.assignments]
         case e.SendBackAccepted() if ev.redispatch:
-            made += [("assignment", m.unit, None, None, ev.reason) for m in ev.redispatch]
+            made += [("assignment", m.unit, None, None, ev.reason, m.no) for m in ev.redispatch]
         case e.TicketReopened() if ev.assignment is not None:
-            made.append(("assignment", ev.assignment.unit, None, None, ev.reason))
+            made.append(("assignment", ev.assignment.unit, None, None, ev.reason, ev.assignment.no))
         case e.AssignmentDelegated():
-            made.append(("assignment", ev.child.unit, None, None, ev.note))
+            made.append(("assignment", ev.child.unit, None, None, ev.note, ev.child.no))
         case e.AssignmentUrged():
-            made.append(("urge", holder(ev.no), None, ev.step, ev.note))
+            made.append(("urge", holder(ev.no), None, ev.step, ev.note, no))
         case e.DeadlineWarned():
-            made.append(("warning", holder(ev.no), None, ev.step, None))
+            made.append(("warning", holder(ev.no), None, ev.step, None, no))
         case e.AssignmentEscalated():
             # The superior unit (unless that is the centre itself: its supervisors are told anyway).
             if ev.superior_unit is not None:
-                made.append(("escalation", ev.superior_unit, None, ev.step, None))
-            made.append(("escalation", _CENTRE, Role.SUPERVISOR.value, ev.step, None))
+                made.append(("escalation", ev.superior_unit, None, ev.step, None, no))
+            made.append(("escalation", _CENTRE, Role.SUPERVISOR.value, ev.step, None, no))
         case e.ExtensionRequested():
-            made.append(("extension_requested", _CENTRE, Role.DISPATCHER.value, None, ev.reason))
+            made.append(("extension_requested", _CENTRE, Role.DISPATCHER.value, None, ev.reason, no))
         case e.ExtensionApproved():
-            made.append(("extension_approved", holder(ev.no), None, None, ev.reason))
+            made.append(("extension_approved", holder(ev.no), None, None, ev.reason, no))
         case e.ExtensionRefused():
-            made.append(("extension_refused", holder(ev.no), None, None, ev.reason))
+            made.append(("extension_refused", holder(ev.no), None, None, ev.reason, no))
         case e.AssignmentSentBack():
             unit, role = reviewer(ev.no)
-            made.append(("send_back", unit, role, None, ev.reason))
+            made.append(("send_back", unit, role, None, ev.reason, no))
         case e.AssignmentReplied():
             unit, role = reviewer(ev.no)
-            made.append(("reply", unit, role, None, None))
+            made.append(("reply", unit, role, None, None, no))
         case e.AssignmentRejected():
-            made.append(("rejected", holder(ev.no), None, None, ev.reason))
+            made.append(("rejected", holder(ev.no), None, None, ev.reason, no))
     return made
 
 
@@ -120,6 +126,7 @@ def _rows(
     centre: int | None,
 ) -> int | None:
     units = sorted({a.unit for a in after.assignments})
+    tree: ReviewerTree | None = None
     for r in records:
         extra = [r.event.superior_unit] if isinstance(r.event, e.AssignmentEscalated) else []
         concerned = sorted({*units, *(u for u in extra if u is not None)})
@@ -132,10 +139,12 @@ def _rows(
                 "created_at": r.occurred_at,
             }
         )
-        wanted = _recipients(after, r.event)
+        if tree is None and isinstance(r.event, e.AssignmentReplied | e.AssignmentSentBack):
+            tree = directory.reviewers(session, units)
+        wanted = _recipients(after, r.event, tree)
         if centre is None and any(u == _CENTRE for _k, u, *_ in wanted):
             centre = directory.centre_unit_id(session)
-        for kind, unit, role, step, note in wanted:
+        for kind, unit, role, step, note, no in wanted:
             if unit == _CENTRE:
                 if centre is None:
                     continue
@@ -149,7 +158,7 @@ def _rows(
                     "user_id": None,
                     "kind": kind,
                     "ticket_id": ticket_id,
-                    "assignment_no": getattr(r.event, "no", None),
+                    "assignment_no": no,
                     "event_seq": r.seq,
                     "step": step,
                     "note": note,

@@ -15,14 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, or_, select, true, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hotline.auth.service import CurrentUser
 from hotline.directory import queries as directory
 from hotline.directory.queries import UnitInfo
 from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import forbidden, not_found
-from hotline.domain.privacy import mask_phone
+from hotline.domain.privacy import mask_address, mask_name, mask_phone
 from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import OPEN_ASSIGNMENT_STATES, AssignmentState, Role, label
 from hotline.tickets import schemas as out
@@ -76,6 +76,17 @@ def _ref(units: dict[int, UnitInfo], unit_id: int | None, lang: str) -> out.Unit
     return out.UnitRef(id=u.id, name=(u.name_en or u.name) if lang == "en" else u.name)
 
 
+def sees_personal_data(user: CurrentUser, holder_units: Collection[int]) -> bool:
+    """Whether the citizen's name, phone and address are shown in full: to those who call citizens
+    (the centre desk, and handlers of a unit holding the ticket); everyone else sees them masked."""
+    return user.role in _FULL_PHONE_CENTRE or (
+        user.role in _FULL_PHONE_HOLDERS and user.unit_id in holder_units
+    )
+
+
+_MASKS = {"citizen_phone": mask_phone, "citizen_name": mask_name, "address": mask_address}
+
+
 def ticket_detail(
     session: Session,
     ticket_id: int,
@@ -112,8 +123,7 @@ def _detail(
     lang: str,
     now: datetime | None = None,
 ) -> out.TicketOut:
-    holds = any(a.unit_id == user.unit_id for a in assignments)
-    full_phone = user.role in _FULL_PHONE_CENTRE or (user.role in _FULL_PHONE_HOLDERS and holds)
+    full = sees_personal_data(user, {a.unit_id for a in assignments})
     return out.TicketOut(
         id=row.id,
         number=ticket_number(row, zone),
@@ -127,9 +137,9 @@ def _detail(
         title=row.title,
         content=row.content,
         category_code=row.category_code,
-        citizen_name=row.citizen_name,
-        citizen_phone=row.citizen_phone if full_phone else mask_phone(row.citizen_phone),
-        address=row.address,
+        citizen_name=row.citizen_name if full else mask_name(row.citizen_name),
+        citizen_phone=row.citizen_phone if full else mask_phone(row.citizen_phone),
+        address=row.address if full else mask_address(row.address),
         latitude=row.latitude,
         longitude=row.longitude,
         lead_unit=_ref(units, row.lead_unit_id, lang),
@@ -326,7 +336,14 @@ def _next_due() -> ColumnElement[datetime | None]:
 
 
 def unit_inbox(
-    session: Session, user: CurrentUser, zone: ZoneInfo, lang: str, now: datetime, *, limit: int = 100
+    session: Session,
+    user: CurrentUser,
+    zone: ZoneInfo,
+    lang: str,
+    now: datetime,
+    *,
+    limit: int = 100,
+    offset: int = 0,
 ) -> Inbox:
     """The open assignments of the user's unit and of the units below it, what falls due first on
     top (those without a deadline last): three statements whatever the size of the tables."""
@@ -340,8 +357,9 @@ def unit_inbox(
         select(AssignmentRow, TicketRow)
         .join(TicketRow, TicketRow.id == AssignmentRow.ticket_id)
         .where(*conds)
-        .order_by(due.is_(None), due, AssignmentRow.id)
+        .order_by(due.is_(None), due, AssignmentRow.id)  # the id last: a stable order to page by
         .limit(limit)
+        .offset(offset)
     ).all()
     units = _units(session, {a.unit_id for a, _ in rows})
     items = []
@@ -372,6 +390,70 @@ def unit_inbox(
     return Inbox(items=items, total=total)
 
 
+@dataclass(frozen=True)
+class ReviewItem:
+    """A subordinate unit's reply or send-back that waits for this unit's review."""
+
+    ticket_id: int
+    number: str
+    title: str | None
+    content_excerpt: str
+    assignment_no: int
+    unit: out.UnitRef
+    what: str
+    what_label: str
+    text: str | None
+    since: datetime | None
+    supervised: bool
+
+
+def awaiting_review(
+    session: Session, user: CurrentUser, zone: ZoneInfo, lang: str, *, limit: int = 50
+) -> list[ReviewItem]:
+    """What subordinate units passed up that this unit's reviewer decides: replies and send-backs
+    of work delegated at or below the unit, where the unit is the nearest one with a reviewer
+    (a community without one has its grids' replies reviewed by its street). Oldest first."""
+    if user.role is not Role.UNIT_REVIEWER:
+        return []
+    child, parent = aliased(AssignmentRow), aliased(AssignmentRow)
+    waiting = or_(
+        child.state == AssignmentState.REPLIED.value,
+        (child.state == AssignmentState.SENT_BACK.value) & child.state_before_send_back.is_not(None),
+    )
+    rows = session.execute(
+        select(child, parent.unit_id, TicketRow)
+        .join(parent, (parent.ticket_id == child.ticket_id) & (parent.no == child.parent_no))
+        .join(TicketRow, TicketRow.id == child.ticket_id)
+        .where(parent.unit_id.in_(directory.unit_ids_under(user.unit_path)), waiting)
+        .order_by(child.id)
+        .limit(limit * 4)  # some may be for a reviewer further down the subtree: they are dropped below
+    ).all()
+    tree = directory.reviewers(session, {delegating for _a, delegating, _t in rows})
+    mine = [(a, t) for a, delegating, t in rows if tree.reviewer_for(delegating).unit == user.unit_id]
+    units = _units(session, {a.unit_id for a, _ in mine})
+    items = []
+    for a, t in mine[:limit]:
+        unit = _ref(units, a.unit_id, lang)
+        assert unit is not None
+        replied = a.state == AssignmentState.REPLIED.value
+        items.append(
+            ReviewItem(
+                ticket_id=t.id,
+                number=ticket_number(t, zone),
+                title=t.title,
+                content_excerpt=t.content[:80],
+                assignment_no=a.no,
+                unit=unit,
+                what="reply" if replied else "send_back",
+                what_label=label(a.state, lang),
+                text=a.reply if replied else a.send_back_reason,
+                since=_local(a.replied_at if replied else None, zone),
+                supervised=t.supervised,
+            )
+        )
+    return items
+
+
 def ticket_events(
     session: Session, ticket_id: int, user: CurrentUser, zone: ZoneInfo, lang: str
 ) -> list[out.EventOut]:
@@ -386,8 +468,10 @@ def ticket_events(
     result = []
     for ev in events:
         payload = dict(ev.payload)
-        if "citizen_phone" in payload and not full_phone:
-            payload["citizen_phone"] = mask_phone(payload["citizen_phone"])
+        if not full_phone:
+            for key, mask in _MASKS.items():
+                if key in payload:
+                    payload[key] = mask(payload[key])
         reason = payload.get("reason") or payload.get("note")
         result.append(
             out.EventOut(

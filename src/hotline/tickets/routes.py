@@ -78,8 +78,12 @@ def list_tickets(
 
 @router.get("/{ticket_id}", response_model=s.TicketOut)
 def get_ticket(ticket_id: Id, desk: DeskDep) -> s.TicketOut:
-    """The ticket, its assignments and each one's deadlines with the time left (时限与剩余时间)."""
-    return _show(desk, ticket_id)
+    """The ticket, its assignments and each one's deadlines with the time left (时限与剩余时间).
+    The citizen's name, phone and address are masked unless the caller calls citizens; a full view
+    is recorded in the audit (``ticket.personal_data_viewed``)."""
+    shown = _show(desk, ticket_id)
+    service.note_personal_data_view(desk.db, shown, desk.user, desk.now)
+    return shown
 
 
 @router.get("/{ticket_id}/events", response_model=list[s.EventOut])

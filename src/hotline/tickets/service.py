@@ -12,12 +12,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from hotline.audit import service as audit
+from hotline.auth.service import CurrentUser
 from hotline.db.engine import Database
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
 from hotline.domain.errors import DomainError, invalid
-from hotline.domain.ticket import Actor, Context, DeadlineCalculator, Ticket, handle
-from hotline.tickets import store
+from hotline.domain.ticket import Actor, Context, DeadlineCalculator, Ticket, handle, possible_actions
+from hotline.tickets import queries, store
+from hotline.tickets.schemas import TicketOut
 
 Deadlines = Callable[[Session], DeadlineCalculator]
 """The deadline calculator for one transaction (the policy in force, the centre's working time):
@@ -65,6 +68,9 @@ def _context(
     session: Session, ticket: Ticket, command: c.Command, actor: Actor, now: datetime, deadlines: Deadlines
 ) -> Context:
     units = None
+    reviewers = None
+    if isinstance(command, c.ReviewReply | c.DecideSendBack):
+        reviewers = directory.reviewers(session, [a.unit for a in ticket.assignments])
     if isinstance(command, c.Delegate):
         holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
         units = directory.unit_paths(session, [command.to_unit] + ([holder] if holder else []))
@@ -74,6 +80,7 @@ def _context(
         units=units,
         centre_unit=directory.centre_unit_id(session),
         deadlines=deadlines(session) if isinstance(command, _SETS_DEADLINES) else None,
+        reviewers=reviewers,
     )
 
 
@@ -121,3 +128,28 @@ def merge(
         store.append(s, ticket_id, source, source_after, source_records)
         store.append(s, into_ticket_id, target, target_after, target_records)
     return source_after
+
+
+def note_personal_data_view(db: Database, ticket: TicketOut, user: CurrentUser, now: datetime) -> None:
+    """The access audit: who opened a ticket's citizen data in full (name, phone, address), once
+    per view of the ticket; views that show it masked are not personal data and are not recorded."""
+    if not (ticket.citizen_name or ticket.citizen_phone or ticket.address):
+        return
+    if not queries.sees_personal_data(user, {a.unit.id for a in ticket.assignments}):
+        return
+    with db.write() as s:
+        audit.record(s, audit.Actor.of(user), "ticket.personal_data_viewed", "ticket", ticket.id, at=now)
+
+
+def actions_for(db: Database, ticket_id: int, actor: Actor, now: datetime) -> dict[int, frozenset[str]]:
+    """What ``actor`` may do to each of the ticket's assignments now, as `execute` would judge it
+    (the pages offer only these forms; `execute` still decides each one when it is sent)."""
+    with db.read() as s:
+        state = store.load(s, ticket_id)
+        ctx = Context(
+            actor=actor,
+            now=now,
+            centre_unit=directory.centre_unit_id(s),
+            reviewers=directory.reviewers(s, [a.unit for a in state.assignments]),
+        )
+    return possible_actions(state, ctx)

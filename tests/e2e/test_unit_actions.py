@@ -1,0 +1,141 @@
+"""The work of a ticket in the browser, from its page, as each person does it: the district
+acknowledges and delegates, the street replies, the district's reviewer (from the inbox's "to
+review") and then the centre approve; a send-back refused by the centre; an extension asked and
+approved. Screenshots of each state in build/screenshots/pages-action-*.png."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Platform
+from tests.e2e.shots import screenshot
+from tests.integration.api import Api
+
+
+def _as(browser: Any, live_url: str, username: str, lang: str = "zh-CN") -> Any:
+    context = browser.new_context(locale=lang, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(live_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", f"Demo-{username}-2026")
+    page.press("#password", "Enter")
+    page.wait_for_url(live_url + "/inbox")
+    return page
+
+
+def _open(page: Any, summary: str) -> None:
+    page.click(f"details.action summary:has-text('{summary}')")
+
+
+@pytest.mark.parametrize("platform", ["sqlite", "postgresql"], indirect=True)
+def test_delegate_reply_and_two_reviews_in_the_browser(
+    platform: Platform, live_url: str, browser: Any
+) -> None:
+    api = Api(platform)
+    t = api.dispatched("d-longwan")
+    shots = platform.backend == "sqlite"
+
+    district = _as(browser, live_url, "handler.longwan")
+    district.click(f'table.inbox a[href="/tickets/{t}"]')
+    district.click("button:has-text('签收')")
+    district.wait_for_selector("details.action")
+    _open(district, "下派")
+    district.select_option("#delegate-unit-1", label="龙湾区中山街道办事处")
+    district.fill("#delegate-note-1", "请街道核实并处理")
+    if shots:
+        screenshot(district, "pages-action-delegate-zh", full_page=False)
+    district.click("details.action[open] button:has-text('下派')")
+    district.wait_for_selector(".flash .ok")
+    assert district.inner_text(".flash .ok") == "已提交：下派"
+    assert "下派" in district.locator("ol.timeline li strong").all_inner_texts()
+
+    street = _as(browser, live_url, "handler.zhongshan")
+    street.click(f'table.inbox a[href="/tickets/{t}"]')
+    street.click("#a2 button:has-text('签收')")
+    _open(street, "办理反馈")
+    street.fill("#reply-reply-2", "已派人更换路灯灯泡，夜间照明恢复")
+    street.click("#a2 details.action[open] button:has-text('办理反馈')")
+    street.wait_for_selector(".flash .ok")
+
+    reviewer = _as(browser, live_url, "reviewer.longwan")
+    to_review = reviewer.locator("section.to-review")
+    assert "已派人更换路灯灯泡" in to_review.inner_text()
+    if shots:
+        screenshot(reviewer, "pages-inbox-to-review-zh", full_page=False)
+    to_review.locator(f'a[href="/tickets/{t}#a2"]').click()
+    reviewer.click("#a2 button:has-text('退回重办')")  # no reason: refused, the page says why
+    assert reviewer.inner_text(".flash .error") == "审核答复 未能提交： 请填写原因"
+    assert reviewer.evaluate("document.activeElement.id") == "review-reason-2"  # the field to fill, in view
+    if shots:
+        screenshot(reviewer, "pages-action-refused-zh", full_page=False)
+    reviewer.fill("#review-reason-2", "已现场核实，路灯恢复照明")
+    reviewer.click("#a2 button:has-text('审核通过')")
+    reviewer.wait_for_selector(".flash .ok")
+    assert api.get("dispatcher", f"/api/v1/tickets/{t}")["assignments"][0]["state"] == "replied"
+
+    centre = _as(browser, live_url, "dispatcher")
+    centre.goto(f"{live_url}/tickets/{t}")
+    assert centre.inner_text(".your-turn") == "待您决定： 派单 1 · 审核答复"
+    assert centre.locator("#a1 details.action[open] summary").inner_text() == "审核答复"
+    if shots:
+        screenshot(centre, "pages-action-review-zh", full_page=False)
+    centre.click("#a1 button:has-text('审核通过')")
+    centre.wait_for_selector(".flash .ok")
+    assert centre.inner_text("h1 .status") == "已审核"
+    for page in (district, street, reviewer, centre):
+        page.context.close()
+
+
+@pytest.mark.parametrize("platform", ["sqlite", "postgresql"], indirect=True)
+def test_send_back_refused_then_an_extension_approved(
+    platform: Platform, live_url: str, browser: Any
+) -> None:
+    api = Api(platform)
+    t = api.dispatched("dept-market")
+    shots = platform.backend == "sqlite"
+
+    unit = _as(browser, live_url, "handler.market")
+    unit.goto(f"{live_url}/tickets/{t}")
+    _open(unit, "退单")
+    unit.fill("#send_back-reason-1", "不属于市场监管职责，应由城管处理")
+    unit.click("details.action[open] button:has-text('退单')")
+    unit.wait_for_selector(".flash .ok")
+
+    centre = _as(browser, live_url, "dispatcher")
+    centre.goto(f"{live_url}/tickets/{t}")
+    centre.fill("#decide_send_back-reason-1", "店外占道经营属市场监管职责，请继续办理")
+    if shots:
+        screenshot(centre, "pages-action-send-back-decision-zh", full_page=False)
+    centre.click("button:has-text('不同意退单')")
+    centre.wait_for_selector(".flash .ok")
+
+    unit.goto(f"{live_url}/tickets/{t}")
+    unit.click("button:has-text('签收')")
+    _open(unit, "申请延期")
+    unit.fill("#extension-until-1", "2026-12-05T17:30")
+    unit.fill("#extension-reason-1", "需要联合执法，现场检测需三个工作日")
+    if shots:
+        screenshot(unit, "pages-action-extension-zh", full_page=False)
+    unit.click("details.action[open] button:has-text('申请延期')")
+    unit.wait_for_selector(".flash .ok")
+    assert "延期申请（待审批）" in unit.inner_text("#a1")
+
+    centre.goto(f"{live_url}/tickets/{t}")
+    centre.fill("#decide_extension-reason-1", "同意")
+    centre.click("button:has-text('批准延期')")
+    centre.wait_for_selector(".flash .ok")
+    shown = api.get("dispatcher", f"/api/v1/tickets/{t}")["assignments"][0]
+    assert shown["extensions_approved"] == 1 and shown["reply_due_at"].startswith("2026-12-05T17:30")
+
+    english = _as(browser, live_url, "handler.market", lang="en-US")
+    english.goto(f"{live_url}/tickets/{t}?lang=en")
+    assert english.get_attribute("html", "lang") == "en"
+    assert "Reply" in english.locator("details.action summary").all_inner_texts()
+    if shots:
+        screenshot(english, "pages-action-ticket-en", full_page=False)
+        english.goto(f"{live_url}/inbox")
+        screenshot(english, "pages-inbox-notices-en", full_page=False)
+    for page in (unit, centre, english):
+        page.context.close()
