@@ -18,6 +18,7 @@ from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
 from hotline.db.engine import Database
+from hotline.directory.routes import admin as directory_admin_router
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
@@ -110,7 +111,7 @@ def create_app(
         routing_router,
     ):
         app.include_router(router)
-    for router in (time_limits_router, inbox_router, webhooks_admin_router):
+    for router in (time_limits_router, inbox_router, webhooks_admin_router, directory_admin_router):
         app.include_router(router)
     app.include_router(audit_router)
     app.include_router(analytics_router)

@@ -765,3 +765,15 @@ def assessment_facts(session: Session, start: datetime, end: datetime, *, by_clo
         )
     ]
     return AssessmentFacts(tickets, assignments, events)
+
+
+def open_assignments(session: Session, unit_id: int) -> int:
+    """How many assignments a unit holds that are not finished (the directory refuses to retire
+    a unit with work in hand)."""
+    states = [s.value for s in OPEN_ASSIGNMENT_STATES]
+    return int(
+        session.scalar(
+            select(func.count()).where(AssignmentRow.unit_id == unit_id, AssignmentRow.state.in_(states))
+        )
+        or 0
+    )
