@@ -12,12 +12,14 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
 from hotline.analytics.routes import router as analytics_router
+from hotline.audit import pages as audit_pages
 from hotline.audit.routes import router as audit_router
 from hotline.auth import pages as auth_pages
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
 from hotline.db.engine import Database
+from hotline.directory import pages as directory_pages
 from hotline.directory.routes import admin as directory_admin_router
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
@@ -100,6 +102,8 @@ def create_app(
     shell.install(app)
     auth_pages.install(app)
     ticket_pages.install(app)
+    directory_pages.install(app)
+    audit_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,

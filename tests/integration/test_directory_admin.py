@@ -36,7 +36,9 @@ def refused(api: Api, method: str, path: str, body: Any, status: int, code: str,
     if field is None:
         assert problem["code"] == code, problem
     else:
-        assert {"field": field, "code": code} in [{"field": e["field"], "code": e["code"]} for e in errors], problem
+        assert {"field": field, "code": code} in [{"field": e["field"], "code": e["code"]} for e in errors], (
+            problem
+        )
 
 
 def login(api: Api, username: str, password: str) -> int:
@@ -174,7 +176,11 @@ def test_a_person_created_logs_in_and_a_disabled_one_cannot(api: Api) -> None:
         "password": "Longer-Pass-42",
     }
     person = api.post(ADMIN, "/api/v1/admin/users", body, expect=201)
-    assert (person["role"], person["unit_name"], person["active"]) == ("unit_handler", "龙湾区中山街道办事处", True)
+    assert (person["role"], person["unit_name"], person["active"]) == (
+        "unit_handler",
+        "龙湾区中山街道办事处",
+        True,
+    )
     token = api.client.post(
         "/api/v1/auth/login", json={"username": "zhang.wei", "password": "Longer-Pass-42"}
     )

@@ -371,3 +371,11 @@ def people(session: Session, user_id: int | None = None) -> list[Person]:
     if user_id is not None:
         query = query.where(User.id == user_id)
     return [Person(*row) for row in session.execute(query)]
+
+
+def people_counts(session: Session) -> dict[int, int]:
+    """How many active people each unit has."""
+    rows = session.execute(
+        select(User.unit_id, func.count()).where(User.active.is_(True)).group_by(User.unit_id)
+    )
+    return {unit_id: n for unit_id, n in rows}
