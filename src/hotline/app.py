@@ -26,6 +26,7 @@ from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
 from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
+from hotline.open311 import pages as open311_pages
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.routing.routes import router as routing_router
@@ -104,6 +105,7 @@ def create_app(
     ticket_pages.install(app)
     directory_pages.install(app)
     audit_pages.install(app)
+    open311_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,

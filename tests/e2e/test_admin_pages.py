@@ -1,7 +1,7 @@
 """An administrator's round in the browser (Debian's Chromium through Playwright, 1366×768): create
 a unit and a person in it on the admin pages; the person logs in at /login; once disabled they
 cannot, and the session they had stops; the audit page shows each change with before and after.
-Screenshots of every admin page go to build/screenshots/admin-*.png."""
+Screenshots of every admin page go to build/screenshots/admin-*.png (the Open311 keys page too)."""
 
 from __future__ import annotations
 
@@ -99,5 +99,11 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     screenshot(admin, "admin-categories", full_page=False)
     admin.click("table.tree a >> nth=1")
     screenshot(admin, "admin-category", full_page=False)
+    admin.goto(live_url + "/admin/open311/keys")
+    admin.fill("#name", "市民通 App")
+    admin.fill("#contact", "app@example.org")
+    admin.click("form.fields button[type=submit]")
+    assert admin.inner_text("#issued-key").startswith("hk_")
+    screenshot(admin, "admin-open311-keys", full_page=False)
     admin.goto(live_url + "/admin/audit?lang=en")
     screenshot(admin, "admin-audit-en", full_page=False)

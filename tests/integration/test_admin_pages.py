@@ -194,3 +194,22 @@ def test_the_audit_page_filters_pages_and_refuses_a_bad_date(isolated: Platform,
     assert r.status_code == 200
     english = admin.get("/admin/audit", params={"lang": "en"}).text
     assert "Audit" in english and "审计记录" not in english
+
+
+def test_an_open311_key_is_issued_once_on_its_page_and_revoked(isolated: Platform, admin: TestClient) -> None:
+    r = post(admin, "/admin/open311/keys", {"name": "", "contact": ""})
+    assert r.status_code == 422 and 'id="err-name"' in r.text
+    r = post(admin, "/admin/open311/keys", {"name": "市民通 App", "contact": "app@example.org"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    key = re.search(r'id="issued-key">([^<]+)<', r.text)
+    assert key is not None and key.group(1).startswith("hk_")
+    listing = admin.get("/admin/open311/keys").text
+    assert "市民通 App" in listing and key.group(1) not in listing
+    issued = next(k for k in Api(isolated).get("admin", "/api/v1/open311/keys") if k["name"] == "市民通 App")
+    r = post(admin, f"/admin/open311/keys/{issued['id']}/revoke", {}, page="/admin/open311/keys")
+    assert r.status_code == 303 and "密钥已吊销" in admin.get(r.headers["location"]).text
+    keys = {k["id"]: k for k in Api(isolated).get("admin", "/api/v1/open311/keys")}
+    assert keys[issued["id"]]["active"] is False
+    audit = admin.get("/admin/audit", params={"action": "open311.key"}).text
+    assert "签发 Open311 密钥" in audit and "吊销 Open311 密钥" in audit and key.group(1) not in audit
+    assert logged_in(isolated, "dispatcher").get("/admin/open311/keys").status_code == 403

@@ -31,7 +31,12 @@ PAGE_SIZE = 30
 #: How `audit.service.jsonable` stores a time: ISO 8601 with its offset.
 _ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 #: Links from an entry to the page of what it changed.
-ENTITY_PAGES = {"unit": "/admin/units/{}", "user": "/admin/people/{}", "category": "/admin/categories/{}"}
+ENTITY_PAGES = {
+    "unit": "/admin/units/{}",
+    "user": "/admin/people/{}",
+    "category": "/admin/categories/{}",
+    "open311_key": "/admin/open311/keys#key-{}",
+}
 
 
 @dataclass(frozen=True)

@@ -10,69 +10,30 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from hotline.audit import queries as audit_queries
 from hotline.audit.service import Actor
-from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession, PageSessionDep
+from hotline.auth.pages import AdminSessionDep as AdminDep
+from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession
 from hotline.directory import queries, service
 from hotline.directory import schemas as s
-from hotline.directory.queries import CategoryInfo, UnitInfo
-from hotline.domain.errors import DomainError, forbidden, message, not_found
-from hotline.domain.vocabulary import Role
+from hotline.directory.queries import CategoryInfo
+from hotline.domain.errors import DomainError, not_found
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
-from hotline.web.errors import STATUS, field_errors
+from hotline.web.forms import Refused, checked, text
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
 
-M = TypeVar("M", bound=BaseModel)
 _WORDS = re.compile(r"[\s,，、;；]+")
 #: The roles a person may be given, in the order the form offers them.
 ROLES = ("operator", "dispatcher", "unit_handler", "unit_reviewer", "supervisor", "grid_worker", "admin")
 HISTORY = 8
-
-
-def require_admin(session: PageSessionDep) -> PageSession:
-    if session.user.role is not Role.ADMIN:
-        raise PageRefusal(forbidden("permission.admin"), session)
-    return session
-
-
-AdminDep = Annotated[PageSession, Depends(require_admin)]
-
-
-class Refused(Exception):
-    """A form that cannot be saved: its problems by field ("" for the form as a whole)."""
-
-    def __init__(self, problems: dict[str, str], status: int) -> None:
-        super().__init__("refused")
-        self.problems, self.status = problems, status
-
-
-def checked(model: type[M], data: dict[str, Any], lang: str) -> M:
-    """The form as the API's schema reads it, or `Refused` with each bad field's message."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = {str(e["field"] or ""): e["message"] for e in field_errors(exc, lang)}
-        raise Refused(problems, 422) from None
-
-
-def refused(err: DomainError, lang: str) -> Refused:
-    field = str(err.params.get("field") or "")
-    return Refused({field: message(err.code, lang, **err.params)}, STATUS[err.kind])
-
-
-def _text(form: FormData, name: str) -> str | None:
-    """A text field: None when left empty (optional fields), else as typed."""
-    value = str(form.get(name) or "").strip()
-    return value or None
 
 
 def _id(form: FormData, name: str) -> int | str | None:
@@ -83,10 +44,6 @@ def _id(form: FormData, name: str) -> int | str | None:
 
 def _words(form: FormData, name: str) -> list[str]:
     return [w for w in _WORDS.split(str(form.get(name) or "")) if w]
-
-
-def _name(item: UnitInfo | CategoryInfo, lang: str) -> str:
-    return (item.name_en or item.name) if lang == "en" else item.name
 
 
 def _history(request: Request, db: DbDep, entity_type: str, entity_id: int) -> list[audit_queries.Entry]:
@@ -154,11 +111,11 @@ def install(app: FastAPI) -> None:
         request: Request, db: DbDep, session: AdminDep, form: CheckedFormDep, now: NowDep, lang: LangDep
     ) -> Response:
         data = {
-            "code": _text(form, "code") or "",
-            "name": _text(form, "name") or "",
-            "name_en": _text(form, "name_en"),
-            "public_name": _text(form, "public_name"),
-            "kind": _text(form, "kind") or "",
+            "code": text(form, "code") or "",
+            "name": text(form, "name") or "",
+            "name_en": text(form, "name_en"),
+            "public_name": text(form, "public_name"),
+            "kind": text(form, "kind") or "",
             "parent_id": _id(form, "parent_id"),
             "keywords": _words(form, "keywords"),
         }
@@ -168,7 +125,7 @@ def install(app: FastAPI) -> None:
                 unit = service.create_unit(ws, **body.model_dump(), actor=Actor.of(session.user), now=now)
                 unit_id = unit.id
         except DomainError as err:
-            failed = refused(err, lang)
+            failed = Refused.of(err, lang)
             return units_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
         except Refused as failed:
             return units_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
@@ -249,7 +206,7 @@ def install(app: FastAPI) -> None:
         except DomainError as err:
             if err.code == "unit.not_found" and "field" not in err.params:
                 raise PageRefusal(err, session) from None
-            failed = refused(err, lang)
+            failed = Refused.of(err, lang)
             return unit_page(
                 request, db, session, unit_id, problems=failed.problems, status=failed.status, which=which
             )
@@ -259,48 +216,33 @@ def install(app: FastAPI) -> None:
             )
         return RedirectResponse(f"/admin/units/{unit_id}?done={which}", status_code=303)
 
-    @app.post("/admin/units/{unit_id}", include_in_schema=False)
-    def rename_unit(
-        request: Request,
-        unit_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        data = {
-            "name": _text(form, "name") or "",
-            "name_en": _text(form, "name_en"),
-            "public_name": _text(form, "public_name"),
+    def unit_form(form: FormData, which: str) -> dict[str, Any]:
+        if which == "moved":
+            return {"parent_id": _id(form, "parent_id")}
+        return {
+            "name": text(form, "name") or "",
+            "name_en": text(form, "name_en"),
+            "public_name": text(form, "public_name"),
             "keywords": _words(form, "keywords"),
         }
-        return unit_change(request, db, session, unit_id, "saved", data, lang, now)
 
-    @app.post("/admin/units/{unit_id}/move", include_in_schema=False)
-    def move_unit(
-        request: Request,
-        unit_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        data = {"parent_id": _id(form, "parent_id")}
-        return unit_change(request, db, session, unit_id, "moved", data, lang, now)
+    def unit_action(which: str) -> Any:
+        def act(
+            request: Request,
+            unit_id: int,
+            db: DbDep,
+            session: AdminDep,
+            form: CheckedFormDep,
+            now: NowDep,
+            lang: LangDep,
+        ) -> Response:
+            data = {} if which == "retire" else unit_form(form, which)
+            return unit_change(request, db, session, unit_id, which, data, lang, now)
 
-    @app.post("/admin/units/{unit_id}/retire", include_in_schema=False)
-    def retire_unit(
-        request: Request,
-        unit_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        return unit_change(request, db, session, unit_id, "retire", {}, lang, now)
+        return act
+
+    for tail, which in (("", "saved"), ("/move", "moved"), ("/retire", "retire")):
+        app.post(f"/admin/units/{{unit_id}}{tail}", include_in_schema=False)(unit_action(which))
 
     # --- people -----------------------------------------------------------------------------------
     def people_page(
@@ -358,9 +300,9 @@ def install(app: FastAPI) -> None:
         request: Request, db: DbDep, session: AdminDep, form: CheckedFormDep, now: NowDep, lang: LangDep
     ) -> Response:
         data = {
-            "username": _text(form, "username") or "",
-            "display_name": _text(form, "display_name") or "",
-            "role": _text(form, "role") or "",
+            "username": text(form, "username") or "",
+            "display_name": text(form, "display_name") or "",
+            "role": text(form, "role") or "",
             "unit_id": _id(form, "unit_id"),
             "password": str(form.get("password") or ""),
         }
@@ -371,7 +313,7 @@ def install(app: FastAPI) -> None:
                     ws, **body.model_dump(), actor=Actor.of(session.user), now=now
                 ).id
         except DomainError as err:
-            failed = refused(err, lang)
+            failed = Refused.of(err, lang)
             data["password"] = ""
             return people_page(
                 request, db, session, lang, form=data, problems=failed.problems, status=failed.status
@@ -443,8 +385,8 @@ def install(app: FastAPI) -> None:
         try:
             if which == "saved":
                 data = {
-                    "display_name": _text(form, "display_name") or "",
-                    "role": _text(form, "role") or "",
+                    "display_name": text(form, "display_name") or "",
+                    "role": text(form, "role") or "",
                     "unit_id": _id(form, "unit_id"),
                 }
                 body = checked(s.UserPatch, data, lang)
@@ -460,7 +402,7 @@ def install(app: FastAPI) -> None:
         except DomainError as err:
             if err.code == "user.not_found":
                 raise PageRefusal(err, session) from None
-            failed = refused(err, lang)
+            failed = Refused.of(err, lang)
             return person_page(
                 request,
                 db,
@@ -488,57 +430,28 @@ def install(app: FastAPI) -> None:
             return response
         return RedirectResponse(f"/admin/people/{user_id}?done={which}", status_code=303)
 
-    @app.post("/admin/people/{user_id}", include_in_schema=False)
-    def update_person(
-        request: Request,
-        user_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-        zone: ZoneDep,
-    ) -> Response:
-        return person_change(request, db, session, user_id, zone, "saved", lang, now, form)
+    def person_action(which: str) -> Any:
+        def act(
+            request: Request,
+            user_id: int,
+            db: DbDep,
+            session: AdminDep,
+            form: CheckedFormDep,
+            now: NowDep,
+            lang: LangDep,
+            zone: ZoneDep,
+        ) -> Response:
+            return person_change(request, db, session, user_id, zone, which, lang, now, form)
 
-    @app.post("/admin/people/{user_id}/password", include_in_schema=False)
-    def reset_password(
-        request: Request,
-        user_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-        zone: ZoneDep,
-    ) -> Response:
-        return person_change(request, db, session, user_id, zone, "password", lang, now, form)
+        return act
 
-    @app.post("/admin/people/{user_id}/disable", include_in_schema=False)
-    def disable_person(
-        request: Request,
-        user_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-        zone: ZoneDep,
-    ) -> Response:
-        return person_change(request, db, session, user_id, zone, "disabled", lang, now, form)
-
-    @app.post("/admin/people/{user_id}/enable", include_in_schema=False)
-    def enable_person(
-        request: Request,
-        user_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-        zone: ZoneDep,
-    ) -> Response:
-        return person_change(request, db, session, user_id, zone, "enabled", lang, now, form)
+    for tail, which in (
+        ("", "saved"),
+        ("/password", "password"),
+        ("/disable", "disabled"),
+        ("/enable", "enabled"),
+    ):
+        app.post(f"/admin/people/{{user_id}}{tail}", include_in_schema=False)(person_action(which))
 
     # --- categories -------------------------------------------------------------------------------
     def categories_page(
@@ -571,13 +484,13 @@ def install(app: FastAPI) -> None:
 
     def category_form(form: FormData) -> dict[str, Any]:
         return {
-            "name": _text(form, "name") or "",
-            "name_en": _text(form, "name_en"),
+            "name": text(form, "name") or "",
+            "name_en": text(form, "name_en"),
             "parent_id": _id(form, "parent_id"),
             "default_unit_id": _id(form, "default_unit_id"),
             "territorial": bool(form.get("territorial")),
             "keywords": _words(form, "keywords"),
-            "description": _text(form, "description"),
+            "description": text(form, "description"),
         }
 
     @app.get("/admin/categories", include_in_schema=False, response_class=HTMLResponse)
@@ -588,7 +501,7 @@ def install(app: FastAPI) -> None:
     def create_category(
         request: Request, db: DbDep, session: AdminDep, form: CheckedFormDep, now: NowDep, lang: LangDep
     ) -> Response:
-        data = {"code": _text(form, "code") or "", **category_form(form)}
+        data = {"code": text(form, "code") or "", **category_form(form)}
         try:
             body = checked(s.CategoryIn, data, lang)
             with db.write() as ws:
@@ -596,7 +509,7 @@ def install(app: FastAPI) -> None:
                     ws, **body.model_dump(), actor=Actor.of(session.user), now=now
                 ).id
         except DomainError as err:
-            failed = refused(err, lang)
+            failed = Refused.of(err, lang)
             return categories_page(
                 request, db, session, form=data, problems=failed.problems, status=failed.status
             )
@@ -687,7 +600,7 @@ def install(app: FastAPI) -> None:
         except DomainError as err:
             if err.code == "category.not_found" and "field" not in err.params:
                 raise PageRefusal(err, session) from None
-            failed = refused(err, lang)
+            failed = Refused.of(err, lang)
             return category_page(
                 request, db, session, category_id, problems=failed.problems, status=failed.status, which=which
             )
@@ -697,26 +610,19 @@ def install(app: FastAPI) -> None:
             )
         return RedirectResponse(f"/admin/categories/{category_id}?done={which}", status_code=303)
 
-    @app.post("/admin/categories/{category_id}", include_in_schema=False)
-    def update_category(
-        request: Request,
-        category_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        return category_change(request, db, session, category_id, "saved", form, lang, now)
+    def category_action(which: str) -> Any:
+        def act(
+            request: Request,
+            category_id: int,
+            db: DbDep,
+            session: AdminDep,
+            form: CheckedFormDep,
+            now: NowDep,
+            lang: LangDep,
+        ) -> Response:
+            return category_change(request, db, session, category_id, which, form, lang, now)
 
-    @app.post("/admin/categories/{category_id}/retire", include_in_schema=False)
-    def retire_category(
-        request: Request,
-        category_id: int,
-        db: DbDep,
-        session: AdminDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        return category_change(request, db, session, category_id, "retire", form, lang, now)
+        return act
+
+    for tail, which in (("", "saved"), ("/retire", "retire")):
+        app.post(f"/admin/categories/{{category_id}}{tail}", include_in_schema=False)(category_action(which))

@@ -27,6 +27,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/admin/units", "nav.admin_units", frozenset({"admin"})),
     ("/admin/people", "nav.admin_people", frozenset({"admin"})),
     ("/admin/categories", "nav.admin_categories", frozenset({"admin"})),
+    ("/admin/open311/keys", "nav.admin_keys", frozenset({"admin"})),
     ("/admin/audit", "nav.audit", frozenset({"admin"})),
 ]
 

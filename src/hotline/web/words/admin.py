@@ -136,6 +136,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "categories.retire_submit": ("停用", "Retire"),
     "categories.created": ("分类已新建：{name}", "Category created: {name}"),
     "categories.retired_done": ("分类已停用", "Category retired"),
+    # Open311 API keys
+    "nav.admin_keys": ("开放接口密钥", "Open311 keys"),
+    "keys.title": ("Open311 接口密钥", "Open311 API keys"),
+    "keys.intro": (
+        "外部应用（市民 App、小程序、其他城市系统）用密钥通过 Open311 接口提交诉求。密钥只在签发时显示一次；吊销后立即失效。",
+        "Client applications (citizens' apps, other city systems) post requests through Open311 with a key. A key is shown once, when issued; a revoked key stops working at once.",
+    ),
+    "keys.name": ("应用名称", "Application"),
+    "keys.contact": ("联系人", "Contact"),
+    "keys.created": ("签发时间", "Issued"),
+    "keys.revoked": ("已吊销", "Revoked"),
+    "keys.revoke": ("吊销", "Revoke"),
+    "keys.new": ("签发新密钥", "Issue a key"),
+    "keys.issue": ("签发", "Issue"),
+    "keys.issued": (
+        "已为「{name}」签发密钥（只显示这一次，请立即交给对方保存）：",
+        "Key issued to {name} (shown this once: hand it over now):",
+    ),
+    "keys.revoked_done": ("密钥已吊销", "Key revoked"),
     # audit
     "audit.title": ("审计记录", "Audit"),
     "audit.intro": (
