@@ -34,6 +34,8 @@ _WORDS = re.compile(r"[\s,，、;；]+")
 #: The roles a person may be given, in the order the form offers them.
 ROLES = ("operator", "dispatcher", "unit_handler", "unit_reviewer", "supervisor", "grid_worker", "admin")
 HISTORY = 8
+#: The kinds a new unit may have, in the tree's order (the form's list).
+KINDS = ("district", "department", "enterprise", "street", "town", "community", "village", "grid")
 
 
 def _id(form: FormData, name: str) -> int | str | None:
@@ -92,7 +94,7 @@ def install(app: FastAPI) -> None:
                 "units": units,
                 "counts": counts,
                 "parents": [u for u in units if u.active and u.level < service.MAX_UNIT_LEVEL],
-                "kinds": sorted(service.NEW_UNIT_KINDS),
+                "kinds": KINDS,
                 "form": form or {},
                 "problems": problems or {},
                 "created": request.query_params.get("created"),
