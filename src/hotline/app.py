@@ -12,17 +12,21 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
 from hotline.analytics.routes import router as analytics_router
+from hotline.audit import pages as audit_pages
 from hotline.audit.routes import router as audit_router
 from hotline.auth import pages as auth_pages
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
 from hotline.db.engine import Database
+from hotline.directory import pages as directory_pages
+from hotline.directory.routes import admin as directory_admin_router
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
 from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
+from hotline.open311 import pages as open311_pages
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.routing.routes import router as routing_router
@@ -109,6 +113,9 @@ def create_app(
     shell.install(app)
     auth_pages.install(app)
     ticket_pages.install(app)
+    directory_pages.install(app)
+    audit_pages.install(app)
+    open311_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -120,7 +127,7 @@ def create_app(
         routing_router,
     ):
         app.include_router(router)
-    for router in (time_limits_router, inbox_router, webhooks_admin_router):
+    for router in (time_limits_router, inbox_router, webhooks_admin_router, directory_admin_router):
         app.include_router(router)
     app.include_router(audit_router)
     app.include_router(analytics_router)

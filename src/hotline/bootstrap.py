@@ -25,6 +25,7 @@ from hotline.routing import runtime as routing_runtime
 from hotline.sla.calculator import SlaSettings
 from hotline.sla.service import DeadlineSource, seed_policy
 from hotline.sla.sweeper import DEFAULT_BATCH
+from hotline.tickets import queries as tickets
 from hotline.worker import Worker
 
 Clock = Callable[[], datetime]
@@ -53,6 +54,12 @@ class Wiring:
     def routing_policy(self) -> auto.Policy:
         """Routing's thresholds and the deadline calculator auto-dispatch needs."""
         return auto.Policy.of(self.settings, self.deadlines)
+
+    @staticmethod
+    def open_work(session: Session, unit_id: int) -> int:
+        """A unit's open assignments, for the directory (which cannot read tickets) when it is
+        asked to retire the unit."""
+        return tickets.open_assignments(session, unit_id)
 
     def routing_runtime(self) -> routing_runtime.Runtime:
         return routing_runtime.Runtime(self.settings.data_dir)

@@ -26,6 +26,7 @@ from hotline.auth import service
 from hotline.auth.service import CurrentUser
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, forbidden, message
+from hotline.domain.vocabulary import Role
 from hotline.web.catalogue import text
 from hotline.web.deps import DbDep, NowDep, SettingsDep, get_db, get_now
 from hotline.web.errors import request_lang
@@ -102,6 +103,16 @@ async def get_checked_form(request: Request, session: PageSessionDep) -> FormDat
 
 
 CheckedFormDep = Annotated[FormData, Depends(get_checked_form)]
+
+
+def get_admin_session(session: PageSessionDep) -> PageSession:
+    """The session of an administrator; anyone else is shown the API's 403 (`permission.admin`)."""
+    if session.user.role is not Role.ADMIN:
+        raise PageRefusal(forbidden("permission.admin"), session)
+    return session
+
+
+AdminSessionDep = Annotated[PageSession, Depends(get_admin_session)]
 
 
 def _secure(request: Request) -> bool:

@@ -29,6 +29,8 @@ class Unit(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     area: Mapped[Any] = mapped_column(JSON, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by every admin change (rename, move, retire): caches of the directory compare its sum.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):
@@ -71,3 +73,4 @@ class Category(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

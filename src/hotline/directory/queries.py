@@ -299,13 +299,24 @@ def unit_names(session: Session, ids: set[int]) -> dict[int, UnitInfo]:
 
 
 def fingerprint(session: Session) -> tuple[object, ...]:
-    """Changes whenever units or categories are added, removed, activated or retired (two
-    aggregate reads): for caches of the directory."""
+    """Changes whenever units or categories are added, removed, activated, retired, renamed or
+    moved (two aggregate reads; an admin change bumps the row's `revision`): for caches of the
+    directory."""
     units = session.execute(
-        select(func.count(), func.max(Unit.id), func.sum(case((Unit.active.is_(True), 1), else_=0)))
+        select(
+            func.count(),
+            func.max(Unit.id),
+            func.sum(case((Unit.active.is_(True), 1), else_=0)),
+            func.sum(Unit.revision),
+        )
     ).one()
     cats = session.execute(
-        select(func.count(), func.max(Category.id), func.sum(case((Category.active.is_(True), 1), else_=0)))
+        select(
+            func.count(),
+            func.max(Category.id),
+            func.sum(case((Category.active.is_(True), 1), else_=0)),
+            func.sum(Category.revision),
+        )
     ).one()
     return (*units, *cats)
 
@@ -370,3 +381,58 @@ def users(session: Session) -> list[UserInfo]:
         .order_by(User.id)
     )
     return [UserInfo(r.id, r.username, r.display_name, r.role, r.unit_id) for r in rows]
+
+
+def unit(session: Session, unit_id: int) -> UnitInfo | None:
+    found = session.get(Unit, unit_id)
+    return None if found is None else _unit(found)
+
+
+def category(session: Session, category_id: int) -> CategoryInfo | None:
+    found = session.get(Category, category_id)
+    return None if found is None else _category(found)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as the administration lists them: disabled ones too, with their unit's name."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int
+    unit_name: str
+    unit_name_en: str | None
+    active: bool
+    created_at: datetime
+
+
+def people(session: Session, user_id: int | None = None) -> list[Person]:
+    """Every person (or the one with ``user_id``), active first, by unit then username."""
+    query = (
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.role,
+            User.unit_id,
+            Unit.name,
+            Unit.name_en,
+            User.active,
+            User.created_at,
+        )
+        .join(Unit, Unit.id == User.unit_id)
+        .order_by(User.active.desc(), Unit.path, User.username)
+    )
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    return [Person(*row) for row in session.execute(query)]
+
+
+def people_counts(session: Session) -> dict[int, int]:
+    """How many active people each unit has."""
+    rows = session.execute(
+        select(User.unit_id, func.count()).where(User.active.is_(True)).group_by(User.unit_id)
+    )
+    return {unit_id: n for unit_id, n in rows}

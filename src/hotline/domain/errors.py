@@ -305,6 +305,71 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务属性定义有误：{detail}",
         "The service's attributes are not valid: {detail}",
     ),
+    # --- administration of the directory (directory.service; docs/admin.md) ---
+    "unit.code_invalid": (
+        "单位代码只能由字母、数字和 . _ - 组成（最多 64 个字符）",
+        "A unit code is letters, digits and . _ - (at most 64 characters)",
+    ),
+    "unit.code_taken": ("单位代码已存在：{value}", "The unit code is already in use: {value}"),
+    "unit.kind_invalid": ("不能新建此类单位：{value}", "A unit of this kind cannot be created: {value}"),
+    "unit.parent_retired": ("上级单位已撤销：{unit}", "The parent unit is retired: {unit}"),
+    "unit.retired": ("单位已撤销：{unit}", "The unit is retired: {unit}"),
+    "unit.too_deep": (
+        "单位层级最多 {max} 级，放在这里会超过",
+        "The unit tree has at most {max} levels; this would go deeper",
+    ),
+    "unit.cycle": (
+        "不能把单位移到它自己或它的下级单位下面",
+        "A unit cannot be moved under itself or one of its own subordinate units",
+    ),
+    "unit.root": ("热线中心不能移动或撤销", "The centre cannot be moved or retired"),
+    "unit.has_units": (
+        "该单位还有 {count} 个在用的下级单位，请先撤销或移走",
+        "The unit still has {count} active subordinate units: retire or move them first",
+    ),
+    "unit.has_people": (
+        "该单位还有 {count} 名在用的工作人员，请先调走或停用",
+        "The unit still has {count} active people: move or disable them first",
+    ),
+    "unit.has_open_work": (
+        "该单位还有 {count} 件未办结的派单，办完或改派后才能撤销",
+        "The unit still holds {count} open assignments: finish or re-dispatch them first",
+    ),
+    "user.not_found": ("用户不存在：{user}", "No such user: {user}"),
+    "user.username_invalid": (
+        "用户名须为 2 到 64 个字母、数字或 . _ -，以字母或数字开头",
+        "A username is 2 to 64 letters, digits or . _ -, starting with a letter or digit",
+    ),
+    "user.username_taken": ("用户名已存在：{username}", "The username is already in use: {username}"),
+    "user.role_invalid": ("没有这个角色：{role}", "No such role: {role}"),
+    "user.self": (
+        "不能停用自己，也不能改变自己的角色",
+        "You cannot disable yourself or change your own role",
+    ),
+    "password.too_short": ("密码至少 {min} 个字符", "A password has at least {min} characters"),
+    "password.too_long": ("密码最多 {max} 个字符", "A password has at most {max} characters"),
+    "password.too_simple": (
+        "密码太简单（与用户名相同或只有一两种字符）",
+        "The password is too simple (the username, or only one or two different characters)",
+    ),
+    "category.code_invalid": (
+        "分类代码只能由字母、数字和 . _ - 组成（最多 100 个字符）",
+        "A category code is letters, digits and . _ - (at most 100 characters)",
+    ),
+    "category.code_taken": ("分类代码已存在：{value}", "The category code is already in use: {value}"),
+    "category.parent_retired": ("上级分类已停用：{category}", "The parent category is retired: {category}"),
+    "category.too_deep": (
+        "分类最多 {max} 级，放在这里会超过",
+        "The category tree has at most {max} levels; this would go deeper",
+    ),
+    "category.cycle": (
+        "不能把分类移到它自己或它的下级分类下面",
+        "A category cannot be moved under itself or one of its own subcategories",
+    ),
+    "category.has_children": (
+        "该分类还有 {count} 个在用的下级分类，请先停用",
+        "The category still has {count} active subcategories: retire them first",
+    ),
     "audit.time_range": ("结束时间（to）早于开始时间（from）", "The end (to) is before the start (from)"),
     "demo.not_empty": (
         "数据库里已有工单：不写入演示历史（要追加请加 --append）",

@@ -2,8 +2,9 @@
 place index (polygons, gazetteer) and the category keywords.
 
 Built from the database and cached per database by a fingerprint of the units and categories
-tables (counts and largest ids), so a city loaded or a taxonomy imported by the CLI is seen on
-the next request without a restart.
+tables (counts, largest ids, and the sum of the rows' revisions, which every admin change bumps),
+so a city loaded, a taxonomy imported by the CLI, or a unit created, renamed, moved or retired on
+the admin pages is seen on the next request without a restart.
 """
 
 from __future__ import annotations

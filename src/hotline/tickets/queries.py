@@ -956,3 +956,13 @@ def system_dispatches(session: Session, start: datetime, end: datetime) -> list[
             )
         )
     return found
+def open_assignments(session: Session, unit_id: int) -> int:
+    """How many assignments a unit holds that are not finished (the directory refuses to retire
+    a unit with work in hand)."""
+    states = [s.value for s in OPEN_ASSIGNMENT_STATES]
+    return int(
+        session.scalar(
+            select(func.count()).where(AssignmentRow.unit_id == unit_id, AssignmentRow.state.in_(states))
+        )
+        or 0
+    )

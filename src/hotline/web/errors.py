@@ -106,6 +106,12 @@ def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]
     return result
 
 
+def field_errors(exc: Any, lang: str) -> list[dict[str, Any]]:
+    """Each bad field of a validation error (the API's or a schema's own `ValidationError`) with
+    its code and message: pages validate their forms with the API's schemas and word it the same."""
+    return _field_errors(exc, lang)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:

@@ -24,6 +24,11 @@ SHELL_TEMPLATES = Path(__file__).parent / "templates"
 # Each area of the pages adds its line; the server still checks every page's permission itself.
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/inbox", "nav.inbox", None),
+    ("/admin/units", "nav.admin_units", frozenset({"admin"})),
+    ("/admin/people", "nav.admin_people", frozenset({"admin"})),
+    ("/admin/categories", "nav.admin_categories", frozenset({"admin"})),
+    ("/admin/open311/keys", "nav.admin_keys", frozenset({"admin"})),
+    ("/admin/audit", "nav.audit", frozenset({"admin"})),
 ]
 
 
