@@ -956,6 +956,8 @@ def system_dispatches(session: Session, start: datetime, end: datetime) -> list[
             )
         )
     return found
+
+
 def open_assignments(session: Session, unit_id: int) -> int:
     """How many assignments a unit holds that are not finished (the directory refuses to retire
     a unit with work in hand)."""
