@@ -17,6 +17,7 @@ from hotline.auth import pages as auth_pages
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
+from hotline.console import pages as console_pages
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
 from hotline.intake.routes import router as intake_router
@@ -99,6 +100,7 @@ def create_app(
     shell.install(app)
     auth_pages.install(app)
     ticket_pages.install(app)
+    console_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
