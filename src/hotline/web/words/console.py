@@ -84,6 +84,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "console.dispatch": ("派单", "Dispatch"),
     "console.redispatch": ("改派", "Re-dispatch"),
     "console.lead_unit": ("主办单位", "Lead unit"),
+    "console.redispatch_to": ("改派给（主办单位）", "Re-dispatch to (lead unit)"),
     "console.assist_units": ("协办单位（可多选）", "Assisting units (any number)"),
     "console.assist_hint": (
         "按住 Ctrl 可多选；不选则无协办。",
@@ -147,7 +148,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "console.filters": ("我的常用筛选", "My saved filters"),
     "console.filters.none": ("还没有保存的筛选条件", "No saved filters yet"),
-    "console.filters.name": ("名称", "Name"),
+    "console.filters.name": ("把当前条件保存为（名称）", "Save these fields as (name)"),
     "console.filters.save": ("保存当前条件", "Save these fields"),
     "console.filters.delete": ("删除", "Delete"),
     "console.filters.delete_hint": ("删除筛选“{name}”", "Delete the filter “{name}”"),
