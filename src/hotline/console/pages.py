@@ -7,10 +7,11 @@ what the JSON API lets the same person do; a refusal shows the API's message wit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -141,18 +142,34 @@ def _can(role: Role) -> dict[str, bool]:
     return {name: may(role, command) for name, command in commands.items()}
 
 
-def _unit_choices(session: Session, lang: str) -> list[tuple[int, str, int]]:
-    """Units work can be sent to (active, not the centre), in tree order: (id, name, depth)."""
-    return [
-        (u.id, (u.name_en or u.name) if lang == "en" else u.name, max(u.level - 1, 0))
+# The pickers' lists (86 units, their names; the category tree) change rarely and cost more to read
+# than the rest of a page: kept per language while the directory's fingerprint holds (a unit or
+# category added, retired, reactivated), and at most a minute, so a rename shows within one.
+_CHOICES_TTL_S: Final = 60.0
+_choices: dict[str, tuple[tuple[object, ...], float, Any]] = {}
+
+
+def _pickers(session: Session, lang: str) -> tuple[list[tuple[int, str, int]], list[tuple[str, str, int]]]:
+    """Units work can be sent to (active, not the centre) in tree order, as (id, name, depth), and
+    active categories in code order (a parent before its children), as (code, name, level)."""
+    mark = directory.fingerprint(session)
+    key = f"{session.get_bind().engine.url}:{lang}"  # one process may serve several databases (tests)
+    held = _choices.get(key)
+    if held is not None and held[0] == mark and time.monotonic() - held[1] < _CHOICES_TTL_S:
+        return held[2]  # type: ignore[no-any-return]
+    en = lang == "en"
+    units = [
+        (u.id, (u.name_en or u.name) if en else u.name, max(u.level - 1, 0))
         for u in directory.units(session)
         if u.active and u.kind != "centre"
     ]
-
-
-def _category_choices(session: Session, lang: str) -> list[tuple[str, str, int]]:
-    cats = sorted(directory.categories(session), key=lambda x: x.code)
-    return [(x.code, (x.name_en or x.name) if lang == "en" else x.name, x.level) for x in cats if x.active]
+    categories = [
+        (x.code, (x.name_en or x.name) if en else x.name, x.level)
+        for x in sorted(directory.categories(session), key=lambda x: x.code)
+        if x.active
+    ]
+    _choices[key] = (mark, time.monotonic(), (units, categories))
+    return units, categories
 
 
 def _age(now: datetime, lang: str) -> Callable[[datetime], str]:
@@ -219,7 +236,7 @@ def install(app: FastAPI) -> None:
             with desk.db.read() as s:
                 ticket = tickets.ticket_detail(s, ticket_id, desk.user, desk.zone, desk.lang, desk.now)
                 suggested = routing.suggestions(s, [ticket_id], desk.lang).get(ticket_id, [])
-                units = _unit_choices(s, desk.lang)
+                units, _ = _pickers(s, desk.lang)
         except DomainError as err:
             raise PageRefusal(err, session) from None
         q = request.query_params
@@ -334,8 +351,7 @@ def install(app: FastAPI) -> None:
             error = err
         with desk.db.read() as s:
             saved = queries.saved_filters(s, desk.user.id)
-            units = _unit_choices(s, desk.lang)
-            categories = _category_choices(s, desk.lang)
+            units, categories = _pickers(s, desk.lang)
         q = request.query_params
         return pages.render(
             request,
