@@ -101,6 +101,7 @@ def test_dispatcher_searches_saves_exports_and_redispatches(
     page.fill("#merge-into", "NOSUCHTICKET")
     page.click("form[action$='/merge'] button[type=submit]")
     assert "(422)" in page.inner_text("#refusal") and "into" in page.inner_text("#refusal")
+    screenshot(page, "console-refusal-zh", full_page=False)
 
     # English, the switch that sticks
     page.goto(live_url + "/console?lang=en")

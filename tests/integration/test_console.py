@@ -146,12 +146,16 @@ def test_bad_fields_are_refused_naming_the_field(platform: Platform) -> None:
     assert r.status_code == 422 and "lead_unit_id" in r.text
     r = _post(b, f"/console/tickets/{tid}/dispatch", {"lead_unit_id": "999999"})
     assert r.status_code == 422 and "999999" in r.text
+    r = _post(b, f"/console/tickets/{tid}/supervise", {"note": "<script>alert(1)</script>"})
+    assert r.status_code == 422 and "HTML" in r.text  # markup is refused as the API refuses it
     r = _post(b, f"/console/tickets/{tid}/fly", {})
     assert r.status_code == 404
     assert b.get("/console/search?status=lost").status_code == 422
     assert b.get("/console/search?since=2026-13-01").status_code == 422
     assert b.get("/console/search?since=2026-05-02&until=2026-05-01").status_code == 422
     assert b.get("/console/search?code=A&after=xyz").status_code == 422
+    assert b.get("/console/search?phone=abc").status_code == 422
+    assert not Api(platform).get("dispatcher", f"/api/v1/tickets/{tid}")["supervised"]
 
 
 def test_send_back_accepted_and_redispatched_extension_and_review_decided(platform: Platform) -> None:

@@ -37,6 +37,7 @@ from hotline.tickets.routes import Desk
 from hotline.web.catalogue import text
 from hotline.web.errors import STATUS
 from hotline.web.shell import Shell
+from hotline.web.text import no_markup
 
 pages = Shell(Path(__file__).parent / "templates")
 
@@ -68,10 +69,16 @@ def _int(form: FormData, name: str, *, required: bool = True) -> int | None:
     return int(raw)
 
 
-def _text(form: FormData, name: str, limit: int = 2000) -> str | None:
+def _text(form: FormData, name: str, limit: int = 1000) -> str | None:
+    """A note or reason as the API takes it: plain text (no markup, no control characters), at
+    most ``limit`` characters; empty is None."""
     raw = str(form.get(name) or "").strip()
     if len(raw) > limit:
         raise invalid("console.field_invalid", field=name, value=raw[:40])
+    try:
+        no_markup(raw)
+    except ValueError as exc:
+        raise invalid(str(exc).split(":", 1)[0], field=name) from None
     return raw or None
 
 

@@ -16,7 +16,8 @@ from hotline.domain.errors import DomainError, invalid
 from hotline.domain.vocabulary import Channel, TicketStatus
 
 _CODE = re.compile(r"^[0-9A-Za-z]{4,16}$")
-_PHONE = re.compile(r"^\+?[0-9]{3,20}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9-]{2,30}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _CATEGORY = re.compile(r"^[a-z0-9_.-]{1,100}$")
 _CURSOR = re.compile(r"^([0-9]{1,20})-([0-9]{1,12})$")
 MAX_TEXT: Final = 200
@@ -76,7 +77,9 @@ def parse(params: QueryParams) -> SearchForm:
     code = get("code").upper()
     if code and not _CODE.match(code):
         raise bad("code", code)
-    phone = re.sub(r"[\s()-]", "", get("phone"))
+    phone = re.sub(r"[\s()]", "", get("phone"))  # as intake keeps it (web.text.valid_phone)
+    if _MOBILE.match(phone.replace("-", "")):  # a mobile typed in groups: 139-0000-2222
+        phone = phone.replace("-", "")
     if phone and not _PHONE.match(phone):
         raise bad("phone", phone)
     q = get("q", MAX_TEXT)
