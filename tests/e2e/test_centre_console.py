@@ -100,7 +100,7 @@ def test_dispatcher_searches_saves_exports_and_redispatches(
     page.goto(f"{live_url}/console/tickets/{wanted[0]['id']}")
     page.fill("#merge-into", "NOSUCHTICKET")
     page.click("form[action$='/merge'] button[type=submit]")
-    assert "(422)" in page.inner_text("#refusal") and "into" in page.inner_text("#refusal")
+    assert page.inner_text("#refusal") == "未能完成 (422): 没有编号或查询码为 NOSUCHTICKET 的工单"
     screenshot(page, "console-refusal-zh", full_page=False)
 
     # English, the switch that sticks

@@ -294,7 +294,7 @@ def install(app: FastAPI) -> None:
                 with desk.db.read() as s:
                     into = tickets.find_ticket_id(s, ref, desk.zone)
                 if into is None:
-                    raise invalid("console.field_invalid", field="into", value=ref)
+                    raise invalid("console.merge_target_unknown", field="into", value=ref)
                 workflow.merge(desk.db, ticket_id, into, _text(form, "reason"), desk.user.actor, desk.now)
             else:
                 workflow.execute(
@@ -311,10 +311,13 @@ def install(app: FastAPI) -> None:
     ) -> tuple[tickets.SearchPage, bool]:
         """The page of tickets the form finds; whether the text search was cut at TEXT_HITS."""
         with desk.db.read() as s:
-            ids = None
+            ids, hits = None, []
             if f.q:
+                # A filter, not a ranking: keep the tickets that hold as many of the query's words
+                # as the best match does (all of them, when any ticket holds them all).
                 hits = search.search(s, TICKET_SCOPE, f.q, limit=TEXT_HITS)
-                ids = [h.ref_id for h in hits]
+                best = max((len(h.matched) for h in hits), default=0)
+                ids = [h.ref_id for h in hits if len(h.matched) == best]
             unit_path = None
             if f.unit_id is not None:
                 paths = directory.unit_paths(s, [f.unit_id])
@@ -341,7 +344,7 @@ def install(app: FastAPI) -> None:
                 after=after,
                 limit=limit,
             )
-        return found, ids is not None and len(ids) >= TEXT_HITS
+        return found, bool(f.q) and len(hits) >= TEXT_HITS
 
     @app.get("/console/search", include_in_schema=False, response_class=HTMLResponse)
     def search_page(request: Request, desk: PageDeskDep, session: PageSessionDep) -> HTMLResponse:

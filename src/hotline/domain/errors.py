@@ -319,6 +319,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A period is at most {max_days} days long",
     ),
     "console.no_queue": ("没有这个队列：{queue}", "There is no such queue: {queue}"),
+    "console.merge_target_unknown": (
+        "没有编号或查询码为 {value} 的工单",
+        "No ticket has the number or tracking code {value}",
+    ),
     "console.no_action": ("控制台没有这个操作：{action}", "The console has no such action: {action}"),
     "console.field_invalid": ("{field} 无效：{value}", "{field} is not valid: {value}"),
     "console.filter_name": (
