@@ -25,20 +25,16 @@ import argparse
 import json
 import os
 import re
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 
 DEFAULT_PG = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -55,24 +51,6 @@ PAGES: dict[str, str] = {
     "search_text": "/console/search?q=路灯不亮",
     "search_phone": "/console/search?phone=13800000000",
 }
-
-
-@contextmanager
-def database(kind: str, url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    name = f"hotline_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -101,8 +79,12 @@ def main() -> int:
     from hotline.demo import history
     from hotline.demo import service as demo
     from hotline.directory import service as directory
+    from intake import bench_database  # bench/ is this script's folder, first on sys.path
 
-    with database(args.database, args.url) as url, tempfile.TemporaryDirectory() as data_dir:
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        bench_database(args.database, args.url, Path(data_dir)) as url,
+    ):
         upgrade(url)
         db = Database(url, pool_size=4)
         end = datetime.now(UTC)
