@@ -18,6 +18,7 @@ from hotline.auth import pages as auth_pages
 from hotline.auth.routes import router as auth_router
 from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
+from hotline.console import pages as console_pages
 from hotline.db.engine import Database
 from hotline.directory import pages as directory_pages
 from hotline.directory.routes import admin as directory_admin_router
@@ -116,6 +117,7 @@ def create_app(
     directory_pages.install(app)
     audit_pages.install(app)
     open311_pages.install(app)
+    console_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,

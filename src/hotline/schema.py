@@ -6,6 +6,7 @@ every package builds on, and never imports a package's tables."""
 from __future__ import annotations
 
 from hotline.audit import models as _audit  # noqa: F401  (registers tables)
+from hotline.console import models as _console  # noqa: F401  (registers tables)
 from hotline.db.base import Base
 from hotline.directory import models as _directory  # noqa: F401  (registers tables)
 from hotline.intake import models as _intake  # noqa: F401  (registers tables)

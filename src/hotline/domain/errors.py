@@ -391,6 +391,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "统计期间最长 {max_days} 天",
         "A period is at most {max_days} days long",
     ),
+    "console.no_queue": ("没有这个队列：{queue}", "There is no such queue: {queue}"),
+    "console.merge_target_unknown": (
+        "没有编号或查询码为 {value} 的工单",
+        "No ticket has the number or tracking code {value}",
+    ),
+    "console.no_action": ("控制台没有这个操作：{action}", "The console has no such action: {action}"),
+    "console.field_invalid": ("{field} 无效：{value}", "{field} is not valid: {value}"),
+    "console.filter_name": (
+        "请给筛选条件起一个名字（最多 60 字）",
+        "Give the filter a name (at most 60 characters)",
+    ),
+    "console.too_many_filters": (
+        "已保存的筛选条件最多 {max} 个，请先删除不用的",
+        "At most {max} saved filters: delete one you no longer use first",
+    ),
+    "console.filter_not_found": ("没有这个已保存的筛选条件", "No such saved filter"),
     "permission.rates": (
         "只有热线中心人员、监督员、管理员和承办单位人员可以查看考核数据",
         "Only centre staff, supervisors, administrators and units' people may read the rates",

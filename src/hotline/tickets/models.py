@@ -18,6 +18,13 @@ from hotline.db.types import UTCDateTime
 
 class TicketRow(Base):
     __tablename__ = "tickets"
+    __table_args__ = (
+        # The centre console's search: newest first, paged by (received_at, id); a caller's tickets.
+        Index("ix_tickets_received_at_id", "received_at", "id"),
+        Index("ix_tickets_citizen_phone", "citizen_phone"),
+        # The console's supervised queue.
+        Index("ix_tickets_supervised_received_at", "supervised", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -59,6 +66,11 @@ class AssignmentRow(Base):
         Index("ix_assignments_unit_state", "unit_id", "state"),
         # The sweeper's range scan: what is due for a warning or an overdue at or before now.
         Index("ix_assignments_next_check_at", "next_check_at"),
+        # The console's queues: replies to review and send-backs by state, overdue by due time,
+        # extensions waiting for a decision.
+        Index("ix_assignments_state_reply_due_at", "state", "reply_due_at"),
+        Index("ix_assignments_state_acknowledge_due_at", "state", "acknowledge_due_at"),
+        Index("ix_assignments_pending_extension_until", "pending_extension_until"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -968,3 +968,313 @@ def open_assignments(session: Session, unit_id: int) -> int:
         )
         or 0
     )
+
+
+# --- the centre console (hotline.console): its queues and its search ------------------------------
+
+#: The queues the centre works, in the order of the console's tabs.
+CENTRE_QUEUES: tuple[str, ...] = ("waiting", "decide", "review", "overdue", "supervised", "closing")
+_URGENCY_FIRST = {"emergency": 0, "urgent": 1, "normal": 2}
+# Statuses the centre closes from: reviewed (follow up, then close), followed up, answered at intake.
+_TO_CLOSE = ("reviewed", "followed_up", "answered")
+_WORKING = ("acknowledged", "contacted", "delegated")
+
+
+@dataclass(frozen=True)
+class CentreItem:
+    """One row of a console queue or of a search: the ticket, and for a queue of assignments the
+    assignment the row is about (its unit, its state, its next due time, what it asks)."""
+
+    ticket_id: int
+    number: str
+    tracking_code: str
+    title: str | None
+    content: str
+    kind_label: str
+    channel_label: str
+    urgency: str
+    urgency_label: str
+    status: str
+    status_label: str
+    supervised: bool
+    received_at: datetime
+    category_code: str | None
+    lead_unit: out.UnitRef | None
+    citizen_phone: str | None
+    address: str | None
+    assignment_no: int | None = None
+    unit: out.UnitRef | None = None
+    assignment_state: str | None = None
+    assignment_state_label: str | None = None
+    due_at: datetime | None = None
+    asks: str | None = None  # send_back | extension | reply: what the centre decides on
+    asks_text: str | None = None  # the unit's reason or reply
+    extension_until: datetime | None = None
+    urges: int = 0
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgency != "normal"
+
+    @property
+    def excerpt(self) -> str:
+        return self.title or self.content[:80]
+
+
+def _decide_cond() -> ColumnElement[bool]:
+    """Top-level assignments waiting for the centre: a send-back or an extension request."""
+    return AssignmentRow.parent_no.is_(None) & or_(
+        (AssignmentRow.state == AssignmentState.SENT_BACK.value)
+        & AssignmentRow.state_before_send_back.is_not(None),
+        AssignmentRow.pending_extension_until.is_not(None)
+        & AssignmentRow.state.in_([s.value for s in OPEN_ASSIGNMENT_STATES]),
+    )
+
+
+def _review_cond() -> ColumnElement[bool]:
+    """Replies of the units the centre dispatched to (no parent): the centre reviews them."""
+    return (AssignmentRow.state == AssignmentState.REPLIED.value) & AssignmentRow.parent_no.is_(None)
+
+
+def _overdue_cond(now: datetime) -> ColumnElement[bool]:
+    """Open assignments past the deadline of the step they owe: acknowledging, or the reply.
+    Each branch is a range on an index (state, due time)."""
+    return or_(
+        (AssignmentRow.state == AssignmentState.PENDING.value) & (AssignmentRow.acknowledge_due_at < now),
+        AssignmentRow.state.in_(_WORKING) & (AssignmentRow.reply_due_at < now),
+    )
+
+
+def _open_ticket() -> ColumnElement[bool]:
+    return TicketRow.status.not_in(["closed", "merged", "withdrawn", "handed_off"])
+
+
+def centre_queue_counts(session: Session, now: datetime) -> dict[str, int]:
+    """How many rows each console queue holds, in one statement."""
+
+    def n(query: Any) -> Any:
+        return query.scalar_subquery()
+
+    assignments = select(func.count()).select_from(AssignmentRow)
+    row = session.execute(
+        select(
+            n(select(func.count()).select_from(TicketRow).where(TicketRow.status == "received")),
+            n(assignments.where(_decide_cond())),
+            n(assignments.where(_review_cond())),
+            n(assignments.where(_overdue_cond(now))),
+            n(
+                select(func.count())
+                .select_from(TicketRow)
+                .where(TicketRow.supervised.is_(True), _open_ticket())
+            ),
+            n(select(func.count()).select_from(TicketRow).where(TicketRow.status.in_(_TO_CLOSE))),
+        )
+    ).one()
+    return dict(zip(CENTRE_QUEUES, (int(x or 0) for x in row), strict=True))
+
+
+def _item(
+    t: TicketRow,
+    a: AssignmentRow | None,
+    units: dict[int, UnitInfo],
+    user: CurrentUser,
+    zone: ZoneInfo,
+    lang: str,
+    asks: str | None = None,
+) -> CentreItem:
+    full_phone = user.role in _FULL_PHONE_CENTRE
+    extra: dict[str, Any] = {}
+    if a is not None:
+        due = {
+            AssignmentState.PENDING.value: a.acknowledge_due_at,
+            AssignmentState.REPLIED.value: a.replied_at,
+        }.get(a.state, a.reply_due_at)
+        asks_text = {
+            "send_back": a.send_back_reason,
+            "extension": a.pending_extension_reason,
+            "reply": a.reply,
+        }.get(asks or "")
+        extra = {
+            "assignment_no": a.no,
+            "unit": _ref(units, a.unit_id, lang),
+            "assignment_state": a.state,
+            "assignment_state_label": label(a.state, lang),
+            "due_at": _local(due, zone),
+            "asks": asks,
+            "asks_text": asks_text,
+            "extension_until": _local(a.pending_extension_until, zone),
+            "urges": a.urges,
+        }
+    return CentreItem(
+        ticket_id=t.id,
+        number=ticket_number(t, zone),
+        tracking_code=t.tracking_code,
+        title=t.title,
+        content=t.content,
+        kind_label=label(t.kind, lang),
+        channel_label=label(t.channel, lang),
+        urgency=t.urgency,
+        urgency_label=label(t.urgency, lang),
+        status=t.status,
+        status_label=label(t.status, lang),
+        supervised=t.supervised,
+        received_at=t.received_at.astimezone(zone),
+        category_code=t.category_code,
+        lead_unit=_ref(units, t.lead_unit_id, lang),
+        citizen_phone=t.citizen_phone if full_phone else mask_phone(t.citizen_phone),
+        address=t.address,
+        **extra,
+    )
+
+
+def centre_queue(
+    session: Session,
+    user: CurrentUser,
+    queue: str,
+    zone: ZoneInfo,
+    lang: str,
+    now: datetime,
+    *,
+    limit: int = 100,
+) -> list[CentreItem]:
+    """The first ``limit`` rows of one console queue, what matters most on top: the oldest waiting
+    (emergencies first) for dispatch, the nearest deadline among decisions, the oldest reply, the
+    most overdue, the oldest supervised, the oldest to close. Two statements (rows, unit names)."""
+    if not user.is_centre:
+        raise forbidden("permission.role", role=user.role.value, action="console")
+    if queue not in CENTRE_QUEUES:
+        raise not_found("console.no_queue", queue=queue)
+    urgency_rank = case(_URGENCY_FIRST, value=TicketRow.urgency, else_=3)
+    pairs: list[tuple[TicketRow, AssignmentRow | None]]
+    if queue in ("waiting", "supervised", "closing"):
+        query = select(TicketRow)
+        if queue == "waiting":
+            query = query.where(TicketRow.status == "received").order_by(
+                urgency_rank, TicketRow.received_at, TicketRow.id
+            )
+        elif queue == "supervised":
+            query = query.where(TicketRow.supervised.is_(True), _open_ticket()).order_by(
+                TicketRow.received_at, TicketRow.id
+            )
+        else:
+            query = query.where(TicketRow.status.in_(_TO_CLOSE)).order_by(TicketRow.updated_at, TicketRow.id)
+        pairs = [(t, None) for t in session.scalars(query.limit(limit))]
+    else:
+        joined = select(AssignmentRow, TicketRow).join(TicketRow, TicketRow.id == AssignmentRow.ticket_id)
+        if queue == "decide":
+            query = joined.where(_decide_cond()).order_by(
+                AssignmentRow.reply_due_at.is_(None), AssignmentRow.reply_due_at, AssignmentRow.id
+            )
+        elif queue == "review":
+            query = joined.where(_review_cond()).order_by(AssignmentRow.replied_at, AssignmentRow.id)
+        else:
+            due = _next_due()
+            query = joined.where(_overdue_cond(now)).order_by(due, AssignmentRow.id)
+        pairs = [(t, a) for a, t in session.execute(query.limit(limit)).all()]
+    units = _units(
+        session, {t.lead_unit_id for t, _ in pairs} | {a.unit_id for _, a in pairs if a is not None}
+    )
+    items = []
+    for t, a in pairs:
+        asks = None
+        if queue == "decide" and a is not None:
+            asks = "extension" if a.pending_extension_until is not None else "send_back"
+        elif queue == "review":
+            asks = "reply"
+        items.append(_item(t, a, units, user, zone, lang, asks))
+    return items
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What a console search narrows by; None (or empty) leaves a field out. ``ids`` are the
+    tickets a full-text search found (the caller asks the search index); times are UTC."""
+
+    tracking_code: str | None = None
+    phone: str | None = None
+    ids: Collection[int] | None = None
+    unit_path: str | None = None
+    category_code: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    items: list[CentreItem]
+    #: The (received_at, id) of the last row, to ask for the page after it; None on the last page.
+    next_after: tuple[datetime, int] | None
+
+
+def _filtered(f: TicketFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.tracking_code:
+        conds.append(TicketRow.tracking_code == f.tracking_code)
+    if f.phone:
+        conds.append(TicketRow.citizen_phone == f.phone)
+    if f.ids is not None:
+        conds.append(TicketRow.id.in_(list(f.ids)))
+    if f.unit_path:
+        conds.append(TicketRow.lead_unit_id.in_(directory.unit_ids_under(f.unit_path)))
+    if f.category_code:
+        conds.append(
+            or_(
+                TicketRow.category_code == f.category_code,
+                TicketRow.category_code.startswith(f.category_code + ".", autoescape=True),
+            )
+        )
+    if f.status:
+        conds.append(TicketRow.status == f.status)
+    if f.channel:
+        conds.append(TicketRow.channel == f.channel)
+    if f.received_from is not None:
+        conds.append(TicketRow.received_at >= f.received_from)
+    if f.received_before is not None:
+        conds.append(TicketRow.received_at < f.received_before)
+    return conds
+
+
+def search_centre(
+    session: Session,
+    user: CurrentUser,
+    f: TicketFilter,
+    zone: ZoneInfo,
+    lang: str,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> SearchPage:
+    """Tickets matching every given filter, newest first, paged by keyset: the page after
+    ``after`` reads ``limit`` + 1 rows along the index (received_at, id), however deep it is, so
+    the thousandth page costs what the first does. Two statements (rows, unit names)."""
+    if not user.is_centre:
+        raise forbidden("permission.role", role=user.role.value, action="console")
+    if f.ids is not None and not f.ids:
+        return SearchPage([], None)
+    query = select(TicketRow).where(*_filtered(f))
+    if after is not None:
+        query = query.where(tuple_(TicketRow.received_at, TicketRow.id) < after)
+    rows = list(
+        session.scalars(query.order_by(TicketRow.received_at.desc(), TicketRow.id.desc()).limit(limit + 1))
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    units = _units(session, {t.lead_unit_id for t in rows})
+    items = [_item(t, None, units, user, zone, lang) for t in rows]
+    last = rows[-1] if rows and more else None
+    return SearchPage(items, None if last is None else (last.received_at, last.id))
+
+
+def find_ticket_id(session: Session, ref: str, zone: ZoneInfo) -> int | None:
+    """The ticket a person names by its number (day + id, as shown) or its tracking code."""
+    ref = ref.strip().upper()
+    if ref.isdigit() and len(ref) > 8:
+        row = session.execute(
+            select(TicketRow.id, TicketRow.received_at).where(TicketRow.id == int(ref[8:]))
+        ).first()
+        if row is not None and f"{row.received_at.astimezone(zone):%Y%m%d}" == ref[:8]:
+            return int(row.id)
+    found = session.scalar(select(TicketRow.id).where(TicketRow.tracking_code == ref))
+    return None if found is None else int(found)

@@ -29,6 +29,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/admin/categories", "nav.admin_categories", frozenset({"admin"})),
     ("/admin/open311/keys", "nav.admin_keys", frozenset({"admin"})),
     ("/admin/audit", "nav.audit", frozenset({"admin"})),
+    ("/console", "nav.console", frozenset({"operator", "dispatcher", "supervisor"})),
 ]
 
 

@@ -1,7 +1,7 @@
 """admin: a revision counter on units and categories, so caches of the directory see a rename or a move
 
 Revision ID: 0010_admin
-Revises: 0006_audit
+Revises: 0009_console
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_admin"
-down_revision: str | None = "0006_audit"
+down_revision: str | None = "0009_console"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
