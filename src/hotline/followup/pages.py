@@ -4,21 +4,23 @@ same queries and service functions as the JSON API; forms post and redirect (POS
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from hotline.audit import service as audit
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession, PageSessionDep
+from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, forbidden, message
 from hotline.domain.vocabulary import Satisfaction
 from hotline.followup import queries, service
 from hotline.followup import schemas as s
-from hotline.followup.routes import DESK_ROLES, PolicyDep
+from hotline.followup.routes import DESK_ROLES, PolicyDep, record_answer, record_attempt
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 from hotline.web.shell import Shell
 
@@ -45,6 +47,27 @@ def _back(**params: object) -> RedirectResponse:
 
 def _field_problem(exc: ValidationError) -> str:
     return ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+
+
+def _recorded(
+    db: Database,
+    task_id: int,
+    write: Callable[[], service.Done],
+    zone: ZoneInfo,
+    lang: str,
+    now: datetime,
+    outcome: str | None = None,
+) -> RedirectResponse:
+    """Run the write and go back to the queue saying what happened (or why it was refused)."""
+    try:
+        done = write()
+    except DomainError as err:
+        return _back(task=task_id, refused=message(err.code, lang, **err.params))
+    with db.read() as sess:
+        number = queries.task(sess, task_id, now, zone, lang).number
+    if outcome is None:
+        return _back(done=done.ticket_status, number=number)
+    return _back(done="retry" if done.state == "open" else "given_up", number=number, outcome=outcome)
 
 
 def install(app: FastAPI) -> None:
@@ -121,21 +144,9 @@ def install(app: FastAPI) -> None:
             )
         except ValidationError as exc:
             return _back(task=task_id, refused=_field_problem(exc))
-        ans = service.Answer(
-            body.contacted,
-            body.solved,
-            body.satisfaction,
-            body.comment or None,
-            close_reason=body.close_reason,
+        return _recorded(
+            db, task_id, lambda: record_answer(db, task_id, body, session.user, now, policy), zone, lang, now
         )
-        user = session.user
-        try:
-            done = service.answer(db, task_id, ans, user.actor, audit.Actor.of(user), now, policy)
-        except DomainError as err:
-            return _back(task=task_id, refused=message(err.code, lang, **err.params))
-        with db.read() as sess:
-            number = queries.task(sess, task_id, now, zone, lang).number
-        return _back(done=done.ticket_status, number=number)
 
     @app.post("/follow-ups/{task_id}/attempt", include_in_schema=False)
     def attempt(
@@ -157,23 +168,12 @@ def install(app: FastAPI) -> None:
             )
         except ValidationError as exc:
             return _back(task=task_id, refused=_field_problem(exc))
-        user = session.user
-        retry_in = None if body.retry_in_minutes is None else timedelta(minutes=body.retry_in_minutes)
-        try:
-            done = service.record_attempt(
-                db,
-                task_id,
-                service.Outcome(body.outcome.value),
-                user.actor,
-                audit.Actor.of(user),
-                now,
-                policy,
-                retry_in=retry_in,
-            )
-        except DomainError as err:
-            return _back(task=task_id, refused=message(err.code, lang, **err.params))
-        with db.read() as sess:
-            number = queries.task(sess, task_id, now, zone, lang).number
-        return _back(
-            done="retry" if done.state == "open" else "given_up", number=number, outcome=body.outcome.value
+        return _recorded(
+            db,
+            task_id,
+            lambda: record_attempt(db, task_id, body, session.user, now, policy),
+            zone,
+            lang,
+            now,
+            body.outcome.value,
         )

@@ -4,7 +4,7 @@ SMS gateway's signed reply callback."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from hotline.audit import service as audit
 from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
+from hotline.db.engine import Database
 from hotline.domain.errors import forbidden, unauthorized
 from hotline.domain.vocabulary import Role
 from hotline.followup import adapters, queries, service
@@ -99,13 +100,10 @@ def follow_up_task(
         return task_out(queries.task(session, task_id, now, zone, lang))
 
 
-@router.post("/{task_id}/answer", response_model=s.DoneOut)
-def answer(
-    task_id: Id, body: s.AnswerIn, db: DbDep, user: UserDep, now: NowDep, policy: PolicyDep
-) -> s.DoneOut:
-    """The citizen's answers (回访结果): recorded as the ticket's follow-up; satisfied or fairly
-    satisfied and solved closes the ticket, otherwise it is reopened to the same lead unit (or
-    closed with `close_reason`). A finished task is 409 `followup.finished`."""
+def record_answer(
+    db: Database, task_id: int, body: s.AnswerIn, user: CurrentUser, now: datetime, policy: service.Policy
+) -> service.Done:
+    """The desk's answer, from the API or the page."""
     desk_only(user)
     ans = service.Answer(
         contacted=body.contacted,
@@ -114,7 +112,30 @@ def answer(
         comment=body.comment or None,
         close_reason=body.close_reason,
     )
-    return done_out(service.answer(db, task_id, ans, user.actor, audit.Actor.of(user), now, policy))
+    return service.answer(db, task_id, ans, user.actor, audit.Actor.of(user), now, policy)
+
+
+def record_attempt(
+    db: Database, task_id: int, body: s.AttemptIn, user: CurrentUser, now: datetime, policy: service.Policy
+) -> service.Done:
+    """The desk's call without an answer, from the API or the page."""
+    desk_only(user)
+    retry = None if body.retry_in_minutes is None else timedelta(minutes=body.retry_in_minutes)
+    outcome = service.Outcome(body.outcome.value)
+    who = audit.Actor.of(user)
+    return service.record_attempt(
+        db, task_id, outcome, user.actor, who, now, policy, retry_in=retry, note=body.note or None
+    )
+
+
+@router.post("/{task_id}/answer", response_model=s.DoneOut)
+def answer(
+    task_id: Id, body: s.AnswerIn, db: DbDep, user: UserDep, now: NowDep, policy: PolicyDep
+) -> s.DoneOut:
+    """The citizen's answers (回访结果): recorded as the ticket's follow-up; satisfied or fairly
+    satisfied and solved closes the ticket, otherwise it is reopened to the same lead unit (or
+    closed with `close_reason`). A finished task is 409 `followup.finished`."""
+    return done_out(record_answer(db, task_id, body, user, now, policy))
 
 
 @router.post("/{task_id}/attempt", response_model=s.DoneOut)
@@ -122,20 +143,7 @@ def attempt(
     task_id: Id, body: s.AttemptIn, db: DbDep, user: UserDep, now: NowDep, policy: PolicyDep
 ) -> s.DoneOut:
     """A call without an answer: no answer (called again later), refused, or a wrong number."""
-    desk_only(user)
-    retry = None if body.retry_in_minutes is None else timedelta(minutes=body.retry_in_minutes)
-    done = service.record_attempt(
-        db,
-        task_id,
-        service.Outcome(body.outcome.value),
-        user.actor,
-        audit.Actor.of(user),
-        now,
-        policy,
-        retry_in=retry,
-        note=body.note or None,
-    )
-    return done_out(done)
+    return done_out(record_attempt(db, task_id, body, user, now, policy))
 
 
 @router.post(

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,6 +41,7 @@ log = logging.getLogger("hotline.followup")
 SYSTEM = Actor(role=Role.SYSTEM)
 SWEEPER = audit.Actor("followup")  # the worker's sweep: tasks made, exempted, cancelled, SMS sent
 SMS = audit.Actor("sms")  # replies called back by the SMS gateway
+_T = TypeVar("_T")
 _ATTEMPTS = 3  # a concurrency conflict on the ticket is retried on the fresh state, as execute does
 
 
@@ -145,7 +147,7 @@ class Done:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _retrying(run: Any) -> Any:
+def _retrying(run: Callable[[], _T]) -> _T:
     for attempt in range(_ATTEMPTS):
         try:
             return run()
@@ -167,9 +169,10 @@ def sweep(db: Database, now: datetime, policy: Policy, limit: int = 500) -> Swee
     and the questions sent by SMS for tasks that fell due."""
     result = SweepResult()
     with db.read() as s:
-        waiting = tickets.awaiting_follow_up(s, limit)
-        have = _existing(s, {w.id for w in waiting})
-        todo = [w for w in waiting if (w.id, w.round) not in have]
+        rounds = tickets.reviewed_rounds(s)
+        have = _existing(s, {t for t, _ in rounds})
+        new = [t for t, r in rounds if (t, r) not in have][:limit]  # the rest on the next pass
+        todo = tickets.awaiting_follow_up(s, new)
         dup_contacts = tickets.contacts(s, {d for w in todo if not w.citizen_phone for d in w.duplicate_ids})
     for w in todo:
         made = _create(db, w, dup_contacts, now, policy)
@@ -182,15 +185,19 @@ def sweep(db: Database, now: datetime, policy: Policy, limit: int = 500) -> Swee
     return result
 
 
-def _existing(s: Session, ticket_ids: set[int]) -> set[tuple[int, int]]:
-    if not ticket_ids:
-        return set()
-    rows = s.execute(
-        select(FollowUpTaskRow.ticket_id, FollowUpTaskRow.round).where(
-            FollowUpTaskRow.ticket_id.in_(ticket_ids)
+def _existing(s: Session, ticket_ids: set[int], chunk: int = 5000) -> set[tuple[int, int]]:
+    """The (ticket, round) pairs that have a task, asked in chunks (SQLite's bound-parameter cap)."""
+    ids = sorted(ticket_ids)
+    found: set[tuple[int, int]] = set()
+    for at in range(0, len(ids), chunk):
+        part = ids[at : at + chunk]
+        rows = s.execute(
+            select(FollowUpTaskRow.ticket_id, FollowUpTaskRow.round).where(
+                FollowUpTaskRow.ticket_id.in_(part)
+            )
         )
-    )
-    return {(t, r) for t, r in rows}
+        found.update((t, r) for t, r in rows)
+    return found
 
 
 def _contact(
@@ -240,9 +247,15 @@ def _create(
             if task_id is None:  # another worker made it first
                 return None
             audit.record(
-                s, SWEEPER, f"followup.task.{'created' if phone else 'exempt'}", "followup_task", task_id,
-                at=now, after=row, note=None if phone else "anonymous",
-            )  # fmt: skip
+                s,
+                SWEEPER,
+                f"followup.task.{'created' if phone else 'exempt'}",
+                "followup_task",
+                task_id,
+                at=now,
+                after=row,
+                note=None if phone else "anonymous",
+            )
             if state is TaskState.EXEMPT and policy.close_unreached:
                 ticket_service.execute_in(
                     s, w.id, [c.Close(reason=_CLOSE_REASONS["anonymous"])], SYSTEM, now, policy.deadlines
@@ -253,25 +266,50 @@ def _create(
     return state
 
 
-def _cancel_moved_on(db: Database, now: datetime, limit: int = 1000) -> int:
+def _cancel_moved_on(db: Database, now: datetime, chunk: int = 5000) -> int:
     """Open tasks whose ticket left `reviewed` for that round (followed up over the API, closed by
-    the centre, reopened) are cancelled: nobody calls about a finished matter."""
-    with db.write() as s:
-        open_tasks = s.scalars(
-            select(FollowUpTaskRow).where(FollowUpTaskRow.state == TaskState.OPEN.value).limit(limit)
+    the centre, reopened) are cancelled: nobody calls about a finished matter. Read first; the write
+    transaction is opened only when there is something to cancel."""
+    with db.read() as s:
+        open_tasks = s.execute(
+            select(FollowUpTaskRow.id, FollowUpTaskRow.ticket_id, FollowUpTaskRow.round).where(
+                FollowUpTaskRow.state == TaskState.OPEN.value
+            )
         ).all()
-        now_of = tickets.statuses(s, {t.ticket_id for t in open_tasks})
-        gone = [t for t in open_tasks if now_of.get(t.ticket_id) != ("reviewed", t.round)]
-        for task in gone:
+        now_of: dict[int, tuple[str, int]] = {}
+        ticket_ids = sorted({t.ticket_id for t in open_tasks})
+        for at in range(0, len(ticket_ids), chunk):
+            now_of.update(tickets.statuses(s, ticket_ids[at : at + chunk]))
+    gone = [t.id for t in open_tasks if now_of.get(t.ticket_id) != ("reviewed", t.round)]
+    if not gone:
+        return 0
+    cancelled = 0
+    with db.write() as s:
+        rows = s.scalars(
+            select(FollowUpTaskRow).where(
+                FollowUpTaskRow.id.in_(gone), FollowUpTaskRow.state == TaskState.OPEN.value
+            )
+        ).all()
+        again = tickets.statuses(s, {t.ticket_id for t in rows})
+        for task in rows:
+            if again.get(task.ticket_id) == ("reviewed", task.round):  # its ticket is waiting again: keep it
+                continue
             before = _snapshot(task)
             task.state, task.finished_at = TaskState.CANCELLED.value, now
             s.flush()
-            status = now_of.get(task.ticket_id, ("?", 0))[0]
             audit.record(
-                s, SWEEPER, "followup.task.cancelled", "followup_task", task.id,
-                at=now, before=before, after=_snapshot(task), note=f"ticket {status}",
-            )  # fmt: skip
-    return len(gone)
+                s,
+                SWEEPER,
+                "followup.task.cancelled",
+                "followup_task",
+                task.id,
+                at=now,
+                before=before,
+                after=_snapshot(task),
+                note=f"ticket {again.get(task.ticket_id, ('?', 0))[0]}",
+            )
+            cancelled += 1
+    return cancelled
 
 
 # --- answers and attempts ----------------------------------------------------------------------
@@ -331,9 +369,16 @@ def answer_in(
     task.comment = ans.comment
     s.flush()
     audit.record(
-        s, who, "followup.task.answered", "followup_task", task.id,
-        at=now, before=before, after=_snapshot(task), note=after.status.value,
-    )  # fmt: skip
+        s,
+        who,
+        "followup.task.answered",
+        "followup_task",
+        task.id,
+        at=now,
+        before=before,
+        after=_snapshot(task),
+        note=after.status.value,
+    )
     return task, after
 
 
@@ -347,7 +392,7 @@ def answer(
             task, after = answer_in(s, task_id, ans, actor, who, now, policy)
             return Done(task.id, task.ticket_id, task.state, task.outcome, after.status.value)
 
-    return _retrying(run)  # type: ignore[no-any-return]
+    return _retrying(run)
 
 
 def record_attempt(
@@ -388,12 +433,19 @@ def record_attempt(
                     status = after.status.value
             s.flush()
             audit.record(
-                s, who, f"followup.attempt.{outcome.value}", "followup_task", task.id,
-                at=now, before=before, after=_snapshot(task), note=note,
-            )  # fmt: skip
+                s,
+                who,
+                f"followup.attempt.{outcome.value}",
+                "followup_task",
+                task.id,
+                at=now,
+                before=before,
+                after=_snapshot(task),
+                note=note,
+            )
             return Done(task.id, task.ticket_id, task.state, task.outcome, status)
 
-    return _retrying(run)  # type: ignore[no-any-return]
+    return _retrying(run)
 
 
 # --- SMS ---------------------------------------------------------------------------------------
@@ -405,15 +457,19 @@ def send_due_sms(db: Database, now: datetime, policy: Policy, limit: int = 100) 
     SKIP LOCKED); a gateway that fails leaves the task to the operator."""
     if policy.sms is None:
         return 0
+    unsent = (
+        FollowUpTaskRow.state == TaskState.OPEN.value,
+        FollowUpTaskRow.due_at <= now,
+        FollowUpTaskRow.sms_sent_at.is_(None),
+        FollowUpTaskRow.phone.is_not(None),
+    )
+    with db.read() as s:  # most passes find nothing: no write transaction for them
+        if s.scalar(select(FollowUpTaskRow.id).where(*unsent).limit(1)) is None:
+            return 0
     with db.write() as s:
         due = s.scalars(
             select(FollowUpTaskRow)
-            .where(
-                FollowUpTaskRow.state == TaskState.OPEN.value,
-                FollowUpTaskRow.due_at <= now,
-                FollowUpTaskRow.sms_sent_at.is_(None),
-                FollowUpTaskRow.phone.is_not(None),
-            )
+            .where(*unsent)
             .order_by(FollowUpTaskRow.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -424,9 +480,14 @@ def send_due_sms(db: Database, now: datetime, policy: Policy, limit: int = 100) 
             task.sms_message_id, task.sms_sent_at = f"fu{task.id}-{secrets.token_hex(6)}", now
             out.append((task.sms_message_id, task.phone or "", sms_text(codes.get(task.ticket_id, ""))))
             audit.record(
-                s, SWEEPER, "followup.sms.sent", "followup_task", task.id,
-                at=now, after={"message_id": task.sms_message_id},
-            )  # fmt: skip
+                s,
+                SWEEPER,
+                "followup.sms.sent",
+                "followup_task",
+                task.id,
+                at=now,
+                after={"message_id": task.sms_message_id},
+            )
     for message_id, phone, text in out:
         try:
             policy.sms.send(message_id, phone, text)
@@ -478,9 +539,16 @@ def receive_sms(
                 task.last_outcome, task.last_attempt_at = Outcome.UNCLEAR.value, now
                 s.flush()
                 audit.record(
-                    s, SMS, "followup.sms.unclear", "followup_task", task.id,
-                    at=now, before=before, after=_snapshot(task), note=text,
-                )  # fmt: skip
+                    s,
+                    SMS,
+                    "followup.sms.unclear",
+                    "followup_task",
+                    task.id,
+                    at=now,
+                    before=before,
+                    after=_snapshot(task),
+                    note=text,
+                )
                 return Done(task.id, task.ticket_id, task.state, None, extra={"result": result.value})
             ans = Answer(parsed.contacted, parsed.solved, parsed.satisfaction, method=FollowUpMethod.SMS)
             task, after = answer_in(s, task.id, ans, SYSTEM, SMS, now, policy)
@@ -494,7 +562,7 @@ def receive_sms(
             )
 
     try:
-        return _retrying(run)  # type: ignore[no-any-return]
+        return _retrying(run)
     except IntegrityError:
         found = _earlier_reply(db, message_id)
         if found is None:
@@ -505,11 +573,16 @@ def receive_sms(
 def _earlier_reply(db: Database, message_id: str) -> Done | None:
     with db.read() as s:
         row = s.execute(
-            select(SmsReplyRow.result, FollowUpTaskRow.id, FollowUpTaskRow.ticket_id, FollowUpTaskRow.state,
-                   FollowUpTaskRow.outcome)
+            select(
+                SmsReplyRow.result,
+                FollowUpTaskRow.id,
+                FollowUpTaskRow.ticket_id,
+                FollowUpTaskRow.state,
+                FollowUpTaskRow.outcome,
+            )
             .join(FollowUpTaskRow, FollowUpTaskRow.id == SmsReplyRow.task_id)
             .where(SmsReplyRow.message_id == message_id)
-        ).first()  # fmt: skip
+        ).first()
         if row is None:
             return None
         status = tickets.statuses(s, {row.ticket_id}).get(row.ticket_id, (None, 0))[0]

@@ -791,9 +791,21 @@ class AwaitingFollowUp:
     content: str
 
 
-def awaiting_follow_up(session: Session, limit: int = 500) -> list[AwaitingFollowUp]:
-    """Tickets in `reviewed` (the reply approved, no follow-up yet), oldest approval first. The
-    approval time is that of the event that moved the ticket to `reviewed` last."""
+def reviewed_rounds(session: Session) -> list[tuple[int, int]]:
+    """(id, reopen count) of every ticket in `reviewed`: the reply approved, no follow-up yet."""
+    rows = session.execute(
+        select(TicketRow.id, TicketRow.reopen_count)
+        .where(TicketRow.status == "reviewed")
+        .order_by(TicketRow.id)
+    )
+    return [(i, r) for i, r in rows]
+
+
+def awaiting_follow_up(session: Session, ids: Collection[int]) -> list[AwaitingFollowUp]:
+    """These tickets, if still in `reviewed`, with what a follow-up needs. The approval time is
+    that of the event that moved the ticket to `reviewed` last."""
+    if not ids:
+        return []
     approved = (
         select(func.max(TicketEventRow.occurred_at))
         .where(TicketEventRow.ticket_id == TicketRow.id, TicketEventRow.to_status == "reviewed")
@@ -815,9 +827,8 @@ def awaiting_follow_up(session: Session, limit: int = 500) -> list[AwaitingFollo
             TicketRow.title,
             TicketRow.content,
         )
-        .where(TicketRow.status == "reviewed")
+        .where(TicketRow.status == "reviewed", TicketRow.id.in_(list(ids)))
         .order_by(TicketRow.id)
-        .limit(limit)
     ).all()
     return [
         AwaitingFollowUp(
