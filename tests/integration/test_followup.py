@@ -233,7 +233,6 @@ def test_a_refused_answer_writes_nothing_and_a_moved_on_ticket_cancels_its_task(
     tid = reviewed(api, citizen_phone="13812340009")
     sweep(p)
     task = task_of(p, tid)
-    before = (tags(api, tid), audit_count(p, task.id))
     url = f"/api/v1/follow-ups/{task.id}/answer"
     bad = api.post("operator1", url, {"contacted": True, "solved": True, "satisfaction": "great"}, expect=422)
     assert bad["errors"][0]["field"] == "satisfaction"
