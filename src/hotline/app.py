@@ -23,6 +23,8 @@ from hotline.db.engine import Database
 from hotline.directory import pages as directory_pages
 from hotline.directory.routes import admin as directory_admin_router
 from hotline.directory.routes import router as directory_router
+from hotline.followup import pages as followup_pages
+from hotline.followup.routes import router as followup_router
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
 from hotline.notify.routes import admin as webhooks_admin_router
@@ -118,6 +120,7 @@ def create_app(
     audit_pages.install(app)
     open311_pages.install(app)
     console_pages.install(app)
+    followup_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -133,6 +136,7 @@ def create_app(
         app.include_router(router)
     app.include_router(audit_router)
     app.include_router(analytics_router)
+    app.include_router(followup_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
     openapi.install(app)

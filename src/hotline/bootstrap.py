@@ -19,6 +19,7 @@ from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.db.migrate import upgrade
 from hotline.directory import service as directory
+from hotline.followup.service import Policy as FollowUpPolicy
 from hotline.open311 import service as open311
 from hotline.routing import auto, queue
 from hotline.routing import runtime as routing_runtime
@@ -49,6 +50,7 @@ class Wiring:
     db: Database
     sla: SlaSettings
     deadlines: DeadlineSource
+    followup: FollowUpPolicy
 
     @property
     def routing_policy(self) -> auto.Policy:
@@ -82,6 +84,7 @@ class Wiring:
             webhook_timeout_s=self.settings.webhook_timeout_s,
             webhook_max_attempts=self.settings.webhook_max_attempts,
             webhook_allowed_networks=self.settings.webhook_networks,
+            followup=self.followup,
         )
 
 
@@ -96,7 +99,8 @@ def wire(
     settings = settings or Settings()
     database = db or Database(settings.resolved_database_url, pool_size=pool_size or settings.db_pool_size)
     sla = sla_settings(settings)
-    return Wiring(settings, clock, database, sla, DeadlineSource(sla))
+    deadlines = DeadlineSource(sla)
+    return Wiring(settings, clock, database, sla, deadlines, FollowUpPolicy.of(settings, deadlines))
 
 
 def prepare(settings: Settings, demo: bool) -> dict[str, int] | None:

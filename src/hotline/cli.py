@@ -205,6 +205,9 @@ def worker(
             "fanned_out": result.fanned_out,
             "sent": result.deliveries.sent,
             "delivered": result.deliveries.delivered,
+            "followup_tasks": result.followup.created,
+            "followup_exempt": result.followup.exempt,
+            "followup_sms": result.followup.sms_sent,
         }
         typer.echo(json.dumps(line), nl=True)
 

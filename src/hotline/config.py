@@ -117,6 +117,38 @@ class Settings(BaseSettings):
         default="",
         description="Private ranges webhooks may reach, e.g. 10.20.0.0/16,192.168.8.0/24 (public: always).",
     )
+    # Follow-up (回访, docs/follow-up.md): a task per approved reply, asked after a delay.
+    followup_delay_hours: float = Field(
+        default=2.0,
+        ge=0,
+        le=24 * 14,
+        description="Hours after the reply is approved before the citizen is asked.",
+    )
+    followup_retry_minutes: float = Field(
+        default=120.0, gt=0, le=7 * 24 * 60, description="Minutes before calling again after no answer."
+    )
+    followup_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Calls without an answer before the task is given up."
+    )
+    followup_auto_reopen: bool = Field(
+        default=True, description="Reopen to the same lead unit on an unsatisfied or not-solved answer."
+    )
+    followup_close_unreached: bool = Field(
+        default=True,
+        description="Close, with the reason, tickets exempt from follow-up or whose citizen cannot be reached.",
+    )
+    followup_sms: str = Field(
+        default="auto",
+        pattern="^(auto|off|simulator)$",
+        description="SMS gateway for follow-up questions: auto = the simulator in the demo, else off.",
+    )
+    followup_sms_secret: str = Field(
+        default="",
+        description="HMAC-SHA256 key of the SMS gateway's signed reply callbacks (empty: refused).",
+    )
+    followup_sms_window_s: int = Field(
+        default=300, ge=10, le=3600, description="Largest clock difference of a signed callback (replays)."
+    )
 
     @field_validator("calendar")
     @classmethod
@@ -190,6 +222,13 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def followup_sms_gateway(self) -> str:
+        """The SMS gateway in use: `simulator` or `off` (`auto` is the simulator in the demo)."""
+        if self.followup_sms == "auto":
+            return "simulator" if self.demo else "off"
+        return self.followup_sms
 
     @property
     def worker_in_process(self) -> bool:

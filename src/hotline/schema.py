@@ -9,6 +9,7 @@ from hotline.audit import models as _audit  # noqa: F401  (registers tables)
 from hotline.console import models as _console  # noqa: F401  (registers tables)
 from hotline.db.base import Base
 from hotline.directory import models as _directory  # noqa: F401  (registers tables)
+from hotline.followup import models as _followup  # noqa: F401  (registers tables)
 from hotline.intake import models as _intake  # noqa: F401  (registers tables)
 from hotline.kb import models as _kb  # noqa: F401  (registers tables)
 from hotline.notify import models as _notify  # noqa: F401  (registers tables)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from hotline.db.engine import Database
+from hotline.followup import service as followup
 from hotline.notify import egress, webhooks
 from hotline.sla import sweeper
 
@@ -27,10 +29,11 @@ class PassResult:
     sweep: sweeper.SweepResult = field(default_factory=sweeper.SweepResult)
     fanned_out: int = 0
     deliveries: webhooks.DeliveryResult = field(default_factory=webhooks.DeliveryResult)
+    followup: followup.SweepResult = field(default_factory=followup.SweepResult)
 
     @property
     def busy(self) -> bool:
-        return bool(self.sweep.claimed or self.fanned_out or self.deliveries.sent)
+        return bool(self.sweep.claimed or self.fanned_out or self.deliveries.sent or self.followup.busy)
 
 
 @dataclass
@@ -44,18 +47,29 @@ class Worker:
     webhook_timeout_s: float = 10.0
     webhook_max_attempts: int = 20
     webhook_allowed_networks: Sequence[egress.Network] = ()
+    # follow-up tasks from approved replies, and their SMS (None: not this worker's work)
+    followup: followup.Policy | None = None
+    followup_every_s: float = 10.0
+    _followup_last: float = field(default=float("-inf"), repr=False)
 
     def run_once(self) -> PassResult:
         """Sweep until nothing is due, then fan the outbox out and send what is due: one pass, for
         `hotline worker --once`, cron, and tests that move the clock by hand."""
-        result = self.sweep_pass()
+        result = self.sweep_pass(force_followup=True)
         if self.deliveries:
             sent = self.delivery_pass()
             result.fanned_out, result.deliveries = sent.fanned_out, sent.deliveries
         return result
 
-    def sweep_pass(self) -> PassResult:
-        return PassResult(sweep=sweeper.sweep(self.db, self.clock(), self.batch))
+    def sweep_pass(self, force_followup: bool = False) -> PassResult:
+        """Deadlines every pass; follow-up tasks every `followup_every_s` (they wait hours anyway)."""
+        result = PassResult(sweep=sweeper.sweep(self.db, self.clock(), self.batch))
+        if self.followup is not None:
+            tick = time.monotonic()
+            if force_followup or tick - self._followup_last >= self.followup_every_s:
+                self._followup_last = tick
+                result.followup = followup.sweep(self.db, self.clock(), self.followup)
+        return result
 
     def delivery_pass(self) -> PassResult:
         """Fan the outbox out and send what is due (a slow receiver never delays the sweeper: the

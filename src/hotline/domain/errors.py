@@ -411,6 +411,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有热线中心人员、监督员、管理员和承办单位人员可以查看考核数据",
         "Only centre staff, supervisors, administrators and units' people may read the rates",
     ),
+    "followup.not_found": ("回访任务不存在", "No such follow-up task"),
+    "followup.finished": (
+        "回访任务已结束（{state}），不再接受答复",
+        "The follow-up task is finished ({state}); no further answer is accepted",
+    ),
+    "followup.outcome": (
+        "未接通结果须为：无人接听、拒绝回访或号码错误",
+        "The outcome must be no answer, refused or wrong number",
+    ),
+    "followup.sms_unknown": ("找不到该短信所回复的回访短信", "No follow-up message has that id (reply_to)"),
+    "followup.sms_phone": (
+        "回复短信的号码与回访任务的号码不符",
+        "The reply comes from another number than the follow-up task's",
+    ),
+    "followup.sms_signature": ("短信回调签名无效", "The SMS callback's signature is not valid"),
+    "followup.sms_stale": (
+        "短信回调的时间戳超出允许范围（疑似重放）",
+        "The SMS callback's timestamp is outside the allowed window (a replay?)",
+    ),
+    "permission.followup": (
+        "只有话务员和派单员可以回访",
+        "Only operators and dispatchers do follow-ups",
+    ),
 }
 
 

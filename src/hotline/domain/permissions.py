@@ -30,8 +30,9 @@ ALLOWED: dict[type[c.Command], frozenset[Role]] = {
     c.Urge: frozenset({R.SUPERVISOR, R.DISPATCHER, R.SYSTEM}),
     c.RecordDeadline: frozenset({R.SYSTEM}),
     c.RecordFollowUp: _CENTRE_DESK | {R.SYSTEM, R.CITIZEN},
-    c.Reopen: _CENTRE_DESK,
-    c.Close: _CENTRE_DESK,
+    # the platform itself (follow-up tasks): reopen on an unhappy answer, close a satisfied one
+    c.Reopen: _CENTRE_DESK | {R.SYSTEM},
+    c.Close: _CENTRE_DESK | {R.SYSTEM},
     c.Acknowledge: _UNIT_WORK,
     c.RecordContact: _UNIT_WORK,
     c.Delegate: _UNIT_WORK,

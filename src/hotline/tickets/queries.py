@@ -46,7 +46,12 @@ def visible(user: CurrentUser) -> ColumnElement[bool]:
 
 
 def ticket_number(row: TicketRow, zone: ZoneInfo) -> str:
-    return f"{row.received_at.astimezone(zone):%Y%m%d}{row.id:06d}"
+    return number(row.id, row.received_at, zone)
+
+
+def number(ticket_id: int, received_at: datetime, zone: ZoneInfo) -> str:
+    """A ticket's number as people say it: the day it was received and its id."""
+    return f"{received_at.astimezone(zone):%Y%m%d}{ticket_id:06d}"
 
 
 def _local(dt: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -1278,3 +1283,100 @@ def find_ticket_id(session: Session, ref: str, zone: ZoneInfo) -> int | None:
             return int(row.id)
     found = session.scalar(select(TicketRow.id).where(TicketRow.tracking_code == ref))
     return None if found is None else int(found)
+
+
+@dataclass(frozen=True)
+class AwaitingFollowUp:
+    """A ticket whose lead reply the centre approved and that nobody has followed up yet, as the
+    follow-up package reads it: the round (its reopen count) and when the reply was approved."""
+
+    id: int
+    tracking_code: str
+    round: int
+    approved_at: datetime
+    received_at: datetime
+    citizen_name: str | None
+    citizen_phone: str | None
+    duplicate_ids: list[int]
+    lead_unit_id: int | None
+    kind: str
+    title: str | None
+    content: str
+
+
+def reviewed_rounds(session: Session) -> list[tuple[int, int]]:
+    """(id, reopen count) of every ticket in `reviewed`: the reply approved, no follow-up yet."""
+    rows = session.execute(
+        select(TicketRow.id, TicketRow.reopen_count)
+        .where(TicketRow.status == "reviewed")
+        .order_by(TicketRow.id)
+    )
+    return [(i, r) for i, r in rows]
+
+
+def awaiting_follow_up(session: Session, ids: Collection[int]) -> list[AwaitingFollowUp]:
+    """These tickets, if still in `reviewed`, with what a follow-up needs. The approval time is
+    that of the event that moved the ticket to `reviewed` last."""
+    if not ids:
+        return []
+    approved = (
+        select(func.max(TicketEventRow.occurred_at))
+        .where(TicketEventRow.ticket_id == TicketRow.id, TicketEventRow.to_status == "reviewed")
+        .correlate(TicketRow)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            TicketRow.id,
+            TicketRow.tracking_code,
+            TicketRow.reopen_count,
+            approved.label("approved_at"),
+            TicketRow.received_at,
+            TicketRow.citizen_name,
+            TicketRow.citizen_phone,
+            TicketRow.duplicate_ids,
+            TicketRow.lead_unit_id,
+            TicketRow.kind,
+            TicketRow.title,
+            TicketRow.content,
+        )
+        .where(TicketRow.status == "reviewed", TicketRow.id.in_(list(ids)))
+        .order_by(TicketRow.id)
+    ).all()
+    return [
+        AwaitingFollowUp(
+            r.id,
+            r.tracking_code,
+            r.reopen_count,
+            r.approved_at or r.received_at,
+            r.received_at,
+            r.citizen_name,
+            r.citizen_phone,
+            list(r.duplicate_ids or []),
+            r.lead_unit_id,
+            r.kind,
+            r.title,
+            r.content,
+        )
+        for r in rows
+    ]
+
+
+def contacts(session: Session, ids: Collection[int]) -> dict[int, tuple[str | None, str | None]]:
+    """(citizen name, phone) of these tickets: the callers of an incident's merged duplicates."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(TicketRow.id, TicketRow.citizen_name, TicketRow.citizen_phone).where(TicketRow.id.in_(ids))
+    )
+    return {i: (name, phone) for i, name, phone in rows}
+
+
+def statuses(session: Session, ids: Collection[int]) -> dict[int, tuple[str, int]]:
+    """Each ticket's status and reopen count (follow-up tasks check their ticket has not moved on)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(TicketRow.id, TicketRow.status, TicketRow.reopen_count).where(TicketRow.id.in_(list(ids)))
+    )
+    return {i: (status, reopen) for i, status, reopen in rows}

@@ -7,7 +7,7 @@ directory and refused with 422 naming the field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -107,6 +107,26 @@ def execute(
             if exc.code != "concurrency.conflict" or attempt == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def execute_in(
+    session: Session,
+    ticket_id: int,
+    commands: Sequence[c.Command],
+    actor: Actor,
+    now: datetime,
+    deadlines: Deadlines,
+) -> Ticket:
+    """Run ``commands`` one after the other on one ticket inside the caller's transaction (a
+    follow-up answer and the close or reopen it causes, with the caller's own rows): all of them
+    or none. The caller retries a `concurrency.conflict` as `execute` does."""
+    state = store.load(session, ticket_id)
+    for command in commands:
+        _check_references(session, state, command)
+        after, records = handle(state, command, _context(session, state, command, actor, now, deadlines))
+        store.append(session, ticket_id, state, after, records)
+        state = after
+    return state
 
 
 def merge(

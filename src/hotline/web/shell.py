@@ -30,6 +30,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/admin/open311/keys", "nav.admin_keys", frozenset({"admin"})),
     ("/admin/audit", "nav.audit", frozenset({"admin"})),
     ("/console", "nav.console", frozenset({"operator", "dispatcher", "supervisor"})),
+    ("/follow-ups", "nav.followup", frozenset({"operator", "dispatcher"})),
 ]
 
 
