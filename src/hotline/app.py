@@ -19,6 +19,7 @@ from hotline.bootstrap import Clock, system_clock, wire
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.directory.routes import router as directory_router
+from hotline.intake import pages as intake_pages
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
 from hotline.notify.routes import admin as webhooks_admin_router
@@ -99,6 +100,7 @@ def create_app(
     shell.install(app)
     auth_pages.install(app)
     ticket_pages.install(app)
+    intake_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,

@@ -18,6 +18,10 @@ from hotline.db.types import UTCDateTime
 
 class TicketRow(Base):
     __tablename__ = "tickets"
+    __table_args__ = (
+        # The workbench's caller history: a caller's latest tickets, newest first, by an index scan.
+        Index("ix_tickets_citizen_phone_received_at", "citizen_phone", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -33,6 +37,8 @@ class TicketRow(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Seconds from opening the intake form to submitting it (the workbench measures it).
+    intake_seconds: Mapped[int | None] = mapped_column(Integer)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)
     complex: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -10,6 +10,7 @@ briefly out of reach (a connection terminated, a pool exhausted, SQLite busy) is
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,8 +82,14 @@ def problem(
 
 
 def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]]:
+    return field_errors(exc.errors(), lang)
+
+
+def field_errors(raw: Sequence[Any], lang: str) -> list[dict[str, Any]]:
+    """Pydantic's errors as the API names them: the field, a stable code, a message in ``lang``
+    (pages use it too, to show each error next to its field)."""
     result = []
-    for err in exc.errors():
+    for err in raw:
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in (
             "body",

@@ -24,6 +24,7 @@ SHELL_TEMPLATES = Path(__file__).parent / "templates"
 # Each area of the pages adds its line; the server still checks every page's permission itself.
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/inbox", "nav.inbox", None),
+    ("/workbench", "nav.workbench", frozenset({"operator", "dispatcher"})),
 ]
 
 
