@@ -268,10 +268,13 @@ def city_geojson(world: World, lang: str) -> dict[str, Any]:
 
 
 def _map_label(unit: PlaceUnit, en: bool) -> str:
-    """The short name a map can print: 龙湾区, Longwan District (not its government's full name)."""
+    """The short name a small map can print: 龙湾区, Longwan (not its government's full name)."""
     if not en or not unit.name_en:
         return unit.short_name
-    return unit.name_en.split(", ")[0].removesuffix(" People's Government")
+    name = unit.name_en.split(", ")[0].removesuffix(" People's Government")
+    for kind in (" District", " Subdistrict", " Town"):
+        name = name.removesuffix(kind)
+    return name
 
 
 def city_map(world: World, lang: str) -> tuple[bytes, str]:
