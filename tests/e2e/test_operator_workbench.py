@@ -13,6 +13,7 @@ import pytest
 from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
 from hotline.kb import service as kb
+from hotline.routing import queue
 from tests.conftest import Platform
 from tests.e2e.shots import screenshot
 from tests.integration.api import Api
@@ -208,4 +209,30 @@ def test_an_emergency_is_handed_off_with_one_key_in_english(
     ticket = _ticket(api, page)
     assert ticket["status"] == "handed_off" and ticket["handed_off_to"] == "119"
     assert "handed off to 119" in page.inner_text(".done-line")
+    assert problems == [], problems
+
+
+@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
+def test_a_second_call_about_the_same_problem_is_merged_with_one_key(
+    platform: Platform, live_url: str, browser: Any
+) -> None:
+    api = Api(platform)
+    first = api.intake(content=STALL, address="龙湾区中山街道博爱社区", citizen_phone="13988880006")
+    state = platform.client.app.state  # type: ignore[attr-defined]
+    queue.drain(platform.db, state.routing, state.wiring.routing_policy, platform.clock)  # the router's turn
+    api.act("dispatcher", first["id"], "dispatch", {"lead_unit_id": platform.unit_id("d-longwan")})
+    page, problems = _operator(browser, live_url)
+    page.fill("#citizen_phone", "13988880007")
+    page.select_option("#kind", "complaint")
+    page.fill("#address", "龙湾区中山街道博爱社区")
+    page.fill("#content", STALL)
+    page.wait_for_selector("#suggestions .duplicates li")
+    assert f"#{first['id']}" in page.inner_text("#suggestions .duplicates")
+    target = int(page.get_attribute('#suggestions button[name=merge_into][data-key="m"]', "value"))
+    screenshot(page, "workbench-duplicate-zh", full_page=False)
+    page.keyboard.press("Alt+M")  # into the first one shown (the test module's other calls are open too)
+    page.wait_for_url(f"{live_url}/workbench?done=*")
+    ticket = _ticket(api, page)
+    assert ticket["status"] == "merged" and ticket["merged_into_id"] == target
+    assert f"已并入 #{target}" in page.inner_text(".done-line")
     assert problems == [], problems

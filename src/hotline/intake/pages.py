@@ -220,7 +220,7 @@ def _answers(desk: Desk, advice: SuggestOut) -> dict[int, str]:
     """The whole text of each suggested kb answer, for the operator to insert with one key."""
     bodies = {}
     with desk.db.read() as s:
-        for a in advice.answers[:3]:
+        for a in advice.answers[:2]:
             article = kb_queries.get(s, a.article_id)
             if article is not None:
                 bodies[a.article_id] = article.body
