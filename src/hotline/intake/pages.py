@@ -28,7 +28,7 @@ from starlette.datastructures import FormData
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession, PageSessionDep
 from hotline.auth.service import CurrentUser, user_for_token
 from hotline.domain import commands as c
-from hotline.domain.errors import DomainError, forbidden, message
+from hotline.domain.errors import MESSAGES, DomainError, forbidden, message
 from hotline.domain.vocabulary import Channel, EmergencyService, Kind, Role, Urgency
 from hotline.intake import service
 from hotline.intake.schemas import TicketIn
@@ -255,7 +255,10 @@ def install(app: FastAPI) -> None:
                     )
             except DomainError:
                 done = None
-        refused = message(q["refused"], desk.lang) if q.get("refused") else None
+        refused = None
+        if q.get("refused") in MESSAGES:  # only the platform's own codes, never text from the address
+            params = {k.removeprefix("why_"): v[:100] for k, v in q.items() if k.startswith("why_")}
+            refused = message(q["refused"], desk.lang, **params)
         return pages.render(
             request,
             "workbench.html",
@@ -297,6 +300,7 @@ def install(app: FastAPI) -> None:
                     )
         except DomainError as err:
             query["refused"] = err.code
+            query.update({f"why_{k}": str(v) for k, v in err.params.items() if k != "field"})
         if choice.action == "save" or "refused" in query:
             routing_queue.notify(request.app.state)  # it waits in the centre's queue with advice
         return RedirectResponse(f"/workbench?{urlencode(query)}", status_code=303)
