@@ -6,6 +6,7 @@ the content security policy (ECharts and Alpine's CSP build run under it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,9 +15,18 @@ from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
 from hotline.kb import service as kb
 from hotline.routing import queue
-from tests.conftest import Platform
+from tests.conftest import Platform, _platform
 from tests.e2e.shots import screenshot
 from tests.integration.api import Api
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform of this module's own: the calls taken here dispatch to the units whose inboxes
+    the other browser tests count."""
+    data_dir = tmp_path_factory.mktemp("workbench-e2e")
+    yield from _platform("sqlite", f"sqlite:///{data_dir / 'hotline.db'}", data_dir)
+
 
 STALL = "中山街道博爱社区门口有人占道经营乱摆卖，堵住了人行道，老人孩子只能走机动车道"
 
@@ -53,7 +63,6 @@ def _ticket(api: Api, page: Any) -> dict[str, Any]:
     return api.get("dispatcher", href.replace("/tickets/", "/api/v1/tickets/"))  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_an_operator_takes_a_call_and_dispatches_it_with_one_key(
     platform: Platform, live_url: str, browser: Any
 ) -> None:
@@ -103,7 +112,6 @@ def test_an_operator_takes_a_call_and_dispatches_it_with_one_key(
     assert problems == [], problems
 
 
-@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_a_consultation_answered_from_the_knowledge_base(
     platform: Platform, live_url: str, browser: Any
 ) -> None:
@@ -128,7 +136,6 @@ def test_a_consultation_answered_from_the_knowledge_base(
     assert problems == [], problems
 
 
-@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_the_common_path_by_keyboard_only(platform: Platform, live_url: str, browser: Any) -> None:
     api = Api(platform)
     page, problems = _operator(browser, live_url)
@@ -168,7 +175,6 @@ def test_the_common_path_by_keyboard_only(platform: Platform, live_url: str, bro
     assert problems == [], problems
 
 
-@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_citizen_text_with_markup_is_shown_as_text(platform: Platform, live_url: str, browser: Any) -> None:
     caller = "13988880004"
     attack = TicketIn(kind="complaint", content="x", citizen_phone=caller).model_copy(
@@ -192,7 +198,6 @@ def test_citizen_text_with_markup_is_shown_as_text(platform: Platform, live_url:
     assert problems == [], problems
 
 
-@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_an_emergency_is_handed_off_with_one_key_in_english(
     platform: Platform, live_url: str, browser: Any
 ) -> None:
@@ -212,7 +217,6 @@ def test_an_emergency_is_handed_off_with_one_key_in_english(
     assert problems == [], problems
 
 
-@pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_a_second_call_about_the_same_problem_is_merged_with_one_key(
     platform: Platform, live_url: str, browser: Any
 ) -> None:

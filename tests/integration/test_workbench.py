@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -16,9 +18,22 @@ from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
 from hotline.kb import service as kb
 from hotline.tickets.models import TicketRow
-from tests.conftest import Platform
+from tests.conftest import Platform, _platform, temporary_postgres_database
 from tests.integration.api import Api
 from tests.integration.test_pages import csrf_of, logged_in
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform of this module's own (both databases): the calls taken here are dispatched to
+    units whose inboxes other tests count, and the kb answers loaded here change suggestions."""
+    data_dir = tmp_path_factory.mktemp(f"workbench-{request.param}")
+    if request.param == "sqlite":
+        yield from _platform("sqlite", f"sqlite:///{data_dir / 'hotline.db'}", data_dir)
+        return
+    with temporary_postgres_database("hotline_workbench") as url:
+        yield from _platform("postgresql", url, data_dir)
+
 
 _phones = itertools.count(1)
 STALL = "中山街道博爱社区门口有人占道经营乱摆卖，堵住了人行道"
