@@ -25,6 +25,7 @@ from hotline.directory.routes import admin as directory_admin_router
 from hotline.directory.routes import router as directory_router
 from hotline.followup import pages as followup_pages
 from hotline.followup.routes import router as followup_router
+from hotline.intake import pages as intake_pages
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
 from hotline.notify.routes import admin as webhooks_admin_router
@@ -121,6 +122,7 @@ def create_app(
     open311_pages.install(app)
     console_pages.install(app)
     followup_pages.install(app)
+    intake_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,

@@ -277,12 +277,16 @@ def test_vendored_assets_match_their_manifest() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     manifest = json.loads((root / "src/hotline/web/static/vendor/manifest.json").read_text())
     packages = {p["name"]: p for p in manifest["packages"]}
-    assert set(packages) == {"swagger-ui-dist", "htmx.org"}
+    assert set(packages) == {"swagger-ui-dist", "htmx.org", "@alpinejs/csp", "echarts"}
     swagger, htmx = packages["swagger-ui-dist"], packages["htmx.org"]
     assert int(swagger["version"].split(".")[0]) >= 5
     assert swagger["license"] == "Apache-2.0" and "swagger-ui/LICENSE" in swagger["files"]
     assert htmx["version"].startswith("2.0.") and htmx["license"] == "0BSD"
     assert set(htmx["files"]) == {"htmx/htmx.min.js", "htmx/LICENSE"}
+    alpine, echarts = packages["@alpinejs/csp"], packages["echarts"]
+    assert alpine["version"].startswith("3.") and alpine["license"] == "MIT"
+    assert echarts["version"].startswith("5.") and echarts["license"] == "Apache-2.0"
+    assert "echarts/LICENSE" in echarts["files"] and "echarts/NOTICE" in echarts["files"]
 
 
 def _ticket_count(p: Platform) -> int:

@@ -47,6 +47,7 @@ class SubmitTicket(Command):
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    intake_seconds: int | None = None  # from opening the intake form to submitting it (the workbench)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class TicketReceived(Event):
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    intake_seconds: int | None = None
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,7 @@ class Ticket:
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    intake_seconds: int | None = None  # the operator's handling time at intake, when measured
     assignments: tuple[Assignment, ...] = ()
     lead_no: int | None = None
     supervised: bool = False
@@ -299,6 +300,7 @@ def _received(cmd: c.SubmitTicket) -> e.TicketReceived:
         address=cmd.address,
         latitude=cmd.latitude,
         longitude=cmd.longitude,
+        intake_seconds=cmd.intake_seconds,
     )
 
 
@@ -838,6 +840,7 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             address=ev.address,
             latitude=ev.latitude,
             longitude=ev.longitude,
+            intake_seconds=ev.intake_seconds,
         )
     assert t is not None, "only ticket.received may start a log"
     match ev:

@@ -25,6 +25,12 @@ class TicketIn(BaseModel):
     address: ShortText | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
+    intake_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=86_400,
+        description="Seconds the operator took from opening the intake form to submitting it.",
+    )
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> TicketIn:

@@ -81,6 +81,7 @@ def command(data: TicketIn) -> c.SubmitTicket:
         address=data.address,
         latitude=data.latitude,
         longitude=data.longitude,
+        intake_seconds=data.intake_seconds,
     )
 
 

@@ -126,6 +126,8 @@ class PlaceIndex:
     _tree: STRtree | None = None
     _children_points: dict[int, list[PlaceUnit]] = field(default_factory=dict)
     _gazetteer: list[tuple[str, PlaceUnit]] = field(default_factory=list)
+    #: Views made from this index (the city map's GeoJSON), dropped with it when the directory changes.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, units: Iterable[PlaceUnit]) -> PlaceIndex:
@@ -146,6 +148,11 @@ class PlaceIndex:
         # longest names first: 博爱社区第一网格 before 博爱社区
         index._gazetteer = sorted(entries, key=lambda e: (-len(e[0]), e[1].id))
         return index
+
+    @property
+    def polygons(self) -> list[PlaceUnit]:
+        """The units drawn as areas (districts, streets, towns), in the order they were given."""
+        return list(self._polygons)
 
     # -- the tree ---------------------------------------------------------------------------
     def ancestors(self, unit: PlaceUnit) -> list[PlaceUnit]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from hotline.audit.service import Actor
 from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
+from hotline.db.engine import Database
 from hotline.domain.errors import forbidden, invalid, not_found
 from hotline.domain.vocabulary import Role
 from hotline.kb import queries as kb_queries
@@ -59,7 +61,14 @@ def suggest(
     """Where a request goes and why: ranked (category, unit, confidence) with the reasons of each,
     the place, an emergency to hand off, open tickets it may duplicate, kb answers."""
     _require(user, CENTRE_DESK | {Role.GRID_WORKER}, "routing.suggest")
-    runtime = runtime_of(request)
+    return suggestions(db, runtime_of(request), body, now, zone, lang, settings)
+
+
+def suggestions(
+    db: Database, runtime: Runtime, body: s.SuggestIn, now: datetime, zone: ZoneInfo, lang: str, settings: Any
+) -> s.SuggestOut:
+    """The answer of `POST /routing/suggest` (the operator's workbench asks the same while typing);
+    the caller's permission is checked by whoever calls."""
     policy = auto.Policy.of(settings)
     req = RouteRequest(
         text=body.text,
@@ -134,6 +143,25 @@ def ticket_routing(
         decision_label=views.decision_label(decision, lang),
         auto_dispatched=auto_dispatched,
     )
+
+
+@router.get(
+    "/public/city-map",
+    tags=["public 公众"],
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "Not modified"}},
+)
+def city_map(request: Request, db: DbDep, lang: LangDep) -> Response:
+    """The city's districts and streets as GeoJSON (`[lon, lat]`), from the directory's own
+    polygons: the staff workbench and the public portal draw their maps from it, without tiles.
+    Cached: built once per directory version, with an ETag (304 when unchanged)."""
+    with db.read() as session:
+        world = runtime_of(request).world(session)
+    body, etag = views.city_map(world, lang)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept-Language, Cookie"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/geo+json", headers=headers)
 
 
 # --- rules -------------------------------------------------------------------------------------

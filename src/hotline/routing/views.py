@@ -3,15 +3,22 @@ the API's shapes in one language."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from shapely.geometry import Polygon
 
 from hotline.domain.vocabulary import label
 from hotline.routing import schemas as s
 from hotline.routing.emergency import SERVICE_NAMES
 from hotline.routing.places import Place, PlaceUnit
 from hotline.routing.service import NOTHING, Advice
+from hotline.routing.world import World
+
+_LEVEL = {"district": 0, "street": 1, "town": 1}
 
 SOURCE_LABELS = {
     "operator": ("话务员选择", "Operator's choice"),
@@ -227,3 +234,55 @@ def _ref(u: dict[str, Any] | None, en: bool) -> s.UnitRef | None:
 
 def decision_label(decision: str, lang: str) -> str:
     return DECISIONS.get(decision, (decision, decision))[1 if lang == "en" else 0]
+
+
+def city_geojson(world: World, lang: str) -> dict[str, Any]:
+    """The city's own areas as a GeoJSON FeatureCollection, for a map drawn without tiles: the
+    directory's polygons (``[[lat, lon], …]``) turned into GeoJSON's ``[lon, lat]`` rings, closed,
+    each with its unit, kind, level (0 district, 1 street or town), name and a point inside it for
+    the label. Districts come last, so their borders are drawn over their streets'."""
+    en = lang == "en"
+    places = world.places
+    features = []
+    units = sorted(places.polygons, key=lambda u: (-_LEVEL.get(u.kind, 2), u.id))
+    for unit in units:
+        ring = [[float(lon), float(lat)] for lat, lon in unit.area]
+        if ring[0] != ring[-1]:
+            ring.append(ring[0])
+        inside = Polygon(ring).representative_point()
+        features.append(
+            {
+                "type": "Feature",
+                "id": unit.id,
+                "properties": {
+                    "id": unit.id,
+                    "name": (unit.name_en or unit.short_name) if en else unit.short_name,
+                    "label": _map_label(unit, en),
+                    "kind": unit.kind,
+                    "level": _LEVEL.get(unit.kind, 2),
+                    "parent_id": unit.parent_id,
+                    "label_at": [round(inside.x, 6), round(inside.y, 6)],
+                },
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _map_label(unit: PlaceUnit, en: bool) -> str:
+    """The short name a small map can print: 龙湾区, Longwan (not its government's full name)."""
+    if not en or not unit.name_en:
+        return unit.short_name
+    name = unit.name_en.split(", ")[0].removesuffix(" People's Government")
+    for kind in (" District", " Subdistrict", " Town"):
+        name = name.removesuffix(kind)
+    return name
+
+
+def city_map(world: World, lang: str) -> tuple[bytes, str]:
+    """`city_geojson` serialised once per directory version and language, with its ETag."""
+    key = ("geojson", lang)
+    if key not in world.places.memo:
+        body = json.dumps(city_geojson(world, lang), ensure_ascii=False, separators=(",", ":")).encode()
+        world.places.memo[key] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    return world.places.memo[key]  # type: ignore[no-any-return]

@@ -19,11 +19,12 @@ from hotline.db.types import UTCDateTime
 class TicketRow(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        # The centre console's search: newest first, paged by (received_at, id); a caller's tickets.
+        # The centre console's search: newest first, paged by (received_at, id).
         Index("ix_tickets_received_at_id", "received_at", "id"),
-        Index("ix_tickets_citizen_phone", "citizen_phone"),
         # The console's supervised queue.
         Index("ix_tickets_supervised_received_at", "supervised", "received_at"),
+        # The workbench's caller history: a caller's latest tickets, newest first, by an index scan.
+        Index("ix_tickets_citizen_phone_received_at", "citizen_phone", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -40,6 +41,8 @@ class TicketRow(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Seconds from opening the intake form to submitting it (the workbench measures it).
+    intake_seconds: Mapped[int | None] = mapped_column(Integer)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)
     complex: Mapped[bool] = mapped_column(Boolean, default=False)

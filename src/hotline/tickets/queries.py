@@ -147,6 +147,7 @@ def _detail(
         address=row.address if full else mask_address(row.address),
         latitude=row.latitude,
         longitude=row.longitude,
+        intake_seconds=row.intake_seconds,
         lead_unit=_ref(units, row.lead_unit_id, lang),
         supervised=row.supervised,
         complex=row.complex,
@@ -299,6 +300,87 @@ def list_tickets(
         for r in rows
     ]
     return out.TicketPage(items=items, total=total, limit=limit, offset=offset)
+
+
+CALLER_HISTORY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class CallerTicket:
+    """One of a caller's earlier tickets, as the operator needs it while on the phone: what it was
+    about and how it ended (or where it stands)."""
+
+    ticket_id: int
+    number: str
+    received_at: datetime
+    kind_label: str
+    excerpt: str
+    status: str
+    status_label: str
+    lead_unit: str | None
+    outcome: str | None  # the answer given, the follow-up's verdict, or where it was handed off
+
+
+def caller_history(
+    session: Session,
+    phone: str,
+    user: CurrentUser,
+    zone: ZoneInfo,
+    lang: str,
+    *,
+    limit: int = CALLER_HISTORY_LIMIT,
+) -> list[CallerTicket]:
+    """A caller's latest tickets, newest first, at most ``limit``: one range scan of
+    ``ix_tickets_citizen_phone_received_at`` however many tickets the caller or the city has.
+    Only the centre desk looks callers up by phone (it is shown the phone in full)."""
+    if user.role not in _FULL_PHONE_CENTRE | {Role.SUPERVISOR, Role.ADMIN}:
+        raise forbidden("permission.role", role=user.role.value, action="tickets.caller_history")
+    rows = session.execute(
+        select(
+            TicketRow.id,
+            TicketRow.received_at,
+            TicketRow.kind,
+            TicketRow.title,
+            func.substr(TicketRow.content, 1, 60).label("excerpt"),
+            TicketRow.status,
+            TicketRow.lead_unit_id,
+            func.substr(TicketRow.answer, 1, 60).label("answer"),
+            TicketRow.satisfaction,
+            TicketRow.handed_off_to,
+            TicketRow.merged_into_id,
+        )
+        .where(TicketRow.citizen_phone == phone)
+        .order_by(TicketRow.received_at.desc(), TicketRow.id.desc())
+        .limit(limit)
+    ).all()
+    units = _units(session, {r.lead_unit_id for r in rows})
+    found = []
+    for r in rows:
+        if r.answer:
+            outcome = r.answer
+        elif r.satisfaction:
+            outcome = label(r.satisfaction, lang)
+        elif r.handed_off_to:
+            outcome = r.handed_off_to
+        elif r.merged_into_id:
+            outcome = f"#{r.merged_into_id}"
+        else:
+            outcome = None
+        lead = _ref(units, r.lead_unit_id, lang)
+        found.append(
+            CallerTicket(
+                ticket_id=r.id,
+                number=f"{r.received_at.astimezone(zone):%Y%m%d}{r.id:06d}",
+                received_at=r.received_at.astimezone(zone),
+                kind_label=label(r.kind, lang),
+                excerpt=r.title or r.excerpt,
+                status=r.status,
+                status_label=label(r.status, lang),
+                lead_unit=lead.name if lead is not None else None,
+                outcome=outcome,
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ def ticket_columns(t: Ticket) -> dict[str, Any]:
         "address": t.address,
         "latitude": t.latitude,
         "longitude": t.longitude,
+        "intake_seconds": t.intake_seconds,
         "lead_unit_id": lead.unit if lead is not None else _last_lead_unit(t),
         "supervised": t.supervised,
         "complex": t.complex,

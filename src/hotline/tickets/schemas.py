@@ -176,6 +176,9 @@ class TicketOut(BaseModel):
     address: str | None
     latitude: float | None
     longitude: float | None
+    intake_seconds: int | None = Field(
+        default=None, description="Seconds from opening the intake form to submitting it (handling time)."
+    )
     lead_unit: UnitRef | None
     supervised: bool
     complex: bool

@@ -9,7 +9,7 @@ from typing import Any
 
 from hotline.domain.errors import MESSAGES
 from hotline.domain.vocabulary import LABELS
-from hotline.web.words import admin, console, followup, shell, tickets
+from hotline.web.words import admin, console, followup, shell, tickets, workbench
 
 
 def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -25,6 +25,11 @@ def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
     shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS
+)
+
+
+PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
+    shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS, workbench.WORDS
 )
 
 

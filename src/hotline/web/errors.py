@@ -10,6 +10,7 @@ briefly out of reach (a connection terminated, a pool exhausted, SQLite busy) is
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,8 +82,17 @@ def problem(
 
 
 def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]]:
+    return field_errors(exc.errors(), lang)
+
+
+def field_errors(raw: Sequence[Any] | Any, lang: str) -> list[dict[str, Any]]:
+    """Pydantic's errors (a validation error, the API's or a schema's own, or its ``errors()``) as
+    the API names them: the field, a stable code, a message in ``lang`` (pages use it too, to show
+    each error next to its field)."""
+    if hasattr(raw, "errors"):
+        raw = raw.errors()
     result = []
-    for err in exc.errors():
+    for err in raw:
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in (
             "body",
@@ -104,12 +114,6 @@ def _field_errors(exc: RequestValidationError, lang: str) -> list[dict[str, Any]
         msg = field_message(code, lang, msg, **context)
         result.append({"field": ".".join(loc) or None, "code": code, "message": msg})
     return result
-
-
-def field_errors(exc: Any, lang: str) -> list[dict[str, Any]]:
-    """Each bad field of a validation error (the API's or a schema's own `ValidationError`) with
-    its code and message: pages validate their forms with the API's schemas and word it the same."""
-    return _field_errors(exc, lang)
 
 
 def install(app: FastAPI) -> None:

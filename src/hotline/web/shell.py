@@ -31,6 +31,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/admin/audit", "nav.audit", frozenset({"admin"})),
     ("/console", "nav.console", frozenset({"operator", "dispatcher", "supervisor"})),
     ("/follow-ups", "nav.followup", frozenset({"operator", "dispatcher"})),
+    ("/workbench", "nav.workbench", frozenset({"operator", "dispatcher"})),
 ]
 
 

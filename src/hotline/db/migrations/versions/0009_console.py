@@ -33,7 +33,6 @@ def upgrade() -> None:
     )
     # search: newest first, paged by (received_at, id); a caller's earlier tickets by phone
     op.create_index("ix_tickets_received_at_id", "tickets", ["received_at", "id"], unique=False)
-    op.create_index("ix_tickets_citizen_phone", "tickets", ["citizen_phone"], unique=False)
     # the centre's queues: supervised tickets; replies and send-backs by state; overdue by due time;
     # extensions waiting for a decision
     op.create_index(
@@ -58,6 +57,5 @@ def downgrade() -> None:
     op.drop_index("ix_assignments_state_acknowledge_due_at", table_name="assignments")
     op.drop_index("ix_assignments_state_reply_due_at", table_name="assignments")
     op.drop_index("ix_tickets_supervised_received_at", table_name="tickets")
-    op.drop_index("ix_tickets_citizen_phone", table_name="tickets")
     op.drop_index("ix_tickets_received_at_id", table_name="tickets")
     op.drop_table("console_saved_filters")
