@@ -21,7 +21,7 @@ from hotline.directory import queries as directory
 from hotline.domain import events as e
 from hotline.domain.errors import invalid, not_found
 from hotline.domain.ticket import Recorded, Ticket
-from hotline.domain.vocabulary import Role
+from hotline.domain.vocabulary import OPEN_ASSIGNMENT_STATES, Role
 from hotline.notify import queries
 from hotline.notify.models import Notification, NotificationRead, OutboxEntry, WebhookSubscription
 
@@ -77,6 +77,12 @@ def _recipients(ticket: Ticket, ev: e.Event) -> list[tuple[str, int, str | None,
             made.append(("reply", unit, role, None, None))
         case e.AssignmentRejected():
             made.append(("rejected", holder(ev.no), None, None, ev.reason))
+        case e.InformationAdded():
+            # every unit still working on it; before dispatch, the centre's operators
+            working = sorted({a.unit for a in ticket.assignments if a.state in OPEN_ASSIGNMENT_STATES})
+            made += [("information", u, None, None, ev.text) for u in working] or [
+                ("information", _CENTRE, Role.OPERATOR.value, None, ev.text)
+            ]
     return made
 
 

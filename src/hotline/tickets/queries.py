@@ -53,6 +53,12 @@ def _local(dt: datetime | None, zone: ZoneInfo) -> datetime | None:
     return None if dt is None else dt.astimezone(zone)
 
 
+def require_visible(session: Session, ticket_id: int, user: CurrentUser) -> None:
+    """404 if there is no such ticket, 403 if `user` may not see it (for another package's reads,
+    e.g. the ticket's photos in media/)."""
+    _get_visible(session, ticket_id, user)
+
+
 def _get_visible(session: Session, ticket_id: int, user: CurrentUser) -> TicketRow:
     row = session.get(TicketRow, ticket_id)
     if row is None:

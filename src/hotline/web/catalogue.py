@@ -9,7 +9,7 @@ from typing import Any
 
 from hotline.domain.errors import MESSAGES
 from hotline.domain.vocabulary import LABELS
-from hotline.web.words import shell, tickets
+from hotline.web.words import portal, shell, tickets
 
 
 def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -23,7 +23,7 @@ def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return joined
 
 
-PAGE_TEXT: dict[str, tuple[str, str]] = _joined(shell.WORDS, tickets.WORDS)
+PAGE_TEXT: dict[str, tuple[str, str]] = _joined(shell.WORDS, tickets.WORDS, portal.WORDS)
 
 
 def text(key: str, lang: str, default: str | None = None, **params: Any) -> str:
