@@ -339,7 +339,11 @@ def install(app: FastAPI) -> None:
             )
         except ValidationError as exc:
             problems.add_validation(exc)
-        if data is not None and data.citizen_phone is None and data.kind is not Kind.CONSULTATION:
+        if values["kind"] not in {k.value for k in KINDS}:
+            problems.by_field["kind"] = text("portal.kind_missing", lang)
+        if not values["content"]:
+            problems.by_field["content"] = text("portal.content_missing", lang)
+        if not values["citizen_phone"] and values["kind"] != Kind.CONSULTATION.value:
             problems.add(invalid("portal.phone_required", field="citizen_phone"))
         try:
             photos = await _photos(form, settings, keep_location=point[0] is not None)

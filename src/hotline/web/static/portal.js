@@ -42,7 +42,8 @@
         canvas.height = Math.round(bitmap.height * scale);
         canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
         canvas.toBlob(function (blob) {
-          if (!blob || blob.size >= file.size) return resolve(file); // already small: keep it
+          // already within bounds and smaller as it is: keep the original
+          if (!blob || (scale === 1 && blob.size >= file.size)) return resolve(file);
           var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
           resolve(new File([blob], name, { type: "image/jpeg", lastModified: Date.now() }));
         }, "image/jpeg", QUALITY);

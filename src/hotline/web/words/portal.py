@@ -26,6 +26,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "portal.new_title": ("提交诉求", "Submit a request"),
     "portal.kind": ("诉求类型", "What kind of request"),
     "portal.content": ("诉求内容", "Your request"),
+    "portal.kind_missing": ("请选择诉求类型", "Choose what kind of request it is"),
+    "portal.content_missing": ("请填写诉求内容", "Write what you ask for"),
     "portal.content_hint": (
         "请说明什么事、在哪里、从什么时候开始，以及希望如何解决。",
         "Say what happened, where, since when, and what you would like done.",
@@ -33,7 +35,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "portal.place": ("地点", "Place"),
     "portal.address": ("地址", "Address"),
     "portal.address_hint": ("例如：龙华区滨海大道 32 号附近", "e.g. near 32 Binhai Avenue, Longhua"),
-    "portal.locate": ("使用手机当前位置", "Use my phone's position"),
+    "portal.locate": ("使用我当前的位置", "Use my current position"),
     "portal.locating": ("正在获取位置…", "Finding your position…"),
     "portal.located": ("已获取位置（精度约 {n} 米）", "Position found (within about {n} m)"),
     "portal.locate_failed": (
@@ -75,7 +77,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "For your safety, please choose the photos again.",
     ),
     "portal.emergency_heading": ("这可能是紧急情况", "This may be an emergency"),
-    "portal.emergency_call": ("请立即拨打 {number}（{name}）", "Call {number} now ({name})"),
+    "portal.emergency_call": ("请立即拨打 {number} {name}", "Call {number} now ({name})"),
     "portal.emergency_text": (
         "12345 不处理紧急警情，网上提交不会有人立即赶到。",
         "12345 does not handle emergencies; no one is sent at once from an online request.",
