@@ -272,6 +272,7 @@ def test_a_citizen_adds_information_and_a_photo_then_withdraws(platform: Platfor
     assert len(_photo_urls(page.text)) == 1
     [added] = [e for e in api.events("operator1", tid) if e["tag"] == "ticket.information_added"]
     assert added["payload"]["text"] == "今晚又灭了两盏" and len(added["payload"]["media"]) == 1
+    assert added["reason"] == "今晚又灭了两盏"  # the staff timeline shows it (ticket page, API)
 
     # empty additions and strangers are refused, and write nothing
     empty = citizen.post(f"/portal/r/{code}/add", data={"csrf": token, "text": " "})

@@ -73,6 +73,10 @@ def prepare(data: bytes, limits: Limits, *, field: str, keep_location: bool = Fa
                     raise invalid("media.too_many_pixels", field=field, max=limits.max_pixels)
                 probe.verify()  # checks the structure (CRCs, chunks) without decoding
             with Image.open(io.BytesIO(data)) as image:
+                if kind == "JPEG":  # let libjpeg decode at 1/2, 1/4 or 1/8 when that is still large enough
+                    ratio = limits.max_side / max(image.size)
+                    if ratio < 1:
+                        image.draft("RGB", (round(image.width * ratio), round(image.height * ratio)))
                 image.load()  # decodes every pixel: a truncated file fails here
                 exif = image.getexif()
                 gps = dict(exif.get_ifd(GPS_IFD)) if keep_location else {}

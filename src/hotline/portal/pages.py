@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from hotline.config import Settings
@@ -110,11 +111,16 @@ async def _photos(form: FormData, settings: Settings, keep_location: bool) -> li
     files = [v for v in form.getlist("photos") if isinstance(v, UploadFile) and v.filename]
     if len(files) > limits.max_files:
         raise invalid("media.too_many", field="photos", max=limits.max_files)
-    found = []
-    for upload in files:
-        data = await upload.read(limits.max_bytes + 1)
-        found.append(prepare(data, limits, field="photos", keep_location=keep_location))
-    return found
+    blobs = [await upload.read(limits.max_bytes + 1) for upload in files]
+    # decoding and re-encoding is CPU work (~0.4 s for a 12 MP photo): off the event loop
+    return await run_in_threadpool(
+        lambda: [prepare(b, limits, field="photos", keep_location=keep_location) for b in blobs]
+    )
+
+
+def _brief(request: Request, ticket_id: int) -> tickets.TicketBrief | None:
+    with request.app.state.db.read() as s:
+        return tickets.brief(s, ticket_id)
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -271,8 +277,12 @@ def install(app: FastAPI) -> None:
             code = normalise_tracking_code(_text(form, "code") or "")
             digits = _text(form, "digits") or ""
             access.look_ups(request, settings, now.timestamp())
-            with request.app.state.db.read() as s:
-                found = tickets.by_tracking_code(s, code) if code else None
+
+            def look_up() -> tickets.TrackedTicket | None:
+                with request.app.state.db.read() as s:
+                    return tickets.by_tracking_code(s, code) if code else None
+
+            found = await run_in_threadpool(look_up)
             if found is None:
                 return _render(
                     request,
@@ -366,18 +376,23 @@ def install(app: FastAPI) -> None:
                 throttle.add("public-phone", data.citizen_phone, settings.rate("public_per_phone"), stamp)
         except Throttled as exc:
             return _throttled(request, exc)
-        with media.staged(media.storage_of(settings), photos) as staging:
-            done = intake.submit(
-                request.app.state.db,
-                data,
-                now,
-                lambda _s: None,
-                idempotency_key=values["idempotency_key"] or None,
-                scope="portal",
-                on_created=lambda s, tid, _t: media.attach(s, tid, staging.stored, media.CITIZEN, now),
-            )
-            if not done.created:  # a second tap of "submit": the first request, its own photos
-                staging.discard()
+
+        def store() -> intake.Submitted:
+            with media.staged(media.storage_of(settings), photos) as staging:
+                done = intake.submit(
+                    request.app.state.db,
+                    data,
+                    now,
+                    lambda _s: None,
+                    idempotency_key=values["idempotency_key"] or None,
+                    scope="portal",
+                    on_created=lambda s, tid, _t: media.attach(s, tid, staging.stored, media.CITIZEN, now),
+                )
+                if not done.created:  # a second tap of "submit": the first request, its own photos
+                    staging.discard()
+            return done
+
+        done = await run_in_threadpool(store)
         routing_queue.notify(request.app.state)
         code = done.ticket.tracking_code
         response = RedirectResponse(access.request_path(code) + "?new=1", status_code=303)
@@ -401,8 +416,12 @@ def install(app: FastAPI) -> None:
         try:
             form = await _form(request, settings)
             access.check_guesses(request, settings, code, now.timestamp())
-            with request.app.state.db.read() as s:
-                opened = _open(request, s, code, now)
+
+            def look_up() -> Unlocked:
+                with request.app.state.db.read() as s:
+                    return _open(request, s, code, now)
+
+            opened = await run_in_threadpool(look_up)
             if not opened.full:
                 raise forbidden("portal.locked")
             await act(form, opened)
@@ -428,21 +447,24 @@ def install(app: FastAPI) -> None:
 
         async def act(form: FormData, opened: Unlocked) -> None:
             text = forms.AddIn(text=_text(form, "text")).text
-            with request.app.state.db.read() as s:
-                brief = tickets.brief(s, opened.ticket_id)
+            brief = await run_in_threadpool(_brief, request, opened.ticket_id)
             photos = await _photos(
                 form, settings, keep_location=brief is not None and brief.latitude is not None
             )
-            with media.staged(media.storage_of(settings), photos) as staging:
-                workflow.execute(
-                    request.app.state.db,
-                    opened.ticket_id,
-                    c.AddInformation(text=text, media=tuple(s.name for s in staging.stored)),
-                    CITIZEN,
-                    now,
-                    request.app.state.wiring.deadlines,
-                    also=lambda s: media.attach(s, opened.ticket_id, staging.stored, media.CITIZEN, now),
-                )
+
+            def store() -> None:
+                with media.staged(media.storage_of(settings), photos) as staging:
+                    workflow.execute(
+                        request.app.state.db,
+                        opened.ticket_id,
+                        c.AddInformation(text=text, media=tuple(s.name for s in staging.stored)),
+                        CITIZEN,
+                        now,
+                        request.app.state.wiring.deadlines,
+                        also=lambda s: media.attach(s, opened.ticket_id, staging.stored, media.CITIZEN, now),
+                    )
+
+            await run_in_threadpool(store)
 
         return await _act(request, code, act, "added")
 
@@ -457,7 +479,8 @@ def install(app: FastAPI) -> None:
             throttle_of(request).hit(
                 "withdraw-code", opened.code, settings.rate("withdraw_per_code"), now.timestamp()
             )
-            workflow.execute(
+            await run_in_threadpool(
+                workflow.execute,
                 request.app.state.db,
                 opened.ticket_id,
                 c.Withdraw(reason=reason or message("portal.withdraw_reason", request_lang(request))),
@@ -480,7 +503,8 @@ def install(app: FastAPI) -> None:
                 satisfaction=_text(form, "satisfaction") or "",  # type: ignore[arg-type]
                 note=_text(form, "note"),
             )
-            workflow.execute(
+            await run_in_threadpool(
+                workflow.execute,
                 request.app.state.db,
                 opened.ticket_id,
                 c.RecordFollowUp(

@@ -394,7 +394,7 @@ def ticket_events(
         payload = dict(ev.payload)
         if "citizen_phone" in payload and not full_phone:
             payload["citizen_phone"] = mask_phone(payload["citizen_phone"])
-        reason = payload.get("reason") or payload.get("note")
+        reason = payload.get("reason") or payload.get("note") or payload.get("text")
         result.append(
             out.EventOut(
                 seq=ev.seq,
