@@ -27,6 +27,7 @@ from tests.integration.portal_client import (
     submit,
     words,
 )
+from tests.integration.test_pages import logged_in
 
 
 def _fresh(platform: Platform) -> TestClient:
@@ -112,6 +113,11 @@ def test_staff_see_the_photo_if_they_may_see_the_ticket(platform: Platform) -> N
     refused = platform.client.get(listed[0]["url"], headers=platform.headers("handler.water"))
     assert refused.status_code == 403
     assert platform.client.get(listed[0]["url"]).status_code == 401
+    # the staff pages' session opens it the same way, under the same rule
+    name = listed[0]["name"]
+    assert logged_in(platform, "operator1").get(f"/tickets/{tid}/media/{name}").status_code == 200
+    assert logged_in(platform, "handler.water").get(f"/tickets/{tid}/media/{name}").status_code == 403
+    assert _fresh(platform).get(f"/tickets/{tid}/media/{name}", follow_redirects=False).status_code == 303
     # the audit says who attached what, when
     audit = api.get("admin", f"/api/v1/audit?entity_type=ticket&entity_id={tid}&action=media")["items"]
     assert [e["action"] for e in audit] == ["media.photo.attached"]
@@ -343,3 +349,6 @@ def test_guessing_the_digits_is_throttled_per_code(platform: Platform, strict: T
     r = strict.post("/portal/track", data={"csrf": token, "code": code, "digits": "6666"})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0  # even the right digits now wait
     assert "尝试次数过多" in words(r.text)
+    # a cookie is no way around it: digits in a cookie are checked under the same allowance
+    strict.cookies.set("hotline_portal_key", "6666", path=f"/portal/r/{code}")
+    assert strict.get(f"/portal/r/{code}").status_code == 429

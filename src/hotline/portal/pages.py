@@ -210,6 +210,8 @@ def _open(request: Request, session: Session, code: str, now: datetime) -> Unloc
     settings: Settings = request.app.state.settings
     ticket_id, phone = tracking.ticket_id_for_code(session, code)
     given = request.cookies.get(access.KEY_COOKIE)
+    if given and phone is not None:  # digits from a cookie are a guess like the form's
+        access.check_guesses(request, settings, code, now.timestamp())
     full = access.digits_match(phone, given)
     if given and not full and phone is not None:
         access.count_guess(request, settings, code, now.timestamp())
