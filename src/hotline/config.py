@@ -85,6 +85,9 @@ class Settings(BaseSettings):
         default="300/1m", description="Tracking look-ups and withdrawals from one address."
     )
     throttle_withdraw_per_code: str = Field(default="5/1h", description="Withdrawal attempts on one code.")
+    throttle_unlock_per_code: str = Field(
+        default="10/1h", description="Portal: wrong phone digits tried on one tracking code."
+    )
     login_concurrency: int = Field(
         default=2, ge=1, le=64, description="Password checks at once (Argon2 is slow by design)."
     )
@@ -101,6 +104,12 @@ class Settings(BaseSettings):
     # largest photo a client may upload (below max_body_bytes, so the Open311 413 answers first).
     open311_jurisdiction: str = Field(default="demo.hotline", min_length=1, max_length=100)
     open311_max_media_bytes: int = Field(default=1_000_000, ge=1024)
+    # uploaded photos (media/, docs/portal.md): checked by content, kept re-encoded and resized in
+    # data_dir/media/uploads; the portal's forms may carry media_max_files photos of media_max_bytes.
+    media_max_bytes: int = Field(default=10_000_000, ge=1024, description="Largest photo as uploaded.")
+    media_max_pixels: int = Field(default=40_000_000, ge=10_000, description="Most pixels a photo may have.")
+    media_max_side: int = Field(default=1600, ge=200, le=8000, description="Longest side of the kept copy.")
+    media_max_files: int = Field(default=3, ge=1, le=10, description="Photos per submission.")
     # time limits, sweeper and deliveries (docs/time-limits.md)
     calendar: str = Field(default="cn", description="Working-day calendar: cn, weekends, or e.g. us-ny.")
     office_hours: str = Field(default="08:30-17:30", description="Working-day deadlines fall at the close.")
@@ -179,6 +188,7 @@ class Settings(BaseSettings):
         "throttle_public_per_phone",
         "throttle_tracking_per_address",
         "throttle_withdraw_per_code",
+        "throttle_unlock_per_code",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

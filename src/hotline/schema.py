@@ -12,6 +12,7 @@ from hotline.directory import models as _directory  # noqa: F401  (registers tab
 from hotline.followup import models as _followup  # noqa: F401  (registers tables)
 from hotline.intake import models as _intake  # noqa: F401  (registers tables)
 from hotline.kb import models as _kb  # noqa: F401  (registers tables)
+from hotline.media import models as _media  # noqa: F401  (registers tables)
 from hotline.notify import models as _notify  # noqa: F401  (registers tables)
 from hotline.open311 import models as _open311  # noqa: F401  (registers tables)
 from hotline.routing import models as _routing  # noqa: F401  (registers tables)

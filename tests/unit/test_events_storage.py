@@ -55,6 +55,8 @@ SAMPLES: list[e.Event] = [
     e.DuplicateAttached(duplicate_ticket=43),
     e.TicketSupervised(note="领导批示"),
     e.TicketSupervised(),
+    e.InformationAdded(text="又坏了一盏", media=("0123456789abcdef0123456789abcdef.jpg",)),
+    e.InformationAdded(),
     e.TicketFollowedUp(
         contacted=True,
         solved=False,

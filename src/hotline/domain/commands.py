@@ -76,6 +76,15 @@ class Withdraw(Command):
 
 
 @dataclass(frozen=True)
+class AddInformation(Command):
+    """The citizen (or the centre, from a call) adds to an open request: words, photos, or both.
+    `media` are the names of photos already stored by media/ (the event says which were added)."""
+
+    text: str | None = None
+    media: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MergeInto(Command):
     """Merge this ticket into another; the caller passes the target's id and current status."""
 
@@ -211,6 +220,7 @@ _ACTION_NAMES: dict[type[Command], str] = {
     Dispatch: "dispatch",
     HandOff: "hand_off",
     Withdraw: "withdraw",
+    AddInformation: "add_information",
     MergeInto: "merge",
     AttachDuplicate: "attach_duplicate",
     Supervise: "supervise",

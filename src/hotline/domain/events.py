@@ -118,6 +118,15 @@ class DuplicateAttached(Event):
 
 
 @dataclass(frozen=True)
+class InformationAdded(Event):
+    """More words or photos from the citizen on an open request (补充诉求); changes no status."""
+
+    TAG: ClassVar[str] = "ticket.information_added"
+    text: str | None = None
+    media: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TicketSupervised(Event):
     TAG: ClassVar[str] = "ticket.supervised"
     note: str | None = None
@@ -288,6 +297,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketMerged,
         DuplicateAttached,
         TicketSupervised,
+        InformationAdded,
         TicketFollowedUp,
         TicketReopened,
         TicketClosed,

@@ -24,6 +24,7 @@ ALLOWED: dict[type[c.Command], frozenset[Role]] = {
     c.Dispatch: _CENTRE_DESK | {R.SYSTEM},
     c.HandOff: _CENTRE_DESK,
     c.Withdraw: _CENTRE_DESK | {R.CITIZEN},
+    c.AddInformation: _CENTRE_DESK | {R.CITIZEN},
     c.MergeInto: _CENTRE_DESK,
     c.AttachDuplicate: _CENTRE_DESK,
     c.Supervise: frozenset({R.SUPERVISOR, R.DISPATCHER}),

@@ -412,6 +412,13 @@ _MERGEABLE = (
 )
 
 
+def _add_information(t: Ticket, cmd: c.AddInformation, ctx: Context) -> list[e.Event]:
+    text = (cmd.text or "").strip() or None
+    if text is None and not cmd.media:
+        raise invalid("information.empty", field="text")
+    return [e.InformationAdded(text=text, media=tuple(cmd.media))]
+
+
 def _merge(t: Ticket, cmd: c.MergeInto, ctx: Context) -> list[e.Event]:
     if cmd.this_ticket is not None and cmd.this_ticket == cmd.target_ticket:
         raise invalid("merge.self")
@@ -695,6 +702,7 @@ _DECIDERS: dict[type[c.Command], Callable[[Ticket, Any, Context], list[e.Event]]
     c.Dispatch: _dispatch,
     c.HandOff: _hand_off,
     c.Withdraw: _withdraw,
+    c.AddInformation: _add_information,
     c.MergeInto: _merge,
     c.AttachDuplicate: _attach,
     c.Supervise: _supervise,
@@ -865,6 +873,8 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             return replace(t, duplicates=(*t.duplicates, ev.duplicate_ticket))
         case e.TicketSupervised():
             return replace(t, supervised=True)
+        case e.InformationAdded():
+            return t
         case e.TicketFollowedUp():
             fu = FollowUp(ev.contacted, ev.solved, ev.satisfaction, ev.method, at, ev.note)
             return replace(t, phase=Phase.FOLLOWED_UP, follow_up=fu)

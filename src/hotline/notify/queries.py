@@ -31,6 +31,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "send_back": ("退单待审核", "A send-back waits for a decision"),
     "reply": ("答复待审核", "A reply waits for review"),
     "rejected": ("答复被退回，请重新办理", "Reply rejected: please work on it again"),
+    "information": ("诉求人补充了信息", "The citizen added information"),
 }
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "assignment": ("新派单", "New assignment"),
@@ -43,6 +44,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "send_back": ("退单", "Send-back"),
     "reply": ("待审核", "Reply to review"),
     "rejected": ("退回重办", "Reply rejected"),
+    "information": ("补充信息", "Information added"),
 }
 
 

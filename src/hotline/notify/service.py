@@ -22,7 +22,7 @@ from hotline.domain import events as e
 from hotline.domain.errors import invalid, not_found
 from hotline.domain.permissions import ReviewerTree, reviewer_of
 from hotline.domain.ticket import Recorded, Ticket, delegating_unit
-from hotline.domain.vocabulary import Role
+from hotline.domain.vocabulary import OPEN_ASSIGNMENT_STATES, Role
 from hotline.notify import queries
 from hotline.notify.models import Notification, NotificationRead, OutboxEntry, WebhookSubscription
 
@@ -83,6 +83,16 @@ def _recipients(ticket: Ticket, ev: e.Event, tree: ReviewerTree | None = None) -
             made.append(("reply", unit, role, None, None, no))
         case e.AssignmentRejected():
             made.append(("rejected", holder(ev.no), None, None, ev.reason, no))
+        case e.InformationAdded():
+            # every unit still working on it, at its own open assignment; before dispatch, the
+            # centre's operators
+            first: dict[int, int] = {}
+            for a in ticket.assignments:
+                if a.state in OPEN_ASSIGNMENT_STATES:
+                    first.setdefault(a.unit, a.no)
+            made += [("information", u, None, None, ev.text, n) for u, n in sorted(first.items())] or [
+                ("information", _CENTRE, Role.OPERATOR.value, None, ev.text, None)
+            ]
     return made
 
 

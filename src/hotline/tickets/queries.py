@@ -58,6 +58,12 @@ def _local(dt: datetime | None, zone: ZoneInfo) -> datetime | None:
     return None if dt is None else dt.astimezone(zone)
 
 
+def require_visible(session: Session, ticket_id: int, user: CurrentUser) -> None:
+    """404 if there is no such ticket, 403 if `user` may not see it (for another package's reads,
+    e.g. the ticket's photos in media/)."""
+    _get_visible(session, ticket_id, user)
+
+
 def _get_visible(session: Session, ticket_id: int, user: CurrentUser) -> TicketRow:
     row = session.get(TicketRow, ticket_id)
     if row is None:
@@ -560,6 +566,9 @@ def ticket_events(
                 if key in payload:
                     payload[key] = mask(payload[key])
         reason = payload.get("reason") or payload.get("note")
+        if "citizen_phone" in payload and not full_phone:
+            payload["citizen_phone"] = mask_phone(payload["citizen_phone"])
+        reason = payload.get("reason") or payload.get("note") or payload.get("text")
         result.append(
             out.EventOut(
                 seq=ev.seq,

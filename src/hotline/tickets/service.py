@@ -91,10 +91,13 @@ def execute(
     actor: Actor,
     now: datetime,
     deadlines: Deadlines,
+    also: Callable[[Session], None] | None = None,
 ) -> Ticket:
     """Run one command on one ticket; returns the new state. Refusals raise `DomainError`.
 
-    ``deadlines`` gives the calculator the commands that set deadlines use (dispatch, reopen, …)."""
+    ``deadlines`` gives the calculator the commands that set deadlines use (dispatch, reopen, …).
+    ``also`` writes another package's rows in the same transaction, once the events are appended
+    (the photos of an `AddInformation`), so they exist exactly when the events do."""
     for attempt in range(_ATTEMPTS):
         try:
             with db.write() as s:
@@ -102,6 +105,8 @@ def execute(
                 _check_references(s, before, command)
                 after, records = handle(before, command, _context(s, before, command, actor, now, deadlines))
                 store.append(s, ticket_id, before, after, records)
+                if also is not None:
+                    also(s)
             return after
         except DomainError as exc:
             if exc.code != "concurrency.conflict" or attempt == _ATTEMPTS - 1:

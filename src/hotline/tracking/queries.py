@@ -32,6 +32,7 @@ PUBLIC_STEPS: dict[str, tuple[str, str]] = {
     "assignment.extension_approved": ("办理期限已延长", "More time has been granted"),
     "assignment.urged": ("热线中心已催办", "The centre has urged the unit"),
     "ticket.supervised": ("已列入督办", "Placed under supervision"),
+    "ticket.information_added": ("您已补充信息", "You added information"),
     "ticket.followed_up": ("已回访", "You were asked about the result"),
     "ticket.reopened": ("已重新办理", "Reopened for further handling"),
     "ticket.closed": ("已办结", "Closed"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from hotline.domain.errors import MESSAGES
 from hotline.domain.vocabulary import LABELS
-from hotline.web.words import admin, console, followup, shell, tickets, workbench
+from hotline.web.words import admin, console, followup, portal, shell, tickets, workbench
 
 
 def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -30,6 +30,11 @@ PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
 
 PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
     shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS, workbench.WORDS
+)
+
+
+PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
+    shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS, portal.WORDS, workbench.WORDS
 )
 
 

@@ -134,7 +134,7 @@ def install(app: FastAPI) -> None:
         raw = exc.errors()
         if any(e.get("loc", ("",))[0] == "path" and e.get("type") in _RANGE for e in raw):
             return problem(request, 404, "http.not_found")
-        errors = _field_errors(exc, request_lang(request))
+        errors = field_errors(exc, request_lang(request))
         # Not JSON at all, or not an object where one is expected: the request itself is malformed.
         if any(e["code"] == "json_invalid" or not e["field"] for e in errors):
             detail = errors[0]["message"]

@@ -18,17 +18,22 @@ from hotline.web.errors import problem
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """`max_bytes` for every path but those under a prefix of `larger` (the portal's photo forms)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.max_bytes)
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit():
-                if int(value) > self.max_bytes:
+                if int(value) > limit:
                     response = problem(Request(scope), 413, "request.too_large")
                     await response(scope, receive, send)
                     return
@@ -42,7 +47,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise HTTPException(413, "request body over the limit")
             return message
 

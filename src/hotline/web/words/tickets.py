@@ -96,6 +96,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "event.ticket.merged": ("并单", "Merged"),
     "event.ticket.duplicate_attached": ("重复件并入", "Duplicate attached"),
     "event.ticket.supervised": ("督办", "Supervised"),
+    "event.ticket.information_added": ("补充诉求", "Information added"),
     "event.ticket.followed_up": ("回访", "Followed up"),
     "event.ticket.reopened": ("重办", "Reopened"),
     "event.ticket.closed": ("办结", "Closed"),

@@ -1,0 +1,1 @@
+"""The citizen portal: pages for people on a phone (no tables of its own)."""
