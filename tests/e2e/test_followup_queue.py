@@ -57,14 +57,19 @@ def test_operator_works_the_follow_up_queue(platform: Platform, live_url: str, b
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert page.inner_text('header nav a[aria-current="page"]') == "回访队列"
 
-    # the longest waiting first, and it is the one on the script
-    script = page.locator(".fu-script")
-    first_number = page.locator("table.fu tr.selected td.ticket a").inner_text()
-    assert first_number == api.get("operator1", f"/api/v1/tickets/{tickets[0]}")["number"]
-    assert "13812345601" in script.locator(".dial").inner_text()
-    assert "已安排人员现场处理完毕" in script.inner_text()
+    # due calls in the order they fell due, the longest waiting on top and on the script
+    times = page.locator(".fu-list > table.fu td.when time").evaluate_all("els => els.map(e => e.dateTime)")
+    assert times == sorted(times) and len(times) >= 4
+    assert page.locator("table.fu tr.selected").count() == 1
     assert page.locator("details.upcoming summary").inner_text().startswith("未到期")
     screenshot(page, "followup-queue-zh", full_page=False)
+
+    # our first call, picked from the list: its number, the request and the unit's reply
+    first_number = api.get("operator1", f"/api/v1/tickets/{tickets[0]}")["number"]
+    page.click(f"table.fu td.ticket a:text-is('{first_number}')")
+    script = page.locator(".fu-script")
+    assert "13812345601" in script.locator(".dial").inner_text()
+    assert "已安排人员现场处理完毕" in script.inner_text()
 
     # one key per question: 1 (contacted), 1 (solved), 2 (fairly satisfied), then Enter records
     page.keyboard.press("1")
@@ -80,15 +85,18 @@ def test_operator_works_the_follow_up_queue(platform: Platform, live_url: str, b
         api.get("dispatcher", f"/api/v1/tickets/{tickets[0]}")["follow_up"]["satisfaction"]
         == "fairly_satisfied"
     )
+    assert page.locator(f"table.fu td.ticket a:text-is('{first_number}')").count() == 0
 
-    # the next call gets no answer: called again in 30 minutes, and it says so
+    # the next call gets no answer: called again in 30 minutes; it waits under "not yet due"
+    second_number = api.get("operator1", f"/api/v1/tickets/{tickets[1]}")["number"]
+    page.click(f"table.fu td.ticket a:text-is('{second_number}')")
     page.select_option("#retry", "30")
     page.click("button[value=no_answer]")
     page.wait_for_selector(".flash .ok")
     assert "无人接听" in page.inner_text(".flash .ok")
-    due = page.locator(".fu-list > table.fu td.ticket a")
-    assert due.count() == 2  # two still due; the retried one waits under "not yet due"
-    assert "无人接听" in (page.locator("details.upcoming").text_content() or "")
+    assert page.locator(f".fu-list > table.fu td.ticket a:text-is('{second_number}')").count() == 0
+    retried = page.locator("details.upcoming tr", has=page.locator(f"a:text-is('{second_number}')"))
+    assert "无人接听" in (retried.text_content() or "")
     screenshot(page, "followup-retry-zh", full_page=False)
 
     page.goto(live_url + f"/lang/en?next=/follow-ups%3Ftask%3D{_task_id(platform, later)}")
