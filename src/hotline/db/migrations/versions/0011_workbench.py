@@ -1,7 +1,7 @@
 """workbench: the operator's handling time at intake, and the caller history's index
 
 Revision ID: 0011_workbench
-Revises: 0007_followup
+Revises: 0010_followup
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_workbench"
-down_revision: str | None = "0007_followup"
+down_revision: str | None = "0010_followup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

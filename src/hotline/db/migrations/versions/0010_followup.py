@@ -1,7 +1,7 @@
 """followup: a task per approved reply and handling round; SMS replies received
 
-Revision ID: 0007_followup
-Revises: 0010_admin
+Revision ID: 0010_followup
+Revises: 0009_admin
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import hotline.db.types
 
-revision: str = "0007_followup"
-down_revision: str | None = "0010_admin"
+revision: str = "0010_followup"
+down_revision: str | None = "0009_admin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

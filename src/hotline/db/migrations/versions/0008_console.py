@@ -1,6 +1,6 @@
 """console: saved search filters; indexes for the centre's queues and keyset-paged search
 
-Revision ID: 0009_console
+Revision ID: 0008_console
 Revises: 0007_routing_model
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import hotline.db.types
 
-revision: str = "0009_console"
+revision: str = "0008_console"
 down_revision: str | None = "0007_routing_model"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,6 +1,6 @@
 """media: uploaded photos, their files under the data dir
 
-Revision ID: 0008_media
+Revision ID: 0012_media
 Revises: 0011_workbench
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import hotline.db.types
 
-revision: str = "0008_media"
+revision: str = "0012_media"
 down_revision: str | None = "0011_workbench"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

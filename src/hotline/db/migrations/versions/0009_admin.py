@@ -1,7 +1,7 @@
 """admin: a revision counter on units and categories, so caches of the directory see a rename or a move
 
-Revision ID: 0010_admin
-Revises: 0009_console
+Revision ID: 0009_admin
+Revises: 0008_console
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_admin"
-down_revision: str | None = "0009_console"
+revision: str = "0009_admin"
+down_revision: str | None = "0008_console"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
