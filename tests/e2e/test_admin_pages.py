@@ -58,12 +58,12 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     admin.select_option("#role", "unit_handler")
     admin.select_option("#unit_id", label="\u3000\u3000\u3000新河社区")
     admin.fill("#password", "aaaaaaaaaa")  # long enough for the browser, too simple for the server
-    admin.click("form.fields button[type=submit]")
+    admin.click("form.admin-fields button[type=submit]")
     assert "密码太简单" in admin.inner_text("#err-password")
     assert admin.input_value("#username") == "chen.chen"
     screenshot(admin, "admin-people-refused", full_page=False)
     admin.fill("#password", "Xinhe-Pass-2026")
-    admin.click("form.fields button[type=submit]")
+    admin.click("form.admin-fields button[type=submit]")
     admin.wait_for_url("**/admin/people/*?done=created")
     person_url = admin.url.split("?")[0]
     screenshot(admin, "admin-person", full_page=False)
@@ -102,7 +102,7 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     admin.goto(live_url + "/admin/open311/keys")
     admin.fill("#name", "市民通 App")
     admin.fill("#contact", "app@example.org")
-    admin.click("form.fields button[type=submit]")
+    admin.click("form.admin-fields button[type=submit]")
     assert admin.inner_text("#issued-key").startswith("hk_")
     screenshot(admin, "admin-open311-keys", full_page=False)
     admin.goto(live_url + "/admin/audit?lang=en")

@@ -308,7 +308,8 @@ def test_saved_filters_are_per_person_and_audited(platform: Platform) -> None:
     assert "微信待派" in html and 'href="/console/search?status=received&amp;channel=wechat"' in html
     other = console_of(platform, "operator1")
     assert "微信待派" not in other.get("/console/search").text
-    filter_id = int(re.search(r'action="/console/filters/(\d+)/delete"', html).group(1))  # type: ignore[union-attr]
+    # this filter's own delete form (the session's platform may hold other tests' filters)
+    filter_id = int(re.search(r'微信待派</a>.*?action="/console/filters/(\d+)/delete"', html, re.S).group(1))  # type: ignore[union-attr]
     r = other.post(
         f"/console/filters/{filter_id}/delete", data={"csrf": csrf_of(other.get("/console/search").text)}
     )
