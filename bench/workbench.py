@@ -26,17 +26,13 @@ import argparse
 import json
 import os
 import re
-import secrets
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -55,20 +51,6 @@ SELECT 'B' || lpad(to_hex(:start + g), 12, '0'), 'phone',
        now() - ((:start + g) % 525600) * interval '1 minute', 1
 FROM generate_series(1, :n) AS g
 """
-
-
-@contextmanager
-def database(url: str) -> Iterator[str]:
-    name = f"hotline_bench_wb_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill(url: str, have: int, want: int) -> None:
@@ -136,7 +118,9 @@ def main() -> None:
     from hotline.directory.service import demo_city
 
     results: dict[str, Any] = {}
-    with database(args.url) as url:
+    from intake import bench_database  # bench/ is this script's folder, first on sys.path
+
+    with bench_database("postgresql", args.url, Path(".")) as url:
         upgrade(url)
         db = Database(url, pool_size=4)
         with db.write() as s:
