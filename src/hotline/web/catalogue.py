@@ -23,18 +23,15 @@ def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return joined
 
 
+# One area a line: a new page area adds its own line (and its own words module).
 PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
-    shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS
-)
-
-
-PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
-    shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS, workbench.WORDS
-)
-
-
-PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
-    shell.WORDS, tickets.WORDS, admin.WORDS, console.WORDS, followup.WORDS, portal.WORDS, workbench.WORDS
+    shell.WORDS,
+    tickets.WORDS,
+    admin.WORDS,
+    console.WORDS,
+    followup.WORDS,
+    portal.WORDS,
+    workbench.WORDS,
 )
 
 
