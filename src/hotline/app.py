@@ -27,6 +27,7 @@ from hotline.followup import pages as followup_pages
 from hotline.followup.routes import router as followup_router
 from hotline.intake import pages as intake_pages
 from hotline.intake.routes import router as intake_router
+from hotline.kb import pages as kb_pages
 from hotline.kb.routes import router as kb_router
 from hotline.media import routes as media_routes
 from hotline.notify.routes import admin as webhooks_admin_router
@@ -128,6 +129,7 @@ def create_app(
     directory_pages.install(app)
     audit_pages.install(app)
     open311_pages.install(app)
+    kb_pages.install(app)
     console_pages.install(app)
     followup_pages.install(app)
     intake_pages.install(app)

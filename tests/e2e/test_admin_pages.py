@@ -34,8 +34,9 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     viewport = {"width": 1366, "height": 768}
     admin = browser.new_context(locale="zh-CN", viewport=viewport).new_page()
     log_in(admin, live_url, "admin", "Demo-admin-2026")
-    admin.wait_for_url(live_url + "/inbox")
-    admin.click('header nav a[href="/admin/units"]')
+    admin.wait_for_url(live_url + "/admin")  # a centre person starts at their own desk
+    screenshot(admin, "admin-index", full_page=False)
+    admin.click('main a[href="/admin/units"]')
     admin.wait_for_url(live_url + "/admin/units")
     screenshot(admin, "admin-units", full_page=False)
 
@@ -84,7 +85,8 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     assert "用户名或密码错误" in user.inner_text("[role=alert]")
 
     # the audit page shows the three changes, newest first, with before and after
-    admin.click('header nav a[href="/admin/audit"]')
+    admin.click('header nav a[href="/admin"]')
+    admin.click('main a[href="/admin/audit"]')
     admin.fill("#action", "directory")
     admin.click("text=筛选")
     rows = admin.locator("table.audit > tbody > tr")

@@ -43,9 +43,12 @@ def test_only_administrators_open_the_admin_and_audit_pages(isolated: Platform) 
         for path in ("/admin/units", "/admin/people", "/admin/categories", "/admin/audit", "/admin/people/1"):
             r = b.get(path)
             assert r.status_code == 403 and "只有管理员" in r.text, (who, path)
-        assert "/admin/units" not in b.get("/inbox").text  # no header link either
+        home = b.get("/inbox")
+        if home.status_code == 303:  # a centre person is sent to their own desk
+            home = b.get(home.headers["location"])
+        assert 'href="/admin' not in home.text  # no header link either
     b = logged_in(isolated, "admin")
-    page = b.get("/inbox").text
+    page = b.get("/admin").text
     assert all(p in page for p in ('href="/admin/units"', 'href="/admin/people"', 'href="/admin/audit"'))
     assert browser(isolated).get("/admin/units").status_code == 303  # to the login
 

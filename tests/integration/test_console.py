@@ -91,7 +91,7 @@ def test_a_unit_handler_has_no_console(platform: Platform) -> None:
     assert r.status_code == 403
     assert b.get("/console/search?code=ABCD").status_code == 403
     assert 'href="/console"' not in b.get("/inbox").text  # nor a link to it
-    assert 'href="/console"' in console_of(platform).get("/inbox").text
+    assert 'href="/console"' in console_of(platform).get("/console").text
 
 
 def _post(b: TestClient, path: str, data: dict[str, Any]) -> Any:

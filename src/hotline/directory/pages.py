@@ -73,7 +73,25 @@ def category_tree(categories: Iterable[CategoryInfo]) -> list[CategoryInfo]:
     return ordered
 
 
+#: The administration's pages, as `/admin` lists them: (path, title key, one line's key).
+ADMIN_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("/admin/units", "nav.admin_units", "admin.index.units"),
+    ("/admin/people", "nav.admin_people", "admin.index.people"),
+    ("/admin/categories", "nav.admin_categories", "admin.index.categories"),
+    ("/admin/kb", "kb.title", "admin.index.kb"),
+    ("/admin/open311/keys", "nav.admin_keys", "admin.index.keys"),
+    ("/admin/audit", "nav.audit", "admin.index.audit"),
+)
+
+
 def install(app: FastAPI) -> None:
+    @app.get("/admin", include_in_schema=False, response_class=HTMLResponse)
+    def admin_index(request: Request, session: AdminDep) -> HTMLResponse:
+        """The administrator's home: one link a page, each with the line that says what it keeps."""
+        return pages.render(
+            request, "admin_index.html", {"links": ADMIN_PAGES}, user=session.user, csrf=session.csrf
+        )
+
     # --- units ------------------------------------------------------------------------------------
     def units_page(
         request: Request,

@@ -27,7 +27,7 @@ from hotline.tickets.routes import Desk
 from hotline.tickets.schemas import UnitRef
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 from hotline.web.errors import STATUS
-from hotline.web.shell import Shell
+from hotline.web.shell import HOME, Shell, home_for
 
 pages = Shell(Path(__file__).parent / "templates")
 
@@ -62,7 +62,9 @@ def _picks(values: list[str]) -> list[tuple[int, int]]:
 
 def install(app: FastAPI) -> None:
     @app.get("/inbox", include_in_schema=False, response_class=HTMLResponse)
-    def inbox(request: Request, desk: PageDeskDep, session: PageSessionDep) -> HTMLResponse:
+    def inbox(request: Request, desk: PageDeskDep, session: PageSessionDep) -> Response:
+        if session.user.role.value in HOME:  # the centre has desks of its own, not a unit's inbox
+            return RedirectResponse(home_for(session.user), status_code=303)
         q = request.query_params
         page = _page_number(q.get("page"))
         fragment = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")

@@ -22,17 +22,31 @@ SHELL_TEMPLATES = Path(__file__).parent / "templates"
 
 # The header's links: (path, catalogue key, the roles that see it; None = every signed-in user).
 # Each area of the pages adds its line; the server still checks every page's permission itself.
+# The administration is one link: its pages are listed on `/admin`. The unit inbox is the units'.
+UNIT_ROLES = frozenset({"unit_handler", "unit_reviewer", "grid_worker"})
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
-    ("/inbox", "nav.inbox", None),
-    ("/admin/units", "nav.admin_units", frozenset({"admin"})),
-    ("/admin/people", "nav.admin_people", frozenset({"admin"})),
-    ("/admin/categories", "nav.admin_categories", frozenset({"admin"})),
-    ("/admin/open311/keys", "nav.admin_keys", frozenset({"admin"})),
-    ("/admin/audit", "nav.audit", frozenset({"admin"})),
+    ("/inbox", "nav.inbox", UNIT_ROLES),
+    ("/admin", "nav.admin", frozenset({"admin"})),
     ("/console", "nav.console", frozenset({"operator", "dispatcher", "supervisor"})),
     ("/follow-ups", "nav.followup", frozenset({"operator", "dispatcher"})),
     ("/workbench", "nav.workbench", frozenset({"operator", "dispatcher"})),
 ]
+
+
+#: Where each centre role starts its day; a centre person who opens `/inbox` is sent here.
+HOME: dict[str, str] = {
+    "admin": "/admin",
+    "operator": "/workbench",
+    "dispatcher": "/console",
+    "supervisor": "/console",
+}
+
+
+def home_for(user: Any) -> str:
+    """A person's own first page: the unit inbox for units, the role's desk at the centre."""
+    if user is None:
+        return "/inbox"
+    return HOME.get(str(getattr(user.role, "value", user.role)), "/inbox")
 
 
 def nav_for(user: Any) -> list[tuple[str, str]]:
@@ -83,6 +97,7 @@ class Shell:
             "t": lambda key, default=None, **p: text(key, lang, default, **p),
             "user": user,
             "nav": nav_for(user),
+            "home": home_for(user),
             "csrf": csrf,
             "server_now": current.astimezone(UTC).isoformat(),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),

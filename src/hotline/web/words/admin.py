@@ -1,6 +1,45 @@
 """Words of the administration pages (units, people, categories) and of the audit page."""
 
 WORDS: dict[str, tuple[str, str]] = {
+    "nav.admin": ("系统管理", "Administration"),
+    "admin.index.title": ("系统管理", "Administration"),
+    "admin.index.intro": (
+        "管理员在这里维护单位、人员、分类、知识库、时限、分拨规则和对外接口；每一项变更都记入审计。",
+        "Administrators keep units, people, categories, the knowledge base, time limits, routing rules "
+        "and the outside connections here; every change is recorded in the audit.",
+    ),
+    "admin.index.units": ("五级单位树：新建、改名、调整上级、撤销", "The five-level tree of units: create, rename, move, retire"),
+    "admin.index.people": ("人员账号：新建、角色、所属单位、重置密码、停用", "People: create, role, unit, reset password, disable"),
+    "admin.index.categories": ("三级诉求分类：新建、修改、撤销", "The three-level category tree: create, change, retire"),
+    "admin.index.keys": ("外部应用提交诉求用的 Open311 接口密钥", "The Open311 keys client applications post with"),
+    "admin.index.kb": ("知识库：各单位职责清单和常见咨询的答复", "Knowledge base: units' duties and answers to common questions"),
+    # knowledge base
+    "kb.title": ("知识库", "Knowledge base"),
+    "kb.intro": (
+        "职责清单帮助分拨找到承办单位；咨询答复供话务员直接答复。修改后的职责清单不再随单位资料同步覆盖。",
+        "Duty lists help routing find the unit; answers let operators answer at intake. A duty list "
+        "edited here is no longer overwritten from the directory.",
+    ),
+    "kb.kind": ("类型", "Kind"),
+    "kb.kind.answer": ("咨询答复", "Answer"),
+    "kb.kind.duty": ("职责清单", "Duties"),
+    "kb.kind.all": ("全部", "All"),
+    "kb.article_title": ("标题", "Title"),
+    "kb.body": ("正文", "Text"),
+    "kb.category": ("诉求分类", "Category"),
+    "kb.unit": ("单位", "Unit"),
+    "kb.search": ("查找", "Find"),
+    "kb.find": ("查找", "Find"),
+    "kb.pages": ("分页", "Pages"),
+    "kb.none": ("没有条目", "No articles"),
+    "kb.new": ("新建条目", "New article"),
+    "kb.retire": ("撤下条目", "Retire the article"),
+    "kb.retire_hint": ("撤下后不再被检索和分拨使用，记录保留。", "It leaves search and routing; the record is kept."),
+    "kb.from_directory": ("此条目由单位资料同步生成；保存修改后将由管理员维护。", "Made from the directory; once saved here, it is kept by hand."),
+    "kb.done.created": ("条目已新建", "Article created"),
+    "kb.done.saved": ("已保存", "Saved"),
+    "kb.done.retired": ("条目已撤下", "Article retired"),
+    "admin.index.audit": ("谁在何时改了什么：全部变更的前后对比", "Who changed what and when: every change, before and after"),
     "nav.admin_units": ("单位", "Units"),
     "nav.admin_people": ("人员", "People"),
     "nav.admin_categories": ("分类", "Categories"),

@@ -1,0 +1,80 @@
+"""The rest of the administration on pages: the `/admin` index behind one header link, the unit
+inbox for units only (the centre is sent to its own desk), and the pages for what was API-only:
+the knowledge base, time limits, routing rules, webhooks and Open311 services. Each page calls the
+API's own service, is audited, refuses beside the field with what was typed kept, and is closed to
+anyone but an administrator."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Platform
+from tests.integration.api import Api
+from tests.integration.test_pages import csrf_of, logged_in
+
+
+@pytest.fixture
+def admin(isolated: Platform) -> TestClient:
+    return logged_in(isolated, "admin")
+
+
+def post(b: TestClient, path: str, data: dict[str, Any], page: str | None = None) -> Any:
+    """Submit a form of ``page`` (the path itself by default) with the session's CSRF token."""
+    token = csrf_of(b.get(page or path).text)
+    return b.post(path, data={**data, "csrf": token})
+
+
+def latest_audit(platform: Platform, action: str) -> dict[str, Any]:
+    items = Api(platform).get("admin", "/api/v1/audit", params={"action": action, "limit": 1})["items"]
+    assert items, f"no audit entry {action}"
+    return dict(items[0])
+
+
+def header_nav(html: str) -> str:
+    found = re.search(r"<nav aria-label=[^>]*>(.*?)</nav>", html, re.S)
+    assert found, "the page has no header nav"
+    return found.group(1)
+
+
+def test_the_administration_is_one_header_link_to_an_index_of_its_pages(
+    isolated: Platform, admin: TestClient
+) -> None:
+    r = admin.get("/inbox")
+    assert r.status_code == 303 and r.headers["location"] == "/admin"
+    html = admin.get("/admin").text
+    nav = header_nav(html)
+    assert 'href="/admin"' in nav and 'aria-current="page"' in nav
+    assert "/admin/units" not in nav and 'href="/inbox"' not in nav
+    main = html[html.index("<main") :]
+    for path in ("/admin/units", "/admin/people", "/admin/categories", "/admin/open311/keys", "/admin/audit"):
+        assert f'href="{path}"' in main, path
+    assert "五级单位树" in main
+    # on a page under it, the one link is the current one
+    assert 'aria-current="page"' in header_nav(admin.get("/admin/units").text)
+    assert "Administration" in admin.get("/admin?lang=en").text
+
+
+@pytest.mark.parametrize(
+    ("who", "desk"), [("dispatcher", "/console"), ("operator1", "/workbench"), ("supervisor", "/console")]
+)
+def test_the_centre_is_sent_from_the_unit_inbox_to_its_own_desk(isolated: Platform, who: str, desk: str) -> None:
+    b = logged_in(isolated, who)
+    r = b.get("/inbox")
+    assert r.status_code == 303 and r.headers["location"] == desk
+    nav = header_nav(b.get(desk).text)
+    assert 'href="/inbox"' not in nav and 'href="/admin"' not in nav
+    r = b.get("/admin")
+    assert r.status_code == 403 and "只有管理员" in r.text
+    assert 'href="/inbox"' not in r.text  # the refusal's way back is the person's own desk
+
+
+def test_a_unit_keeps_its_inbox_link(isolated: Platform) -> None:
+    b = logged_in(isolated, "handler.longwan")
+    html = b.get("/inbox")
+    assert html.status_code == 200
+    nav = header_nav(html.text)
+    assert 'href="/inbox"' in nav and "/admin" not in nav
