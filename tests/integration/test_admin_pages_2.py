@@ -78,3 +78,53 @@ def test_a_unit_keeps_its_inbox_link(isolated: Platform) -> None:
     assert html.status_code == 200
     nav = header_nav(html.text)
     assert 'href="/inbox"' in nav and "/admin" not in nav
+
+
+def test_the_knowledge_base_page_creates_changes_and_retires_an_answer(
+    isolated: Platform, admin: TestClient
+) -> None:
+    html = admin.get("/admin/kb?kind=duty").text
+    assert "职责清单" in html and "/admin/kb/" in html
+    r = post(
+        admin,
+        "/admin/kb",
+        {"kind": "answer", "title": "居住证办理", "body": "携带身份证到社区服务中心办理。", "keywords": "居住证，办理"},
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=created")
+    article = int(r.headers["location"].split("/")[-1].split("?")[0])
+    page = admin.get(r.headers["location"]).text
+    assert "条目已新建" in page and "携带身份证到社区服务中心办理。" in page
+    entry = latest_audit(isolated, "kb.article.created")
+    assert entry["entity_id"] == str(article) and entry["actor"]["name"] == "admin"
+    assert "居住证办理" in admin.get("/admin/kb?q=居住证").text  # found by the operators' search
+
+    r = post(admin, f"/admin/kb/{article}", {"kind": "answer", "title": "居住证办理（新）", "body": "线上办理。"})
+    assert r.status_code == 303
+    assert Api(isolated).get("admin", f"/api/v1/kb/articles/{article}")["title"] == "居住证办理（新）"
+    assert latest_audit(isolated, "kb.article.updated")["entity_id"] == str(article)
+
+    r = post(admin, f"/admin/kb/{article}/retire", {}, page=f"/admin/kb/{article}")
+    assert r.status_code == 303 and "条目已撤下" in admin.get(r.headers["location"]).text
+    assert admin.get(f"/admin/kb/{article}").status_code == 404
+
+
+def test_a_refused_article_is_drawn_again_with_the_apis_message_and_what_was_typed(
+    isolated: Platform, admin: TestClient
+) -> None:
+    before = Api(isolated).get("admin", "/api/v1/audit", params={"limit": 1})["total"]
+    r = post(admin, "/admin/kb", {"kind": "answer", "title": "", "body": "只写了正文"})
+    assert r.status_code == 422
+    assert 'id="err-title"' in r.text and "只写了正文" in r.text
+    assert re.search(r'id="title"[^>]*autofocus', r.text)  # the field to correct has the focus
+    r = post(admin, "/admin/kb", {"kind": "answer", "title": "有标题", "body": "x", "category_code": "nope"})
+    assert r.status_code == 422 and 'id="err-category_code"' in r.text and 'value="有标题"' in r.text
+    assert Api(isolated).get("admin", "/api/v1/audit", params={"limit": 1})["total"] == before
+
+
+def test_only_administrators_open_the_new_admin_pages(isolated: Platform) -> None:
+    b = logged_in(isolated, "dispatcher")
+    for path in ("/admin", "/admin/kb"):
+        r = b.get(path)
+        assert r.status_code == 403 and "只有管理员" in r.text, path
+    token = csrf_of(b.get("/console").text)
+    assert b.post("/admin/kb", data={"csrf": token, "title": "x", "body": "y"}).status_code == 403

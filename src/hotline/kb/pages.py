@@ -82,11 +82,15 @@ def install(app: FastAPI) -> None:
             else:
                 rows, total = queries.listing(rs, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             units, cats = queries.names(rs, rows)
+            listed = [
+                {"id": a.id, "title": a.title, "kind": a.kind, "unit_id": a.unit_id, "category_code": a.category_code}
+                for a in rows
+            ]
         return pages.render(
             request,
             "admin_kb.html",
             {
-                "articles": rows,
+                "articles": listed,
                 "total": total,
                 "unit_names": units,
                 "category_names": cats,
