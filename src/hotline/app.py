@@ -38,6 +38,7 @@ from hotline.open311.routes import router as open311_router
 from hotline.portal import pages as portal_pages
 from hotline.routing.routes import router as routing_router
 from hotline.routing.runtime import warm_in_background
+from hotline.sla import pages as sla_pages
 from hotline.sla.routes import router as time_limits_router
 from hotline.tickets import pages as ticket_pages
 from hotline.tickets.routes import router as tickets_router
@@ -130,6 +131,7 @@ def create_app(
     audit_pages.install(app)
     open311_pages.install(app)
     kb_pages.install(app)
+    sla_pages.install(app)
     console_pages.install(app)
     followup_pages.install(app)
     intake_pages.install(app)

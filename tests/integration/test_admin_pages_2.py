@@ -61,7 +61,9 @@ def test_the_administration_is_one_header_link_to_an_index_of_its_pages(
 @pytest.mark.parametrize(
     ("who", "desk"), [("dispatcher", "/console"), ("operator1", "/workbench"), ("supervisor", "/console")]
 )
-def test_the_centre_is_sent_from_the_unit_inbox_to_its_own_desk(isolated: Platform, who: str, desk: str) -> None:
+def test_the_centre_is_sent_from_the_unit_inbox_to_its_own_desk(
+    isolated: Platform, who: str, desk: str
+) -> None:
     b = logged_in(isolated, who)
     r = b.get("/inbox")
     assert r.status_code == 303 and r.headers["location"] == desk
@@ -88,7 +90,12 @@ def test_the_knowledge_base_page_creates_changes_and_retires_an_answer(
     r = post(
         admin,
         "/admin/kb",
-        {"kind": "answer", "title": "居住证办理", "body": "携带身份证到社区服务中心办理。", "keywords": "居住证，办理"},
+        {
+            "kind": "answer",
+            "title": "居住证办理",
+            "body": "携带身份证到社区服务中心办理。",
+            "keywords": "居住证，办理",
+        },
     )
     assert r.status_code == 303 and r.headers["location"].endswith("?done=created")
     article = int(r.headers["location"].split("/")[-1].split("?")[0])
@@ -98,7 +105,9 @@ def test_the_knowledge_base_page_creates_changes_and_retires_an_answer(
     assert entry["entity_id"] == str(article) and entry["actor"]["name"] == "admin"
     assert "居住证办理" in admin.get("/admin/kb?q=居住证").text  # found by the operators' search
 
-    r = post(admin, f"/admin/kb/{article}", {"kind": "answer", "title": "居住证办理（新）", "body": "线上办理。"})
+    r = post(
+        admin, f"/admin/kb/{article}", {"kind": "answer", "title": "居住证办理（新）", "body": "线上办理。"}
+    )
     assert r.status_code == 303
     assert Api(isolated).get("admin", f"/api/v1/kb/articles/{article}")["title"] == "居住证办理（新）"
     assert latest_audit(isolated, "kb.article.updated")["entity_id"] == str(article)
@@ -128,3 +137,60 @@ def test_only_administrators_open_the_new_admin_pages(isolated: Platform) -> Non
         assert r.status_code == 403 and "只有管理员" in r.text, path
     token = csrf_of(b.get("/console").text)
     assert b.post("/admin/kb", data={"csrf": token, "title": "x", "body": "y"}).status_code == 403
+
+
+def _policy_form(html: str) -> dict[str, list[str]]:
+    """The time-limit table's fields as the browser would post them, in order."""
+    form: dict[str, list[str]] = {}
+    start = html.index('action="/admin/time-limits"')
+    table = html[start : html.index("</form>", start)]
+    for tag in re.finditer(r"<select([^>]*)>(.*?)</select>|<input([^>]*)>", table, re.S):
+        attrs = tag.group(1) or tag.group(3)
+        name = re.search(r'name="([^"]+)"', attrs)
+        if not name or name.group(1) in ("csrf", "remove"):
+            continue
+        if tag.group(1) is not None:
+            chosen = re.search(r'<option value="([^"]*)" selected', tag.group(2))
+            value = chosen.group(1) if chosen else ""
+        else:
+            found = re.search(r' value="([^"]*)"', attrs)
+            value = found.group(1) if found else ""
+        form.setdefault(name.group(1), []).append(value)
+    return form
+
+
+def test_the_time_limits_page_saves_the_policy_and_previews_deadlines(
+    isolated: Platform, admin: TestClient
+) -> None:
+    html = admin.get("/admin/time-limits").text
+    assert "时限策略" in html and "期限预览" in html and "截止时间" in html
+    form = _policy_form(html)
+    rows = len(form["reply"])
+    # the first blank row becomes an emergency rule: reply within 1 working day
+    first_blank = next(i for i in range(rows) if not any(form[f][i] for f in form))
+    form["urgency"][first_blank], form["reply"][first_blank] = "emergency", "1wd"
+    form["kind"][first_blank] = "help"
+    r = admin.post("/admin/time-limits", data={**form, "csrf": csrf_of(html)})
+    assert r.status_code == 303 and r.headers["location"] == "/admin/time-limits?done=saved"
+    saved = Api(isolated).get("admin", "/api/v1/time-limits")
+    assert saved["source"] == "stored"
+    assert {"urgency": "emergency", "kind": "help", "reply": "1wd"}.items() <= next(
+        rule for rule in saved["rules"] if rule.get("kind") == "help"
+    ).items()
+    assert latest_audit(isolated, "time_limits.policy.replaced")["actor"]["name"] == "admin"
+    preview = admin.get("/admin/time-limits?p_urgency=emergency&p_kind=help").text
+    assert "1个工作日" in preview
+
+
+def test_a_refused_time_limit_is_named_by_its_cell_and_kept(isolated: Platform, admin: TestClient) -> None:
+    html = admin.get("/admin/time-limits").text
+    form = _policy_form(html)
+    form["reply"][0] = "3xd"
+    before = Api(isolated).get("admin", "/api/v1/time-limits")["rules"]
+    r = admin.post("/admin/time-limits", data={**form, "csrf": csrf_of(html)})
+    assert r.status_code == 422 and 'id="err-rules.0.reply"' in r.text and "时限策略无效" in r.text
+    assert re.search(r'id="rules.0.reply"[^>]*value="3xd"[^>]*autofocus', r.text)
+    form["reply"][0], form["category"][0] = "3wd", "no-such-code"
+    r = admin.post("/admin/time-limits", data={**form, "csrf": csrf_of(html)})
+    assert r.status_code == 422 and 'id="err-rules.0.category"' in r.text and "分类不存在" in r.text
+    assert Api(isolated).get("admin", "/api/v1/time-limits")["rules"] == before

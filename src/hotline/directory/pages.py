@@ -79,6 +79,7 @@ ADMIN_PAGES: tuple[tuple[str, str, str], ...] = (
     ("/admin/people", "nav.admin_people", "admin.index.people"),
     ("/admin/categories", "nav.admin_categories", "admin.index.categories"),
     ("/admin/kb", "kb.title", "admin.index.kb"),
+    ("/admin/time-limits", "limits.title", "admin.index.time_limits"),
     ("/admin/open311/keys", "nav.admin_keys", "admin.index.keys"),
     ("/admin/audit", "nav.audit", "admin.index.audit"),
 )

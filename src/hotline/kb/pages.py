@@ -83,7 +83,13 @@ def install(app: FastAPI) -> None:
                 rows, total = queries.listing(rs, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             units, cats = queries.names(rs, rows)
             listed = [
-                {"id": a.id, "title": a.title, "kind": a.kind, "unit_id": a.unit_id, "category_code": a.category_code}
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "kind": a.kind,
+                    "unit_id": a.unit_id,
+                    "category_code": a.category_code,
+                }
                 for a in rows
             ]
         return pages.render(
@@ -153,7 +159,12 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/kb", include_in_schema=False)
     def create_article(
-        request: Request, db: DbDep, session: AdminSessionDep, form: CheckedFormDep, now: NowDep, lang: LangDep
+        request: Request,
+        db: DbDep,
+        session: AdminSessionDep,
+        form: CheckedFormDep,
+        now: NowDep,
+        lang: LangDep,
     ) -> Response:
         data = _form(form)
         try:

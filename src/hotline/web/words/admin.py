@@ -8,11 +8,26 @@ WORDS: dict[str, tuple[str, str]] = {
         "Administrators keep units, people, categories, the knowledge base, time limits, routing rules "
         "and the outside connections here; every change is recorded in the audit.",
     ),
-    "admin.index.units": ("五级单位树：新建、改名、调整上级、撤销", "The five-level tree of units: create, rename, move, retire"),
-    "admin.index.people": ("人员账号：新建、角色、所属单位、重置密码、停用", "People: create, role, unit, reset password, disable"),
-    "admin.index.categories": ("三级诉求分类：新建、修改、撤销", "The three-level category tree: create, change, retire"),
-    "admin.index.keys": ("外部应用提交诉求用的 Open311 接口密钥", "The Open311 keys client applications post with"),
-    "admin.index.kb": ("知识库：各单位职责清单和常见咨询的答复", "Knowledge base: units' duties and answers to common questions"),
+    "admin.index.units": (
+        "五级单位树：新建、改名、调整上级、撤销",
+        "The five-level tree of units: create, rename, move, retire",
+    ),
+    "admin.index.people": (
+        "人员账号：新建、角色、所属单位、重置密码、停用",
+        "People: create, role, unit, reset password, disable",
+    ),
+    "admin.index.categories": (
+        "三级诉求分类：新建、修改、撤销",
+        "The three-level category tree: create, change, retire",
+    ),
+    "admin.index.keys": (
+        "外部应用提交诉求用的 Open311 接口密钥",
+        "The Open311 keys client applications post with",
+    ),
+    "admin.index.kb": (
+        "知识库：各单位职责清单和常见咨询的答复",
+        "Knowledge base: units' duties and answers to common questions",
+    ),
     # knowledge base
     "kb.title": ("知识库", "Knowledge base"),
     "kb.intro": (
@@ -34,12 +49,56 @@ WORDS: dict[str, tuple[str, str]] = {
     "kb.none": ("没有条目", "No articles"),
     "kb.new": ("新建条目", "New article"),
     "kb.retire": ("撤下条目", "Retire the article"),
-    "kb.retire_hint": ("撤下后不再被检索和分拨使用，记录保留。", "It leaves search and routing; the record is kept."),
-    "kb.from_directory": ("此条目由单位资料同步生成；保存修改后将由管理员维护。", "Made from the directory; once saved here, it is kept by hand."),
+    "kb.retire_hint": (
+        "撤下后不再被检索和分拨使用，记录保留。",
+        "It leaves search and routing; the record is kept.",
+    ),
+    "kb.from_directory": (
+        "此条目由单位资料同步生成；保存修改后将由管理员维护。",
+        "Made from the directory; once saved here, it is kept by hand.",
+    ),
     "kb.done.created": ("条目已新建", "Article created"),
     "kb.done.saved": ("已保存", "Saved"),
     "kb.done.retired": ("条目已撤下", "Article retired"),
-    "admin.index.audit": ("谁在何时改了什么：全部变更的前后对比", "Who changed what and when: every change, before and after"),
+    "admin.index.time_limits": (
+        "签收、联系、反馈时限策略，及按策略推算的期限预览",
+        "Time limits to acknowledge, contact and reply, with a preview of the deadlines",
+    ),
+    # time limits
+    "limits.title": ("时限策略", "Time limits"),
+    "limits.intro": (
+        "每条规则按紧急程度、诉求类型、分类和是否复杂件给出时限；留空表示“任意”。时限写作 30m（分钟）、4h（小时）或 3wd（工作日）。保存后只对新派发的工单生效。",
+        "Each rule gives limits by urgency, kind, category and complexity; empty means any. Write a "
+        "limit as 30m (minutes), 4h (hours) or 3wd (working days). Only tickets dispatched after saving get them.",
+    ),
+    "limits.source.stored": ("管理员设定", "set by an administrator"),
+    "limits.source.default": ("系统默认", "built-in defaults"),
+    "limits.urgency": ("紧急程度", "Urgency"),
+    "limits.kind": ("诉求类型", "Kind"),
+    "limits.category": ("分类代码", "Category code"),
+    "limits.complex": ("复杂件", "Complex"),
+    "limits.complex.any": ("任意", "Any"),
+    "limits.complex.yes": ("是", "Yes"),
+    "limits.complex.no": ("否", "No"),
+    "limits.any": ("任意", "Any"),
+    "limits.remove": ("删除", "Remove"),
+    "limits.hint": (
+        "在空白行填写即可新增规则；勾选“删除”并保存即可去掉一条。",
+        "Fill a blank row to add a rule; tick Remove and save to drop one.",
+    ),
+    "limits.save": ("保存时限策略", "Save the policy"),
+    "limits.saved": ("时限策略已保存", "Time limits saved"),
+    "limits.preview": ("期限预览", "Preview"),
+    "limits.preview_go": ("预览", "Preview"),
+    "limits.preview_from": ("按现在（{at}）派单推算：", "For a ticket dispatched now ({at}):"),
+    "limits.step": ("环节", "Step"),
+    "limits.limit": ("时限", "Limit"),
+    "limits.warn_at": ("预警时间", "Warning at"),
+    "limits.due_at": ("截止时间", "Due at"),
+    "admin.index.audit": (
+        "谁在何时改了什么：全部变更的前后对比",
+        "Who changed what and when: every change, before and after",
+    ),
     "nav.admin_units": ("单位", "Units"),
     "nav.admin_people": ("人员", "People"),
     "nav.admin_categories": ("分类", "Categories"),
