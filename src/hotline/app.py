@@ -36,6 +36,7 @@ from hotline.open311 import pages as open311_pages
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.portal import pages as portal_pages
+from hotline.routing import pages as routing_pages
 from hotline.routing.routes import router as routing_router
 from hotline.routing.runtime import warm_in_background
 from hotline.sla import pages as sla_pages
@@ -132,6 +133,7 @@ def create_app(
     open311_pages.install(app)
     kb_pages.install(app)
     sla_pages.install(app)
+    routing_pages.install(app)
     console_pages.install(app)
     followup_pages.install(app)
     intake_pages.install(app)

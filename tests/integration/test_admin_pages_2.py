@@ -194,3 +194,72 @@ def test_a_refused_time_limit_is_named_by_its_cell_and_kept(isolated: Platform, 
     r = admin.post("/admin/time-limits", data={**form, "csrf": csrf_of(html)})
     assert r.status_code == 422 and 'id="err-rules.0.category"' in r.text and "分类不存在" in r.text
     assert Api(isolated).get("admin", "/api/v1/time-limits")["rules"] == before
+
+
+def test_the_routing_rules_page_creates_a_rule_that_a_tried_text_matches(
+    isolated: Platform, admin: TestClient
+) -> None:
+    unit = isolated.unit_id("d-longwan")
+    r = post(
+        admin,
+        "/admin/routing-rules",
+        {
+            "name": "工地扬尘",
+            "keywords": "扬尘，渣土",
+            "exclude_keywords": "表扬",
+            "category_code": "urban.construction_site",
+            "unit_id": str(unit),
+            "confidence": "0.9",
+        },
+    )
+    assert r.status_code == 303 and "done=created" in r.headers["location"]
+    rule = int(r.headers["location"].split("#rule-")[1])
+    entry = latest_audit(isolated, "routing.rule.created")
+    assert entry["entity_id"] == str(rule) and entry["after"]["keywords"] == ["扬尘", "渣土"]
+    tried = admin.get("/admin/routing-rules", params={"try": "楼下工地渣土车漏撒，扬尘很大"}).text
+    result = tried[tried.index('id="try-result"') :]
+    assert "命中 1 条规则" in result[: result.index("</p>")] and f'href="#rule-{rule}"' in result
+    assert "命中“扬尘”" in tried or "命中“渣土”" in tried
+    spared = admin.get("/admin/routing-rules", params={"try": "表扬清理渣土的工人"}).text
+    assert "没有规则命中" in spared and "因“表扬”排除" in spared
+    # the same rule is what the router uses
+    found = Api(isolated).post("dispatcher", "/api/v1/routing/suggest", {"text": "工地渣土车扬尘严重"})
+    assert any(str(rule) in str(s_) for s_ in found["suggestions"])
+
+    # changed and paused, then deleted
+    r = post(
+        admin,
+        f"/admin/routing-rules/{rule}",
+        {
+            "name": "工地扬尘",
+            "keywords": "扬尘",
+            "category_code": "urban.construction_site",
+            "confidence": "0.9",
+        },
+    )
+    assert r.status_code == 303
+    assert latest_audit(isolated, "routing.rule.updated")["after"]["active"] is False
+    assert "已停用" in admin.get("/admin/routing-rules").text
+    r = post(admin, f"/admin/routing-rules/{rule}/delete", {}, page=f"/admin/routing-rules/{rule}")
+    assert r.status_code == 303 and admin.get(f"/admin/routing-rules/{rule}").status_code == 404
+    assert latest_audit(isolated, "routing.rule.deleted")["entity_id"] == str(rule)
+
+
+def test_a_refused_rule_keeps_what_was_typed(isolated: Platform, admin: TestClient) -> None:
+    r = post(admin, "/admin/routing-rules", {"name": "无目标", "keywords": "井盖"})
+    assert r.status_code == 422 and "无目标" in r.text and 'value="井盖"' in r.text
+    assert "规则须指定分类或承办单位" in r.text
+    r = post(admin, "/admin/routing-rules", {"name": "坏分类", "keywords": "井盖", "category_code": "nope"})
+    assert r.status_code == 422 and 'id="err-category_code"' in r.text and "分类不存在" in r.text
+    assert re.search(r'id="category_code"[^>]*autofocus', r.text)
+    r = post(
+        admin,
+        "/admin/routing-rules",
+        {
+            "name": "坏置信度",
+            "keywords": "井盖",
+            "category_code": "urban.construction_site",
+            "confidence": "7",
+        },
+    )
+    assert r.status_code == 422 and 'id="err-confidence"' in r.text and 'value="7"' in r.text

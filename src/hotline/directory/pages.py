@@ -80,6 +80,7 @@ ADMIN_PAGES: tuple[tuple[str, str, str], ...] = (
     ("/admin/categories", "nav.admin_categories", "admin.index.categories"),
     ("/admin/kb", "kb.title", "admin.index.kb"),
     ("/admin/time-limits", "limits.title", "admin.index.time_limits"),
+    ("/admin/routing-rules", "rules.title", "admin.index.routing_rules"),
     ("/admin/open311/keys", "nav.admin_keys", "admin.index.keys"),
     ("/admin/audit", "nav.audit", "admin.index.audit"),
 )

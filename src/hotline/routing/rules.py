@@ -12,6 +12,7 @@ from hotline.audit import service as audit
 from hotline.directory import queries as directory
 from hotline.domain.errors import invalid, not_found
 from hotline.routing.models import RoutingRule
+from hotline.search import tokens
 
 
 def _check(session: Session, data: dict[str, Any]) -> None:
@@ -87,3 +88,12 @@ def delete(session: Session, rule_id: int, actor: audit.Actor, now: datetime) ->
 
 def listing(session: Session) -> list[RoutingRule]:
     return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
+
+
+def hit(rule: RoutingRule, folded: str) -> tuple[str | None, str | None]:
+    """Does a rule's text side match ``folded`` (text already `tokens.fold`ed)? The first keyword
+    found, and the first exclusion found (a match only when there is a keyword and no exclusion).
+    The router and the rules page's "try a text" box both ask this, so they cannot disagree."""
+    keyword = next((k for k in rule.keywords if tokens.fold(k) in folded), None)
+    excluded = next((k for k in rule.exclude_keywords or [] if tokens.fold(k) in folded), None)
+    return keyword, excluded

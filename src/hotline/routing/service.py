@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hotline.kb import queries as kb
 from hotline.routing import duplicates as dup
 from hotline.routing import engine, history, labels
+from hotline.routing import rules as rules_mod
 from hotline.routing.emergency import EmergencyResult, recognise
 from hotline.routing.engine import Board, Candidate, Evidence, saturate
 from hotline.routing.models import RoutingRule
@@ -211,8 +212,8 @@ def active_rules(session: Session) -> list[RoutingRule]:
 def _rules(board: Board, world: World, rules: list[RoutingRule], folded: str, place: Place | None) -> None:
     place_ids = {u.id for u in place.chain} if place else set()
     for rule in rules:
-        hit = next((k for k in rule.keywords if tokens.fold(k) in folded), None)
-        if hit is None or any(tokens.fold(k) in folded for k in rule.exclude_keywords or []):
+        hit, excluded = rules_mod.hit(rule, folded)
+        if hit is None or excluded is not None:
             continue
         if rule.area_unit_id is not None and rule.area_unit_id not in place_ids:
             continue

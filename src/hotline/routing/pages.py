@@ -1,0 +1,185 @@
+"""The routing rules' administration page (`/admin/routing-rules`): administrators' explicit rules
+(keywords, and an area → category and/or unit), created, changed, paused and deleted through the
+API's schemas and `routing.rules` (audited there); a "try a text" box shows which rules the text
+matches, by the same test the router uses (`rules.hit`). A refused form is drawn again with the
+API's message beside the field, what was typed kept."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from hotline.audit.service import Actor
+from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageRefusal, PageSession
+from hotline.directory import queries as directory
+from hotline.domain.errors import DomainError
+from hotline.routing import rules
+from hotline.routing import schemas as s
+from hotline.search import tokens
+from hotline.web.deps import DbDep, LangDep, NowDep
+from hotline.web.forms import Refused, checked, text
+from hotline.web.shell import Shell
+
+pages = Shell(Path(__file__).parent / "templates")
+_WORDS = re.compile(r"[\s,，、;；]+")
+TRY_CHARS = 1000  # routing reads no more of a request (DECISIONS, routing 2)
+
+
+def _id(form: FormData, name: str) -> int | str | None:
+    value = str(form.get(name) or "").strip()
+    return int(value) if value.isdigit() and len(value) < 11 else (value or None)
+
+
+def _form(form: FormData) -> dict[str, Any]:
+    """The form as the API's body: keywords as lists, empty choices None."""
+    confidence = str(form.get("confidence") or "").strip()
+    data: dict[str, Any] = {
+        "name": text(form, "name") or "",
+        "keywords": [w for w in _WORDS.split(str(form.get("keywords") or "")) if w],
+        "exclude_keywords": [w for w in _WORDS.split(str(form.get("exclude_keywords") or "")) if w],
+        "category_code": text(form, "category_code"),
+        "unit_id": _id(form, "unit_id"),
+        "area_unit_id": _id(form, "area_unit_id"),
+        "confidence": confidence or 0.95,
+    }
+    return data
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "keywords": list(r.keywords),
+        "exclude_keywords": list(r.exclude_keywords or []),
+        "category_code": r.category_code,
+        "unit_id": r.unit_id,
+        "area_unit_id": r.area_unit_id,
+        "confidence": r.confidence,
+        "active": r.active,
+    }
+
+
+def _matches(found: tuple[str | None, str | None] | None) -> bool:
+    return found is not None and found[0] is not None and found[1] is None
+
+
+def install(app: FastAPI) -> None:
+    def rules_page(
+        request: Request,
+        db: DbDep,
+        session: PageSession,
+        *,
+        form: dict[str, Any] | None = None,
+        problems: dict[str, str] | None = None,
+        edit: int | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        tried = (request.query_params.get("try") or "").strip()[:TRY_CHARS]
+        folded = tokens.fold(tried) if tried else ""
+        with db.read() as rs:
+            listed = rules.listing(rs)
+            found = {r.id: rules.hit(r, folded) for r in listed} if tried else {}
+            rows = [_row(r) for r in listed]
+            all_units = directory.units(rs)
+            cats = sorted((c for c in directory.categories(rs) if c.active), key=lambda c: c.code)
+        editing = next((r for r in rows if r["id"] == edit), None) if edit is not None else None
+        shown = form if form is not None else (dict(editing) if editing else {"confidence": 0.95})
+        return pages.render(
+            request,
+            "admin_routing_rules.html",
+            {
+                "rules": rows,
+                "tried": tried,
+                "found": found,
+                "matched": [r for r in rows if r["active"] and _matches(found.get(r["id"]))],
+                "unit_names": {u.id: u for u in all_units},
+                "category_names": {c.code: c for c in cats},
+                "units": [u for u in all_units if u.active],
+                "categories": cats,
+                "form": shown,
+                "editing": editing,
+                "problems": problems or {},
+                "done": request.query_params.get("done"),
+            },
+            user=session.user,
+            csrf=session.csrf,
+            status_code=status,
+        )
+
+    @app.get("/admin/routing-rules", include_in_schema=False, response_class=HTMLResponse)
+    def admin_rules(request: Request, db: DbDep, session: AdminSessionDep) -> HTMLResponse:
+        return rules_page(request, db, session)
+
+    @app.get("/admin/routing-rules/{rule_id}", include_in_schema=False, response_class=HTMLResponse)
+    def admin_rule(rule_id: int, request: Request, db: DbDep, session: AdminSessionDep) -> HTMLResponse:
+        with db.read() as rs:
+            try:
+                rules.get(rs, rule_id)
+            except DomainError as err:
+                raise PageRefusal(err, session) from None
+        return rules_page(request, db, session, edit=rule_id)
+
+    @app.post("/admin/routing-rules", include_in_schema=False)
+    def create_rule(
+        request: Request,
+        db: DbDep,
+        session: AdminSessionDep,
+        form: CheckedFormDep,
+        now: NowDep,
+        lang: LangDep,
+    ) -> Response:
+        data = _form(form)
+        try:
+            body = checked(s.RuleIn, data, lang)
+            with db.write() as ws:
+                rule_id = rules.create(ws, body.model_dump(), Actor.of(session.user), now).id
+        except Refused as failed:
+            return rules_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
+        except DomainError as err:
+            failed = Refused.of(err, lang)
+            return rules_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
+        return RedirectResponse(f"/admin/routing-rules?done=created#rule-{rule_id}", status_code=303)
+
+    @app.post("/admin/routing-rules/{rule_id}", include_in_schema=False)
+    def update_rule(
+        rule_id: int,
+        request: Request,
+        db: DbDep,
+        session: AdminSessionDep,
+        form: CheckedFormDep,
+        now: NowDep,
+        lang: LangDep,
+    ) -> Response:
+        data = {**_form(form), "active": form.get("active") == "1"}
+        try:
+            body = checked(s.RulePatch, data, lang)
+            with db.write() as ws:
+                rules.update(ws, rule_id, body.model_dump(), Actor.of(session.user), now)
+        except Refused as failed:
+            return rules_page(
+                request, db, session, form=data, edit=rule_id, problems=failed.problems, status=failed.status
+            )
+        except DomainError as err:
+            if err.code == "routing.rule_not_found":
+                raise PageRefusal(err, session) from None
+            failed = Refused.of(err, lang)
+            return rules_page(
+                request, db, session, form=data, edit=rule_id, problems=failed.problems, status=failed.status
+            )
+        return RedirectResponse(f"/admin/routing-rules?done=saved#rule-{rule_id}", status_code=303)
+
+    @app.post("/admin/routing-rules/{rule_id}/delete", include_in_schema=False)
+    def delete_rule(
+        rule_id: int, db: DbDep, session: AdminSessionDep, form: CheckedFormDep, now: NowDep
+    ) -> Response:
+        try:
+            with db.write() as ws:
+                rules.delete(ws, rule_id, Actor.of(session.user), now)
+        except DomainError as err:
+            raise PageRefusal(err, session) from None
+        return RedirectResponse("/admin/routing-rules?done=deleted", status_code=303)
