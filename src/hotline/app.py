@@ -30,6 +30,7 @@ from hotline.intake.routes import router as intake_router
 from hotline.kb import pages as kb_pages
 from hotline.kb.routes import router as kb_router
 from hotline.media import routes as media_routes
+from hotline.notify import pages as notify_pages
 from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
 from hotline.open311 import pages as open311_pages
@@ -134,6 +135,7 @@ def create_app(
     kb_pages.install(app)
     sla_pages.install(app)
     routing_pages.install(app)
+    notify_pages.install(app)
     console_pages.install(app)
     followup_pages.install(app)
     intake_pages.install(app)

@@ -263,3 +263,65 @@ def test_a_refused_rule_keeps_what_was_typed(isolated: Platform, admin: TestClie
         },
     )
     assert r.status_code == 422 and 'id="err-confidence"' in r.text and 'value="7"' in r.text
+
+
+def test_the_webhooks_page_subscribes_shows_deliveries_and_sends_a_failed_one_again(
+    isolated: Platform, admin: TestClient
+) -> None:
+    from sqlalchemy import update
+
+    from hotline.notify import webhooks
+    from hotline.notify.models import WebhookDelivery
+
+    r = post(
+        admin,
+        "/admin/webhooks",
+        {"name": "城管局系统", "url": "http://127.0.0.1:9/hook", "event_tags": "ticket.dispatched"},
+    )
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    secret = re.search(r'id="issued-secret">([^<]+)<', r.text)
+    assert secret and len(secret.group(1)) >= 32
+    sub = int(re.search(r'href="/admin/webhooks/(\d+)"', r.text).group(1))  # type: ignore[union-attr]
+    assert latest_audit(isolated, "webhook.created")["entity_id"] == str(sub)
+    assert secret.group(1) not in admin.get("/admin/webhooks").text  # shown once
+
+    Api(isolated).dispatched("dept-urban")
+    webhooks.fan_out(isolated.db, isolated.clock())
+    with isolated.db.write() as s:
+        s.execute(
+            update(WebhookDelivery).where(WebhookDelivery.subscription_id == sub).values(status="failed")
+        )
+    page = admin.get(f"/admin/webhooks/{sub}").text
+    assert "ticket.dispatched" in page and "失败" in page
+    delivery = int(re.search(r'id="delivery-(\d+)"', page).group(1))  # type: ignore[union-attr]
+    r = post(admin, f"/admin/webhooks/{sub}/deliveries/{delivery}/retry", {}, page=f"/admin/webhooks/{sub}")
+    assert r.status_code == 303 and "已安排重新推送" in admin.get(r.headers["location"]).text
+    assert latest_audit(isolated, "webhook.delivery.retried")["entity_id"] == str(delivery)
+
+    r = post(
+        admin,
+        f"/admin/webhooks/{sub}",
+        {"name": "城管局系统二期", "url": "http://127.0.0.1:9/v2", "active": "1"},
+    )
+    assert r.status_code == 303
+    assert latest_audit(isolated, "webhook.updated")["after"]["url"] == "http://127.0.0.1:9/v2"
+    r = post(admin, f"/admin/webhooks/{sub}/deactivate", {}, page=f"/admin/webhooks/{sub}")
+    assert r.status_code == 303 and "订阅已停用" in admin.get(r.headers["location"]).text
+    with isolated.db.write() as s:  # leave no subscription behind for other tests of this module
+        s.execute(
+            update(WebhookDelivery).where(WebhookDelivery.subscription_id == sub).values(status="delivered")
+        )
+
+
+def test_a_refused_webhook_names_the_address_and_keeps_the_form(
+    isolated: Platform, admin: TestClient
+) -> None:
+    r = post(
+        admin, "/admin/webhooks", {"name": "内网系统", "url": "http://10.1.2.3/hook", "secret": "s" * 20}
+    )
+    assert r.status_code == 422 and 'id="err-url"' in r.text and 'value="内网系统"' in r.text
+    assert re.search(r'id="url"[^>]*autofocus', r.text) and "s" * 20 not in r.text  # the secret is not echoed
+    r = post(
+        admin, "/admin/webhooks", {"name": "坏事件", "url": "http://127.0.0.1:9/x", "event_tags": "no.such"}
+    )
+    assert r.status_code == 422 and 'id="err-event_tags"' in r.text and 'value="no.such"' in r.text
