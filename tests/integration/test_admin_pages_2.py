@@ -132,11 +132,13 @@ def test_a_refused_article_is_drawn_again_with_the_apis_message_and_what_was_typ
 
 def test_only_administrators_open_the_new_admin_pages(isolated: Platform) -> None:
     b = logged_in(isolated, "dispatcher")
-    for path in ("/admin", "/admin/kb"):
+    pages = ("/admin", "/admin/kb", "/admin/time-limits", "/admin/routing-rules", "/admin/webhooks")
+    for path in (*pages, "/admin/open311/services"):
         r = b.get(path)
         assert r.status_code == 403 and "只有管理员" in r.text, path
     token = csrf_of(b.get("/console").text)
-    assert b.post("/admin/kb", data={"csrf": token, "title": "x", "body": "y"}).status_code == 403
+    for path in ("/admin/kb", "/admin/time-limits", "/admin/routing-rules", "/admin/webhooks"):
+        assert b.post(path, data={"csrf": token, "name": "x", "title": "x"}).status_code == 403, path
 
 
 def _policy_form(html: str) -> dict[str, list[str]]:
@@ -325,3 +327,57 @@ def test_a_refused_webhook_names_the_address_and_keeps_the_form(
         admin, "/admin/webhooks", {"name": "坏事件", "url": "http://127.0.0.1:9/x", "event_tags": "no.such"}
     )
     assert r.status_code == 422 and 'id="err-event_tags"' in r.text and 'value="no.such"' in r.text
+
+
+def test_the_open311_services_page_publishes_a_category_and_unpublishes_it(
+    isolated: Platform, admin: TestClient
+) -> None:
+    r = post(
+        admin,
+        "/admin/open311/services",
+        {
+            "code": "941",
+            "category_code": "urban.construction_site",
+            "kind": "complaint",
+            "service_type": "realtime",
+            "group": "城市管理",
+            "keywords": "扬尘 工地",
+            "published": "1",
+        },
+    )
+    assert r.status_code == 303 and "done=created" in r.headers["location"]
+    assert latest_audit(isolated, "open311.service.created")["entity_id"] == "941"
+    listed = isolated.client.get("/open311/v2/services.json").json()
+    assert any(svc["service_code"] == "941" for svc in listed)
+    page = admin.get("/admin/open311/services/941").text
+    assert 'value="城市管理"' in page and "修改服务：941" in page
+    r = post(
+        admin,
+        "/admin/open311/services/941",
+        {
+            "category_code": "urban.construction_site",
+            "kind": "complaint",
+            "service_type": "realtime",
+            "group": "城管",
+        },
+    )
+    assert r.status_code == 303
+    entry = latest_audit(isolated, "open311.service.updated")
+    assert entry["before"]["published"] is True and entry["after"]["published"] is False
+    listed = isolated.client.get("/open311/v2/services.json").json()
+    assert all(svc["service_code"] != "941" for svc in listed)
+
+
+def test_a_refused_service_names_its_field(isolated: Platform, admin: TestClient) -> None:
+    r = post(
+        admin, "/admin/open311/services", {"code": "bad code", "category_code": "urban.construction_site"}
+    )
+    assert r.status_code == 422 and 'id="err-code"' in r.text and 'value="bad code"' in r.text
+    r = post(admin, "/admin/open311/services", {"code": "942", "category_code": "nope", "group": "留着"})
+    assert r.status_code == 422 and 'id="err-category_code"' in r.text and 'value="留着"' in r.text
+    assert re.search(r'id="category_code"[^>]*autofocus', r.text)
+    post(admin, "/admin/open311/services", {"code": "943", "category_code": "urban.construction_site"})
+    r = post(admin, "/admin/open311/services", {"code": "943", "category_code": "urban.construction_site"})
+    assert r.status_code == 409 and 'id="err-code"' in r.text
+    assert admin.get("/admin/open311/services/nope").status_code == 404
+    assert logged_in(isolated, "supervisor").get("/admin/open311/services").status_code == 403

@@ -82,6 +82,7 @@ ADMIN_PAGES: tuple[tuple[str, str, str], ...] = (
     ("/admin/time-limits", "limits.title", "admin.index.time_limits"),
     ("/admin/routing-rules", "rules.title", "admin.index.routing_rules"),
     ("/admin/webhooks", "hooks.title", "admin.index.webhooks"),
+    ("/admin/open311/services", "services.title", "admin.index.services"),
     ("/admin/open311/keys", "nav.admin_keys", "admin.index.keys"),
     ("/admin/audit", "nav.audit", "admin.index.audit"),
 )
