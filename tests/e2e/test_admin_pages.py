@@ -109,3 +109,61 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     screenshot(admin, "admin-open311-keys", full_page=False)
     admin.goto(live_url + "/admin/audit?lang=en")
     screenshot(admin, "admin-audit-en", full_page=False)
+
+
+def test_the_rest_of_the_administration_on_pages(platform: Platform, live_url: str, browser: Any) -> None:
+    """Knowledge base, time limits, routing rules, webhooks and Open311 services, from the index:
+    a refused form keeps what was typed and puts the cursor in the field to correct."""
+    admin = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}).new_page()
+    log_in(admin, live_url, "admin", "Demo-admin-2026")
+    admin.wait_for_url(live_url + "/admin")
+    assert admin.locator("main ul.admin-index li").count() >= 10
+
+    admin.click('main a[href="/admin/kb"]')
+    admin.fill("#title", "居住证办理")
+    admin.fill("#body", "携带身份证到社区服务中心办理。")
+    admin.fill("#keywords", "居住证")
+    admin.click("form.admin-fields button[type=submit]")
+    admin.wait_for_url("**/admin/kb/*?done=created")
+    screenshot(admin, "admin-kb-article", full_page=False)
+    admin.goto(live_url + "/admin/kb?kind=duty")
+    screenshot(admin, "admin-kb", full_page=False)
+
+    admin.goto(live_url + "/admin/time-limits")
+    admin.fill('[id="rules.0.reply"]', "3xd")
+    admin.click("text=保存时限策略")
+    assert "时限策略无效" in admin.inner_text('[id="err-rules.0.reply"]')
+    assert admin.evaluate("document.activeElement.id") == "rules.0.reply"
+    screenshot(admin, "admin-time-limits-refused", full_page=False)
+    admin.goto(live_url + "/admin/time-limits?p_urgency=emergency")
+    screenshot(admin, "admin-time-limits", full_page=True)
+
+    admin.goto(live_url + "/admin/routing-rules")
+    admin.fill("#name", "工地扬尘")
+    admin.fill("#keywords", "扬尘 渣土")
+    admin.select_option("#category_code", "urban.construction_site")
+    admin.click("form.admin-fields button[type=submit]")
+    admin.wait_for_url("**/admin/routing-rules?done=created*")
+    admin.fill("#try", "楼下工地渣土车漏撒")
+    admin.press("#try", "Enter")
+    admin.wait_for_url("**try=*")
+    assert "命中 1 条规则" in admin.inner_text("#try-result")
+    screenshot(admin, "admin-routing-rules", full_page=False)
+
+    admin.goto(live_url + "/admin/webhooks")
+    admin.fill("#name", "内网系统")
+    admin.fill("#url", "http://10.1.2.3/hook")
+    admin.click("form.admin-fields button[type=submit]")
+    assert admin.input_value("#name") == "内网系统" and admin.locator("#err-url").count() == 1
+    assert admin.evaluate("document.activeElement.id") == "url"
+    screenshot(admin, "admin-webhooks-refused", full_page=False)
+    admin.fill("#url", "http://127.0.0.1:9/hook")
+    admin.click("form.admin-fields button[type=submit]")
+    assert len(admin.inner_text("#issued-secret")) >= 32
+    admin.click("text=查看订阅")
+    screenshot(admin, "admin-webhook", full_page=False)
+
+    admin.goto(live_url + "/admin/open311/services")
+    screenshot(admin, "admin-open311-services", full_page=False)
+    admin.goto(live_url + "/admin?lang=en")
+    screenshot(admin, "admin-index-en", full_page=False)

@@ -147,11 +147,11 @@ def install(app: FastAPI) -> None:
                 "preview": preview,
                 "now": now.astimezone(zone),
                 "done": q.get("done"),
-                "labels": {
+                "labels": {  # how each limit reads (none for one that does not parse)
                     (i, step): _limit_label(row[step], lang)
                     for i, row in enumerate(rows)
                     for step in STEPS
-                    if row[step]
+                    if row[step] and f"rules.{i}.{step}" not in (problems or {})
                 },
             },
             user=session.user,
