@@ -69,9 +69,16 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     person_url = admin.url.split("?")[0]
     screenshot(admin, "admin-person", full_page=False)
 
-    # the new person logs in at /login and reaches their inbox
+    # the new person logs in at /login, replaces the password the administrator chose, and
+    # reaches their inbox
     user = browser.new_context(locale="zh-CN", viewport=viewport).new_page()
     log_in(user, live_url, "chen.chen", "Xinhe-Pass-2026")
+    user.wait_for_url(live_url + "/password")
+    screenshot(user, "admin-password-change", full_page=False)
+    user.fill("#current_password", "Xinhe-Pass-2026")
+    user.fill("#new_password", "Chen-Own-Pass-2026")
+    user.fill("#repeat_password", "Chen-Own-Pass-2026")
+    user.press("#repeat_password", "Enter")
     user.wait_for_url(live_url + "/inbox")
     assert "陈晨" in user.inner_text("header")
 
@@ -81,7 +88,7 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     admin.wait_for_url("**?done=disabled")
     user.goto(live_url + "/inbox")
     assert "/login" in user.url
-    log_in(user, live_url, "chen.chen", "Xinhe-Pass-2026")
+    log_in(user, live_url, "chen.chen", "Chen-Own-Pass-2026")
     assert "用户名或密码错误" in user.inner_text("[role=alert]")
 
     # the audit page shows the three changes, newest first, with before and after
@@ -91,7 +98,7 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     admin.click("text=筛选")
     rows = admin.locator("table.audit > tbody > tr")
     actions = [rows.nth(i).locator("td").nth(2).locator("strong").inner_text() for i in range(3)]
-    assert actions == ["停用人员", "新建人员", "新建单位"], actions
+    assert actions == ["停用人员", "本人修改密码", "新建人员"], actions
     disabled = rows.nth(0).locator("table.diff")
     assert disabled.locator("th[scope=row]").inner_text() == "active"
     assert (disabled.locator("td.was").inner_text(), disabled.locator("td.now").inner_text()) == ("✓", "✗")

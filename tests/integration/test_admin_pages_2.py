@@ -381,3 +381,134 @@ def test_a_refused_service_names_its_field(isolated: Platform, admin: TestClient
     assert r.status_code == 409 and 'id="err-code"' in r.text
     assert admin.get("/admin/open311/services/nope").status_code == 404
     assert logged_in(isolated, "supervisor").get("/admin/open311/services").status_code == 403
+
+
+def _token(platform: Platform, username: str, password: str) -> str:
+    r = platform.client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def test_a_password_an_administrator_set_must_be_changed_before_the_api_answers(isolated: Platform) -> None:
+    api = Api(isolated)
+    body = {
+        "username": "temp.api",
+        "display_name": "临时甲",
+        "role": "unit_handler",
+        "unit_id": isolated.unit_id("d-longwan"),
+        "password": "Given-By-Admin-1",
+    }
+    person = api.post("admin", "/api/v1/admin/users", body, expect=201)
+    token = _token(isolated, "temp.api", "Given-By-Admin-1")
+    bearer = {"Authorization": f"Bearer {token}"}
+    r = isolated.client.get("/api/v1/tickets", headers=bearer)
+    assert r.status_code == 403 and r.json()["code"] == "auth.password_change_required"
+    r = isolated.client.post(
+        "/api/v1/tickets",
+        json={"kind": "complaint", "content": "路灯坏了", "citizen_phone": "13812345678"},
+        headers=bearer,
+    )  # intake too
+    assert r.status_code == 403 and r.json()["code"] == "auth.password_change_required"
+    assert isolated.client.get("/api/v1/auth/me", headers=bearer).status_code == 200
+    change = "/api/v1/auth/password"
+    r = isolated.client.post(
+        change, json={"current_password": "wrong", "new_password": "Mine-Only-2026"}, headers=bearer
+    )
+    assert r.status_code == 422 and r.json()["code"] == "password.current_wrong"
+    same = {"current_password": "Given-By-Admin-1", "new_password": "Given-By-Admin-1"}
+    assert isolated.client.post(change, json=same, headers=bearer).json()["code"] == "password.unchanged"
+    short = {"current_password": "Given-By-Admin-1", "new_password": "short"}
+    assert isolated.client.post(change, json=short, headers=bearer).json()["code"] == "password.too_short"
+    ok = {"current_password": "Given-By-Admin-1", "new_password": "Mine-Only-2026"}
+    assert isolated.client.post(change, json=ok, headers=bearer).status_code == 204
+    assert (
+        isolated.client.get("/api/v1/tickets", headers=bearer).status_code == 200
+    )  # the same session goes on
+    entry = latest_audit(isolated, "directory.user.password_changed")
+    assert entry["entity_id"] == str(person["id"]) and entry["actor"]["name"] == "temp.api"
+    # a reset by an administrator makes it temporary again; the person's own change does not
+    api.post("admin", f"/api/v1/admin/users/{person['id']}/password", {"password": "Reset-By-Admin-2"})
+    token = _token(isolated, "temp.api", "Reset-By-Admin-2")
+    r = isolated.client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+    assert r.json()["code"] == "auth.password_change_required"
+
+
+def test_the_pages_send_a_temporary_password_to_be_changed_first(
+    isolated: Platform, admin: TestClient
+) -> None:
+    from tests.integration.test_pages import browser
+
+    r = post(
+        admin,
+        "/admin/people",
+        {
+            "display_name": "临时乙",
+            "username": "temp.page",
+            "role": "unit_handler",
+            "unit_id": str(isolated.unit_id("d-longwan")),
+            "password": "Given-By-Admin-3",
+        },
+    )
+    assert r.status_code == 303
+    b = browser(isolated)
+    token = csrf_of(b.get("/login").text)
+    r = b.post("/login", data={"username": "temp.page", "password": "Given-By-Admin-3", "csrf": token})
+    assert r.status_code == 303
+    r = b.get("/inbox")
+    assert r.status_code == 303 and r.headers["location"] == "/password"
+    form = b.get("/password")
+    assert form.status_code == 200 and "临时密码" in form.text
+    token = csrf_of(form.text)
+    r = b.post(
+        "/password",
+        data={
+            "csrf": token,
+            "current_password": "Given-By-Admin-3",
+            "new_password": "Mine-Only-2027",
+            "repeat_password": "Other-2027x",
+        },
+    )
+    assert r.status_code == 422 and 'id="err-repeat_password"' in r.text and "不一致" in r.text
+    r = b.post(
+        "/password",
+        data={
+            "csrf": token,
+            "current_password": "nope",
+            "new_password": "Mine-Only-2027",
+            "repeat_password": "Mine-Only-2027",
+        },
+    )
+    assert r.status_code == 422 and "当前密码不正确" in r.text
+    assert re.search(r'id="current_password"[^>]*autofocus', r.text)
+    r = b.post(
+        "/password",
+        data={
+            "csrf": token,
+            "current_password": "Given-By-Admin-3",
+            "new_password": "Mine-Only-2027",
+            "repeat_password": "Mine-Only-2027",
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/inbox"
+    assert b.get("/inbox").status_code == 200
+
+
+def test_audit_notes_are_data_said_in_the_pages_language(isolated: Platform, admin: TestClient) -> None:
+    api = Api(isolated)
+    body = {
+        "username": "temp.audit",
+        "display_name": "临时丙",
+        "role": "unit_handler",
+        "unit_id": isolated.unit_id("d-longwan"),
+        "password": "Given-By-Admin-4",
+    }
+    person = api.post("admin", "/api/v1/admin/users", body, expect=201)
+    _token(isolated, "temp.audit", "Given-By-Admin-4")
+    _token(isolated, "temp.audit", "Given-By-Admin-4")
+    api.post("admin", f"/api/v1/admin/users/{person['id']}/password", {})
+    entry = latest_audit(isolated, "directory.user.password_reset")
+    assert entry["details"] == {"sessions_revoked": 2}
+    where = f"/admin/audit?entity_type=user&entity_id={person['id']}"
+    zh = admin.get(where).text
+    assert "已注销 2 个登录会话" in zh and "sessions revoked" not in zh
+    assert "2 session(s) ended" in admin.get(where + "&lang=en").text

@@ -31,3 +31,5 @@ class AuditEntry(Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # What the note says, as data (e.g. {"sessions_revoked": 2}): pages say it in their language.
+    details: Mapped[Any] = mapped_column(JSON, nullable=True)

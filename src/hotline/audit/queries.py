@@ -34,6 +34,7 @@ class Entry:
     before: Any
     after: Any
     note: str | None
+    details: dict[str, Any] | None = None
 
 
 def page(session: Session, filters: Filters, limit: int, offset: int) -> tuple[list[Entry], int]:
@@ -76,6 +77,7 @@ def page(session: Session, filters: Filters, limit: int, offset: int) -> tuple[l
             before=r.before,
             after=r.after,
             note=r.note,
+            details=r.details,
         )
         for r in rows
     ], total

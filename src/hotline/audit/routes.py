@@ -75,6 +75,7 @@ def audit(
                 after=e.after,
                 changed=changed(e.before, e.after),
                 note=e.note,
+                details=e.details,
             )
             for e in entries
         ],

@@ -24,6 +24,10 @@ class EntryOut(BaseModel):
     after: Any = Field(description="The entity after the change (none when it was removed); secrets masked")
     changed: list[str] = Field(description="Top-level fields whose value differs between before and after")
     note: str | None
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="What the note says, as data (e.g. sessions_revoked), where the change gives it",
+    )
 
 
 class EntryPage(BaseModel):

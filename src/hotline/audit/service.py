@@ -89,8 +89,10 @@ def record(
     before: Any = None,
     after: Any = None,
     note: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """Add one entry to the change's own transaction: it commits with the change or not at all."""
+    """Add one entry to the change's own transaction: it commits with the change or not at all.
+    ``details`` hold what ``note`` says as data, for pages to say in their own language."""
     session.add(
         AuditEntry(
             at=at,
@@ -102,5 +104,6 @@ def record(
             before=masked(jsonable(before)),
             after=masked(jsonable(after)),
             note=note,
+            details=details,
         )
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hotline.auth.service import CurrentUser, user_for_token
+from hotline.auth.service import CurrentUser, caller_for_token, user_for_token
 from hotline.db.engine import Database
 from hotline.domain.errors import unauthorized
 from hotline.web.deps import get_db, get_now
@@ -23,14 +23,26 @@ async def get_token(creds: HTTPAuthorizationCredentials | None = Depends(_bearer
     return creds.credentials
 
 
+def get_any_user(
+    db: Annotated[Database, Depends(get_db)],
+    token: Annotated[str, Depends(get_token)],
+    now: Annotated[datetime, Depends(get_now)],
+) -> CurrentUser:
+    """The caller, even one who must still replace a temporary password (to let them do it)."""
+    with db.read() as s:
+        return user_for_token(s, token, now)
+
+
 def get_user(
     db: Annotated[Database, Depends(get_db)],
     token: Annotated[str, Depends(get_token)],
     now: Annotated[datetime, Depends(get_now)],
 ) -> CurrentUser:
+    """The caller; 403 `auth.password_change_required` while an administrator's password stands."""
     with db.read() as s:
-        return user_for_token(s, token, now)
+        return caller_for_token(s, token, now)
 
 
 TokenDep = Annotated[str, Depends(get_token)]
+AnyUserDep = Annotated[CurrentUser, Depends(get_any_user)]
 UserDep = Annotated[CurrentUser, Depends(get_user)]

@@ -22,15 +22,17 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from hotline.audit.service import Actor
 from hotline.auth import service
 from hotline.auth.service import CurrentUser
 from hotline.db.engine import Database
+from hotline.directory import service as directory_service
 from hotline.domain.errors import DomainError, forbidden, message
 from hotline.domain.vocabulary import Role
 from hotline.web.catalogue import text
 from hotline.web.deps import DbDep, NowDep, SettingsDep, get_db, get_now
-from hotline.web.errors import request_lang
-from hotline.web.shell import Shell, local_path
+from hotline.web.errors import STATUS, request_lang
+from hotline.web.shell import Shell, home_for, local_path
 from hotline.web.throttle import Throttled, client_address, throttle_of
 
 SESSION_COOKIE = "hotline_session"
@@ -65,6 +67,15 @@ class LoginRequired(Exception):
         self.expired = expired
 
 
+class PasswordChangeRequired(Exception):
+    """The person's password was set by an administrator: every page but `/password` (and log
+    out) sends them there until they replace it."""
+
+
+#: The pages a person with a temporary password may still open.
+WHILE_TEMPORARY = frozenset({"/password", "/logout"})
+
+
 class PageRefusal(Exception):
     """A refusal shown as a page (not problem+json): the status is the API's for the same code."""
 
@@ -87,6 +98,8 @@ def get_page_session(
             user = service.user_for_token(s, token, now)
     except DomainError:
         raise LoginRequired(expired=True) from None
+    if user.must_change_password and request.url.path not in WHILE_TEMPORARY:
+        raise PasswordChangeRequired()
     return PageSession(user, token)
 
 
@@ -149,6 +162,56 @@ def install(app: FastAPI) -> None:
         if exc.expired:
             response.delete_cookie(SESSION_COOKIE)
         return response
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/password"})
+        return RedirectResponse("/password", status_code=303)
+
+    def password_page(
+        request: Request, session: PageSession, problems: dict[str, str] | None = None, status: int = 200
+    ) -> HTMLResponse:
+        return pages.render(
+            request,
+            "password.html",
+            {"problems": problems or {}, "required": session.user.must_change_password},
+            user=session.user,
+            csrf=session.csrf,
+            status_code=status,
+        )
+
+    @app.get("/password", include_in_schema=False, response_class=HTMLResponse)
+    def password_form(request: Request, session: PageSessionDep) -> HTMLResponse:
+        return password_page(request, session)
+
+    @app.post("/password", include_in_schema=False)
+    def change_password(
+        request: Request, db: DbDep, session: PageSessionDep, form: CheckedFormDep, now: NowDep
+    ) -> Response:
+        """The same service as `POST /api/v1/auth/password`; then on to the person's own desk."""
+        lang = request_lang(request)
+        current = str(form.get("current_password") or "")[:200]
+        new = str(form.get("new_password") or "")[:200]
+        if new != str(form.get("repeat_password") or "")[:200]:
+            return password_page(request, session, {"repeat_password": text("password.mismatch", lang)}, 422)
+        try:
+            with db.write() as s:
+                directory_service.change_own_password(
+                    s,
+                    session.user.id,
+                    current,
+                    new,
+                    Actor.of(session.user),
+                    now,
+                    service.token_digest(session.token),
+                )
+        except DomainError as err:
+            field = str(err.params.get("field") or "")
+            return password_page(
+                request, session, {field: message(err.code, lang, **err.params)}, STATUS[err.kind]
+            )
+        return RedirectResponse(home_for(session.user), status_code=303)
 
     @app.exception_handler(PageRefusal)
     async def refused(request: Request, exc: PageRefusal) -> Response:

@@ -9,10 +9,12 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from hotline.audit.service import Actor
 from hotline.auth import service
-from hotline.auth.deps import TokenDep, UserDep
+from hotline.auth.deps import AnyUserDep, TokenDep
 from hotline.config import Settings
 from hotline.db.engine import Database
+from hotline.directory import service as directory_service
 from hotline.domain.errors import DomainError
 from hotline.domain.vocabulary import label
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
@@ -110,5 +112,28 @@ def logout(db: DbDep, token: TokenDep, now: NowDep) -> Response:
 
 
 @router.get("/me", response_model=Me)
-def me(user: UserDep, lang: LangDep) -> Me:
+def me(user: AnyUserDep, lang: LangDep) -> Me:
     return _me(user, lang)
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/password", status_code=204)
+def change_password(body: PasswordIn, db: DbDep, user: AnyUserDep, token: TokenDep, now: NowDep) -> Response:
+    """Replace one's own password: the current one, then a new one by the password rules. A
+    temporary password an administrator set must be replaced this way before any other call
+    (403 `auth.password_change_required` until then). Other sessions end; this one goes on."""
+    with db.write() as s:
+        directory_service.change_own_password(
+            s,
+            user.id,
+            body.current_password,
+            body.new_password,
+            Actor.of(user),
+            now,
+            keep_token=service.token_digest(token),
+        )
+    return Response(status_code=204)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline.directory import queries as directory
 from hotline.directory import service as directory_service
 from hotline.directory.passwords import verify_password
-from hotline.domain.errors import unauthorized
+from hotline.domain.errors import forbidden, unauthorized
 from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import CENTRE_ROLES, Role
 
@@ -29,6 +29,8 @@ class CurrentUser:
     unit_path: str
     unit_name: str
     unit_name_en: str | None = None
+    #: an administrator set this person's password: until they change it, only that is allowed
+    must_change_password: bool = False
 
     def unit_label(self, lang: str) -> str:
         """The unit's name in a page's language (the directory keeps an English name for each)."""
@@ -77,4 +79,19 @@ def user_for_token(session: Session, token: str, now: datetime) -> CurrentUser:
         unit_path=row.unit_path,
         unit_name=row.unit_name,
         unit_name_en=row.unit_name_en,
+        must_change_password=row.must_change_password,
     )
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a token (its SHA-256), e.g. to keep one session while ending others."""
+    return _digest(token)
+
+
+def caller_for_token(session: Session, token: str, now: datetime) -> CurrentUser:
+    """The user of an API call: as `user_for_token`, but 403 `auth.password_change_required` while
+    the password an administrator set stands (only `POST /api/v1/auth/password` is let through)."""
+    user = user_for_token(session, token, now)
+    if user.must_change_password:
+        raise forbidden("auth.password_change_required")
+    return user

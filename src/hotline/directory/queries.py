@@ -55,6 +55,7 @@ class TokenHolder:
     expires_at: datetime
     revoked_at: datetime | None
     unit_name_en: str | None = None
+    must_change_password: bool = False
 
 
 # Built once: this runs on every authenticated request (intake included), and building the
@@ -72,6 +73,7 @@ _TOKEN_HOLDER = (
         ApiToken.expires_at,
         ApiToken.revoked_at,
         Unit.name_en,
+        User.must_change_password,
     )
     .join(ApiToken, ApiToken.user_id == User.id)
     .join(Unit, Unit.id == User.unit_id)
@@ -96,6 +98,7 @@ def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
         row.expires_at,
         row.revoked_at,
         row.name_en,
+        bool(row.must_change_password),
     )
 
 

@@ -18,7 +18,7 @@ from hotline.audit import service as audit
 from hotline.directory.models import ApiToken, Category, Unit, User
 from hotline.directory.passwords import MAX_LENGTH as PASSWORD_MAX
 from hotline.directory.passwords import MIN_LENGTH as PASSWORD_MIN
-from hotline.directory.passwords import hash_password, password_problem, temporary_password
+from hotline.directory.passwords import hash_password, password_problem, temporary_password, verify_password
 from hotline.domain.errors import conflict, invalid, not_found
 from hotline.domain.vocabulary import Role
 
@@ -330,7 +330,19 @@ def update_unit(
     session.flush()
     action = "directory.unit.moved" if moved else "directory.unit.updated"
     note = f"{moved - 1} units below moved with it" if moved > 1 else None
-    audit.record(session, actor, action, "unit", unit.id, at=now, before=before, after=after, note=note)
+    details = {"units_moved_below": moved - 1} if moved > 1 else None
+    audit.record(
+        session,
+        actor,
+        action,
+        "unit",
+        unit.id,
+        at=now,
+        before=before,
+        after=after,
+        note=note,
+        details=details,
+    )
     return unit
 
 
@@ -455,6 +467,8 @@ def create_user(
         unit_id=unit_id,
         active=True,
         created_at=now,
+        # a password an administrator chose for someone else is theirs to replace at first login
+        must_change_password=actor.user_id is not None,
     )
     session.add(user)
     session.flush()
@@ -504,6 +518,7 @@ def reset_password(
     else:
         _check_password(password, user.username)
     user.password_hash = hash_password(password)
+    user.must_change_password = actor.user_id is not None and actor.user_id != user.id
     revoked = revoke_sessions(session, user.id, now)
     audit.record(
         session,
@@ -514,8 +529,53 @@ def reset_password(
         at=now,
         after={"username": user.username, "temporary": temporary is not None},
         note=f"{revoked} sessions revoked",
+        details={"sessions_revoked": revoked},
     )
     return temporary
+
+
+def change_own_password(
+    session: Session, user_id: int, current: str, new: str, actor: audit.Actor, now: datetime, keep_token: str
+) -> None:
+    """A person replaces their own password (the temporary one an administrator set, or any):
+    the current one must be right, the new one pass the rules and differ from it. Their other
+    sessions end; the one they changed it in (`keep_token`, a token hash) goes on."""
+    user = _get_user(session, user_id)
+    if not verify_password(user.password_hash, current):
+        raise invalid("password.current_wrong", field="current_password")
+    _check_new_password(new, user.username)
+    if verify_password(user.password_hash, new):
+        raise invalid("password.unchanged", field="new_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoked = session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            ApiToken.token_hash != keep_token,
+        )
+        .values(revoked_at=now)
+    )
+    count = int(revoked.rowcount or 0)  # type: ignore[attr-defined]
+    audit.record(
+        session,
+        actor,
+        "directory.user.password_changed",
+        "user",
+        user.id,
+        at=now,
+        after={"username": user.username},
+        note=f"{count} sessions revoked",
+        details={"sessions_revoked": count},
+    )
+
+
+def _check_new_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise invalid(problem, field="new_password", min=PASSWORD_MIN, max=PASSWORD_MAX)
 
 
 def set_user_active(session: Session, user_id: int, active: bool, actor: audit.Actor, now: datetime) -> User:
@@ -542,6 +602,7 @@ def set_user_active(session: Session, user_id: int, active: bool, actor: audit.A
         before=before,
         after=_user_snapshot(user),
         note=None if active else f"{revoked} sessions revoked",
+        details=None if active else {"sessions_revoked": revoked},
     )
     return user
 

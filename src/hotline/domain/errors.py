@@ -173,6 +173,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "auth.invalid_credentials": ("用户名或密码错误", "Wrong username or password"),
     "auth.required": ("请先登录", "Please log in"),
     "auth.invalid_token": ("登录已失效，请重新登录", "The session has expired; log in again"),
+    "auth.password_change_required": (
+        "管理员为您设置的是临时密码，请先修改密码（POST /api/v1/auth/password）",
+        "Your password was set by an administrator: change it first (POST /api/v1/auth/password)",
+    ),
+    "password.current_wrong": ("当前密码不正确", "The current password is wrong"),
+    "password.unchanged": ("新密码不能与当前密码相同", "The new password must differ from the current one"),
     "csrf.invalid": (
         "表单已失效（缺少或错误的安全令牌），请刷新页面后重试",
         "The form has expired (its security token is missing or wrong); reload the page and try again",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.deps import TokenDep
-from hotline.auth.service import user_for_token
+from hotline.auth.service import caller_for_token
 from hotline.db.engine import Database
 from hotline.domain.vocabulary import Channel
 from hotline.intake import service
@@ -71,7 +71,7 @@ def _submit(
 ) -> TicketOut:
     # The token is checked by intake itself, just before the ticket is written (service.submit).
     done = service.submit(
-        db, body, now, lambda s: user_for_token(s, token, now), idempotency_key=idempotency_key
+        db, body, now, lambda s: caller_for_token(s, token, now), idempotency_key=idempotency_key
     )
     user = done.user
     assert user is not None

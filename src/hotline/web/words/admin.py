@@ -226,6 +226,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "services.attributes": ("附加问题 {n} 个（通过接口维护）", "{n} question(s) (kept over the API)"),
     "services.done.created": ("服务已新建", "Service created"),
     "services.done.saved": ("服务已保存", "Service saved"),
+    # one's own password (a temporary one an administrator set is replaced at first login)
+    "password.title": ("修改密码", "Change your password"),
+    "password.required": (
+        "您的密码是管理员设置的临时密码。请先设置一个只有您知道的新密码，再继续工作。",
+        "Your password was set by an administrator. Choose one only you know before you go on.",
+    ),
+    "password.current": ("当前密码", "Current password"),
+    "password.new": ("新密码", "New password"),
+    "password.repeat": ("再次输入新密码", "New password again"),
+    "password.hint": ("10 到 128 个字符，不能是用户名", "10 to 128 characters, not your username"),
+    "password.submit": ("修改密码", "Change password"),
+    "password.mismatch": ("两次输入的新密码不一致", "The two new passwords differ"),
     "admin.index.audit": (
         "谁在何时改了什么：全部变更的前后对比",
         "Who changed what and when: every change, before and after",
@@ -434,6 +446,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "action.directory.user.created": ("新建人员", "Person created"),
     "action.directory.user.updated": ("修改人员", "Person changed"),
     "action.directory.user.password_reset": ("重置密码", "Password reset"),
+    "audit.detail.sessions_revoked": ("已注销 {n} 个登录会话", "{n} session(s) ended"),
+    "audit.detail.units_moved_below": ("下属 {n} 个单位随之移动", "{n} unit(s) below moved with it"),
+    "action.directory.user.password_changed": ("本人修改密码", "Own password changed"),
     "action.directory.user.disabled": ("停用人员", "Person disabled"),
     "action.directory.user.enabled": ("启用人员", "Person enabled"),
     "action.directory.category.created": ("新建分类", "Category created"),
