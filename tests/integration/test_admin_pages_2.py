@@ -512,3 +512,34 @@ def test_audit_notes_are_data_said_in_the_pages_language(isolated: Platform, adm
     zh = admin.get(where).text
     assert "已注销 2 个登录会话" in zh and "sessions revoked" not in zh
     assert "2 session(s) ended" in admin.get(where + "&lang=en").text
+
+
+def test_a_units_kind_must_fit_its_level(isolated: Platform, admin: TestClient) -> None:
+    api = Api(isolated)
+    street = isolated.unit_id("s-longwan-zhongshan")
+    wrong = {"code": "s-under-street", "name": "错层街道", "kind": "street", "parent_id": street}
+    problem = api.post("admin", "/api/v1/admin/units", wrong, expect=422)
+    assert problem["code"] == "unit.kind_level" and "第 3 级" in problem["title"]
+    assert {"field": "kind", "code": "unit.kind_level"} in [
+        {"field": e["field"], "code": e["code"]} for e in problem["errors"]
+    ]
+    r = post(admin, "/admin/units", {**wrong, "parent_id": str(street)})
+    assert (
+        r.status_code == 422
+        and 'id="err-kind"' in r.text
+        and "第 4 级" in r.text
+        and 'value="错层街道"' in r.text
+    )
+    # a move that would put a street at level 4 is refused on the new parent
+    other = isolated.unit_id("s-longwan-zhongshan")
+    community = api.post(
+        "admin",
+        "/api/v1/admin/units",
+        {"code": "c-kind-ok", "name": "合规社区", "kind": "community", "parent_id": other},
+        expect=201,
+    )
+    district = isolated.unit_id("d-longwan")
+    problem = api.call(
+        "PATCH", "admin", f"/api/v1/admin/units/{community['id']}", {"parent_id": district}, expect=422
+    )
+    assert problem["code"] == "unit.kind_level" and problem["errors"][0]["field"] == "parent_id", problem

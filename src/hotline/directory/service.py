@@ -35,6 +35,30 @@ LEVEL_KINDS = {
 }
 
 
+#: The levels each kind of unit stands at (DESIGN.md, GLOSSARY "level"): centre 1; district,
+#: city department or public enterprise 2 (a department or enterprise may also sit under a
+#: district, at 3); street or town 3; community or village 4; grid 5.
+KIND_LEVELS: Final[dict[str, frozenset[int]]] = {
+    "centre": frozenset({1}),
+    "district": frozenset({2}),
+    "department": frozenset({2, 3}),
+    "enterprise": frozenset({2, 3}),
+    "street": frozenset({3}),
+    "town": frozenset({3}),
+    "community": frozenset({4}),
+    "village": frozenset({4}),
+    "grid": frozenset({5}),
+}
+
+
+def _check_kind_level(kind: str, level: int, field: str) -> None:
+    """A unit's kind fits the level it would stand at: a street under a street is a mistake."""
+    allowed = KIND_LEVELS.get(kind)
+    if allowed is not None and level not in allowed:
+        levels = "/".join(str(n) for n in sorted(allowed))
+        raise invalid("unit.kind_level", field=field, unit_kind=kind, level=level, levels=levels)
+
+
 def demo_city() -> dict[str, Any]:
     """The demo city shipped with the platform (units, users, categories), as parsed JSON."""
     text = resources.files("hotline.directory").joinpath("demo_city.json").read_text(encoding="utf-8")
@@ -276,6 +300,7 @@ def create_unit(
     parent = _live_parent(session, parent_id)
     if parent.level + 1 > MAX_UNIT_LEVEL:
         raise invalid("unit.too_deep", field="parent_id", max=MAX_UNIT_LEVEL)
+    _check_kind_level(kind, parent.level + 1, "kind")
     if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
         raise conflict("unit.code_taken", field="code", value=code)
     unit = Unit(
@@ -357,6 +382,7 @@ def _move(session: Session, unit: Unit, parent_id: int) -> int:
     depth_below = max(u.level for u in subtree) - unit.level
     if parent.level + 1 + depth_below > MAX_UNIT_LEVEL:
         raise invalid("unit.too_deep", field="parent_id", max=MAX_UNIT_LEVEL)
+    _check_kind_level(unit.kind, parent.level + 1, "parent_id")
     old_path, new_path = unit.path, f"{parent.path}{unit.id}/"
     shift = parent.level + 1 - unit.level
     unit.parent_id = parent.id

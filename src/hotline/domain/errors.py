@@ -339,6 +339,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit.kind_invalid": ("不能新建此类单位：{value}", "A unit of this kind cannot be created: {value}"),
     "unit.parent_retired": ("上级单位已撤销：{unit}", "The parent unit is retired: {unit}"),
     "unit.retired": ("单位已撤销：{unit}", "The unit is retired: {unit}"),
+    "unit.kind_level": (
+        "该类单位只能在第 {levels} 级，放在这里是第 {level} 级（区县在第 2 级，街道乡镇第 3 级，社区村第 4 级，网格第 5 级）",
+        "A unit of this kind stands at level {levels}; here it would be at level {level} (districts 2, streets and towns 3, communities and villages 4, grids 5)",
+    ),
     "unit.too_deep": (
         "单位层级最多 {max} 级，放在这里会超过",
         "The unit tree has at most {max} levels; this would go deeper",
