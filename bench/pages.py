@@ -26,7 +26,7 @@ page in PAGES. The last line printed is one JSON object
 PostgreSQL: a database `hotline_bench_<random>` on the server at `--url` (default
 `HOTLINE_TEST_POSTGRES_URL` or postgresql+psycopg://postgres@127.0.0.1:5432/test), dropped at the
 end unless `--keep`; `--reuse URL` measures a kept database again (after `upgrade`, so a new
-migration's indexes are measured on the same data).
+migration's indexes are measured on the same data), growing it further to `--sizes` (0: as it is).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def main() -> int:
     ap.add_argument("--copy-open", action="store_true", help="copy open tickets too (queues grow)")
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (its URL is printed)")
-    ap.add_argument("--reuse", help="measure this kept database again (no writing)")
+    ap.add_argument("--reuse", help="measure this kept database again (grown to --sizes; 0: as it is)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.database == "sqlite" and any(sizes):
@@ -372,7 +372,7 @@ def main() -> int:
                     assert r.status_code == 303, (user, r.text[:300])
                     clients[user] = client
                 del anon
-                for size in sizes if not args.reuse else [0]:
+                for size in sizes:
                     started = time.perf_counter()
                     if size:
                         tickets = grow(url, size, args.copy_open)

@@ -222,6 +222,11 @@ def install(app: FastAPI) -> None:
                 "queues": tickets.CENTRE_QUEUES,
                 "queue": queue,
                 "counts": counts,
+                # What a tab shows: the count, or "999+" past the cap (see COUNT_CAP).
+                "count_labels": {
+                    q: f"{tickets.COUNT_CAP - 1}+" if n >= tickets.COUNT_CAP else str(n)
+                    for q, n in counts.items()
+                },
                 "items": items,
                 "suggested": suggested,
                 "age": _age(desk.now, desk.lang),
