@@ -304,6 +304,9 @@ def main() -> int:
     ap.add_argument("--copy-open", action="store_true", help="copy open tickets too (queues grow)")
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (its URL is printed)")
+    ap.add_argument(
+        "--no-migrate", action="store_true", help="with --reuse: measure older code on newer tables"
+    )
     ap.add_argument("--reuse", help="measure this kept database again (grown to --sizes; 0: as it is)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -332,7 +335,8 @@ def main() -> int:
         else:
             where = bench_database(args.database, args.url, Path(data_dir))
         with where as url:
-            upgrade(url)
+            if not args.no_migrate:
+                upgrade(url)
             db = Database(url, pool_size=4)
             end = datetime.now(UTC)
             settings = Settings(
