@@ -36,9 +36,9 @@ B: Final = 0.75
 MAX_QUERY_TERMS: Final = 200
 #: Most postings read for one query; the commonest terms are dropped first beyond it, and a term
 #: commoner than this is counted only up to it.
-MAX_POSTINGS: Final = 20_000
+MAX_POSTINGS: Final = 3_000
 #: Documents ranked when even the rarest term is commoner than MAX_POSTINGS: the newest ones.
-WINDOW_DOCS: Final = 20_000
+WINDOW_DOCS: Final = 5_000
 #: A scope with fewer documents is counted for every query.
 EXACT_SIZE: Final = 50_000
 SIZE_TTL: Final = 60.0
@@ -117,24 +117,39 @@ def search(
     query_chars: int = 500,
 ) -> list[Hit]:
     """The ``limit`` best documents of ``scope`` for ``query``, best first; [] for an empty query."""
+    return search_bounded(session, scope, query, limit, tags=tags, query_chars=query_chars)[0]
+
+
+def search_bounded(
+    session: Session,
+    scope: str,
+    query: str | None,
+    limit: int = 10,
+    *,
+    tags: Collection[str] | None = None,
+    query_chars: int = 500,
+) -> tuple[list[Hit], bool]:
+    """:func:`search`, and whether the query was so common that only the newest WINDOW_DOCS
+    documents were ranked (a page then says so)."""
     wanted = tokens.query_terms(query, max_chars=query_chars)[:MAX_QUERY_TERMS]
     if not wanted or limit <= 0:
-        return []
+        return [], False
     n_docs, total_length = _scope_size(session, scope, tags)
     if not n_docs:
-        return []
+        return [], False
     avg_length = max(total_length / n_docs, 1.0)
     df = _capped_df(session, scope, wanted)
     present = sorted((t for t in wanted if t in df), key=lambda t: df[t])
     if not present:
-        return []
+        return [], False
     rows = select(
         SearchPosting.term, SearchPosting.tf, SearchDocument.ref_id, SearchDocument.length, SearchDocument.tag
     ).join(SearchDocument, SearchDocument.id == SearchPosting.document_id)
     if tags is not None:
         rows = rows.where(SearchDocument.tag.in_(list(tags)))
     kept: list[str] = []
-    if df[present[0]] <= MAX_POSTINGS:
+    windowed = df[present[0]] > MAX_POSTINGS
+    if not windowed:
         # Exact: every posting of the kept terms is read.
         read = 0
         for term in present:
@@ -172,7 +187,7 @@ def search(
             if term in in_window and not (kept and df[term] > n_docs / 2):
                 kept.append(term)
         if not kept:
-            return []
+            return [], True
         rows = rows.where(SearchPosting.document_id >= floor)
     weight = {t: idf(n_docs, df[t]) for t in kept}
     rows = rows.where(SearchPosting.scope == scope, SearchPosting.term.in_(kept))
@@ -185,7 +200,7 @@ def search(
         matched[ref_id].append((part, term))
         doc_tag[ref_id] = tag
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [
+    hits = [
         Hit(
             ref_id=ref_id,
             score=round(score, 6),
@@ -195,3 +210,4 @@ def search(
         )
         for ref_id, score in best
     ]
+    return hits, windowed
