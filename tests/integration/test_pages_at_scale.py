@@ -17,7 +17,7 @@ from hotline.search import service as index
 from hotline.search.models import SearchDocument, SearchPosting
 from tests.conftest import Platform
 from tests.integration.api import Api
-from tests.integration.test_console import console_of, count_of
+from tests.integration.test_console import console_of, count_of, route_all
 from tests.integration.test_pages import logged_in
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -141,3 +141,18 @@ def test_console_tab_counts_are_capped_and_exact_below_the_cap(
     html = b.get("/console?queue=waiting").text
     assert '<span class="n">1+</span>' in html and "共 1+ 件" in html
     assert logged_in(platform, "dispatcher").get("/console?queue=supervised").status_code == 200
+
+
+def test_the_console_says_when_a_common_phrase_searched_only_the_newest_tickets(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = Api(platform)
+    ticket = api.intake(content="井盖缺失，行人容易掉进去，十分危险")["id"]
+    route_all(platform)
+    b = console_of(platform)
+    html = b.get("/console/search?q=井盖缺失").text
+    assert f'href="/tickets/{ticket}"' in html and "只在最近的" not in html
+    monkeypatch.setattr(search, "MAX_POSTINGS", 0)  # every word is "common" now
+    html = b.get("/console/search?q=井盖缺失").text
+    assert f'href="/tickets/{ticket}"' in html
+    assert f"只在最近的 {search.WINDOW_DOCS} 件工单中检索" in html
