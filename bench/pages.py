@@ -249,6 +249,9 @@ def facts(url: str) -> dict[str, str]:
     engine.dispose()
     from datetime import timedelta
 
+    if isinstance(last, str):  # SQLite hands the text back
+        last = datetime.fromisoformat(last)
+
     return {
         "phone": phone or "13800000000",
         "frequent": frequent or "13800000000",
