@@ -19,6 +19,10 @@ from hotline.db.types import UTCDateTime
 SUPERVISED_OPEN = "supervised AND status NOT IN ('closed', 'merged', 'withdrawn', 'handed_off')"
 
 
+#: The rows of the partial index behind the console's decide queue: undecided top-level send-backs.
+SENT_BACK_UNDECIDED = "parent_no IS NULL AND state = 'sent_back' AND state_before_send_back IS NOT NULL"
+
+
 class TicketRow(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -85,6 +89,14 @@ class AssignmentRow(Base):
         Index("ix_assignments_state_reply_due_at", "state", "reply_due_at"),
         Index("ix_assignments_state_acknowledge_due_at", "state", "acknowledge_due_at"),
         Index("ix_assignments_pending_extension_until", "pending_extension_until"),
+        # … and the send-backs the centre has still to decide (not every send-back ever made).
+        Index(
+            "ix_assignments_decide_sent_back",
+            "reply_due_at",
+            "id",
+            postgresql_where=text(SENT_BACK_UNDECIDED),
+            sqlite_where=text(SENT_BACK_UNDECIDED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

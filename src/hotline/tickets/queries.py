@@ -1165,7 +1165,7 @@ def centre_queue_counts(session: Session, now: datetime) -> dict[str, int]:
             n(assignments.where(_decide_cond())),
             n(assignments.where(_review_cond())),
             n(assignments.where(_overdue_cond(now))),
-            n(select(TicketRow.id).where(TicketRow.supervised.is_(True), _open_ticket())),
+            n(select(TicketRow.id).where(TicketRow.supervised == true(), _open_ticket())),
             n(select(TicketRow.id).where(TicketRow.status.in_(_TO_CLOSE))),
         )
     ).one()
@@ -1252,7 +1252,7 @@ def centre_queue(
                 urgency_rank, TicketRow.received_at, TicketRow.id
             )
         elif queue == "supervised":
-            query = query.where(TicketRow.supervised.is_(True), _open_ticket()).order_by(
+            query = query.where(TicketRow.supervised == true(), _open_ticket()).order_by(
                 TicketRow.received_at, TicketRow.id
             )
         else:
