@@ -222,6 +222,11 @@ def install(app: FastAPI) -> None:
                 "queues": tickets.CENTRE_QUEUES,
                 "queue": queue,
                 "counts": counts,
+                # What a tab shows: the count, or "999+" past the cap (see COUNT_CAP).
+                "count_labels": {
+                    q: f"{tickets.COUNT_CAP - 1}+" if n >= tickets.COUNT_CAP else str(n)
+                    for q, n in counts.items()
+                },
                 "items": items,
                 "suggested": suggested,
                 "age": _age(desk.now, desk.lang),
@@ -308,14 +313,15 @@ def install(app: FastAPI) -> None:
 
     def run_search(
         desk: Desk, f: schemas.SearchForm, after: tuple[datetime, int] | None, limit: int
-    ) -> tuple[tickets.SearchPage, bool]:
-        """The page of tickets the form finds; whether the text search was cut at TEXT_HITS."""
+    ) -> tuple[tickets.SearchPage, bool, bool]:
+        """The page of tickets the form finds; whether the text search was cut at TEXT_HITS; whether
+        its words were so common that only the newest tickets were searched (search.WINDOW_DOCS)."""
         with desk.db.read() as s:
-            ids, hits = None, []
+            ids, hits, windowed = None, [], False
             if f.q:
                 # A filter, not a ranking: keep the tickets that hold as many of the query's words
                 # as the best match does (all of them, when any ticket holds them all).
-                hits = search.search(s, TICKET_SCOPE, f.q, limit=TEXT_HITS)
+                hits, windowed = search.search_bounded(s, TICKET_SCOPE, f.q, limit=TEXT_HITS)
                 best = max((len(h.matched) for h in hits), default=0)
                 ids = [h.ref_id for h in hits if len(h.matched) == best]
             unit_path = None
@@ -344,19 +350,19 @@ def install(app: FastAPI) -> None:
                 after=after,
                 limit=limit,
             )
-        return found, bool(f.q) and len(hits) >= TEXT_HITS
+        return found, bool(f.q) and len(hits) >= TEXT_HITS, windowed
 
     @app.get("/console/search", include_in_schema=False, response_class=HTMLResponse)
     def search_page(request: Request, desk: PageDeskDep, session: PageSessionDep) -> HTMLResponse:
         _console_user(session)
         error = None
         form = schemas.SearchForm()
-        page, cut = tickets.SearchPage([], None), False
+        page, cut, windowed = tickets.SearchPage([], None), False, False
         try:
             form = schemas.parse(request.query_params)
             after = schemas.cursor(request.query_params.get("after"))
             if not form.empty:
-                page, cut = run_search(desk, form, after, PAGE_ROWS)
+                page, cut, windowed = run_search(desk, form, after, PAGE_ROWS)
         except DomainError as err:
             error = err
         with desk.db.read() as s:
@@ -374,6 +380,8 @@ def install(app: FastAPI) -> None:
                 "paged": bool(q.get("after")),
                 "text_cut": cut,
                 "text_hits": TEXT_HITS,
+                "text_windowed": windowed,
+                "text_window": search.WINDOW_DOCS,
                 "export_limit": export.EXPORT_LIMIT,
                 "saved": saved,
                 "units": units,
@@ -398,7 +406,7 @@ def install(app: FastAPI) -> None:
             form = schemas.parse(request.query_params)
             if form.empty:
                 raise invalid("console.field_invalid", field="q", value="")
-            page, _ = run_search(desk, form, None, export.EXPORT_LIMIT)
+            page, _, _ = run_search(desk, form, None, export.EXPORT_LIMIT)
         except DomainError as err:
             raise PageRefusal(err, session) from None
         with desk.db.write() as s:

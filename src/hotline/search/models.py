@@ -30,7 +30,9 @@ class SearchPosting(Base):
     """One term of one document and how often it occurs (BM25's term frequency)."""
 
     __tablename__ = "search_postings"
-    __table_args__ = (Index("ix_search_postings_scope_term", "scope", "term"),)
+    # A term's postings in document order, read from the index alone (tf included): counting a
+    # term's documents, and reading the newest ones of a common term, never touch the table.
+    __table_args__ = (Index("ix_search_postings_scope_term_doc", "scope", "term", "document_id", "tf"),)
 
     document_id: Mapped[int] = mapped_column(
         ForeignKey("search_documents.id", ondelete="CASCADE"), primary_key=True

@@ -1,19 +1,30 @@
 """Ranked search: BM25 over the postings of the query's terms.
 
-The database only looks terms up (an index on (scope, term)); ranking is done here, so SQLite and
-PostgreSQL give the same order. Terms found in more than half of a large scope's documents carry
-almost no information and are skipped, which also bounds the postings read for a long query.
+The database only looks terms up (an index on (scope, term, document_id, tf), read index-only);
+ranking is done here, so SQLite and PostgreSQL give the same order. Terms found in more than half
+of a large scope's documents carry almost no information and are skipped, which also bounds the
+postings read for a long query.
+
+The work per query is bounded however large the scope grows. While every kept term has fewer
+than MAX_POSTINGS postings, all of them are read and the ranking is exact. When even the rarest
+term is commoner than that (a common phrase over a million tickets), the ranking is over the
+newest WINDOW_DOCS documents of the scope (ids grow with time): their postings of the query's
+terms are read, and a term's document frequency beyond MAX_POSTINGS is estimated from its share of
+the window. Below EXACT_SIZE documents a scope's size is counted for every query; above it, it is
+counted at most once every SIZE_TTL seconds (a minute's growth does not move a BM25 weight).
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline.search import tokens
@@ -23,8 +34,17 @@ K1: Final = 1.2
 B: Final = 0.75
 #: Most distinct query terms looked up (a long message is read from its head).
 MAX_QUERY_TERMS: Final = 200
-#: Most postings read for one query; the commonest terms are dropped first beyond it.
-MAX_POSTINGS: Final = 50_000
+#: Most postings read for one query; the commonest terms are dropped first beyond it, and a term
+#: commoner than this is counted only up to it.
+MAX_POSTINGS: Final = 3_000
+#: Documents ranked when even the rarest term is commoner than MAX_POSTINGS: the newest ones.
+WINDOW_DOCS: Final = 5_000
+#: A scope with fewer documents is counted for every query.
+EXACT_SIZE: Final = 50_000
+SIZE_TTL: Final = 60.0
+
+_sizes: dict[tuple[Any, ...], tuple[float, int, int]] = {}
+_sizes_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +69,44 @@ def idf(n_docs: int, df: int) -> float:
     return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
 
 
+def _scope_size(session: Session, scope: str, tags: Collection[str] | None) -> tuple[int, int]:
+    """(documents, their total length) of the scope: counted, or remembered for SIZE_TTL seconds
+    once the scope is large (counting a million rows takes longer than the whole query may)."""
+    key = (id(session.get_bind()), scope, None if tags is None else tuple(sorted(tags)))
+    now = time.monotonic()
+    with _sizes_lock:
+        known = _sizes.get(key)
+    if known is not None and now - known[0] < SIZE_TTL:
+        return known[1], known[2]
+    docs = select(func.count(), func.coalesce(func.sum(SearchDocument.length), 0)).where(
+        SearchDocument.scope == scope
+    )
+    if tags is not None:
+        docs = docs.where(SearchDocument.tag.in_(list(tags)))
+    n_docs, total_length = session.execute(docs).one()
+    with _sizes_lock:
+        if n_docs >= EXACT_SIZE:
+            _sizes[key] = (now, int(n_docs), int(total_length))
+        else:
+            _sizes.pop(key, None)
+    return int(n_docs), int(total_length)
+
+
+def _capped_df(session: Session, scope: str, terms: list[str]) -> dict[str, int]:
+    """Each term's document frequency, counted up to MAX_POSTINGS + 1 (index-only, one statement)."""
+    parts = [
+        select(literal(t).label("term"), func.count().label("n")).select_from(
+            select(literal(1).label("one"))
+            .select_from(SearchPosting)
+            .where(SearchPosting.scope == scope, SearchPosting.term == t)
+            .limit(MAX_POSTINGS + 1)
+            .subquery()
+        )
+        for t in terms
+    ]
+    return {t: int(n) for t, n in session.execute(union_all(*parts)).all() if n}
+
+
 def search(
     session: Session,
     scope: str,
@@ -59,43 +117,81 @@ def search(
     query_chars: int = 500,
 ) -> list[Hit]:
     """The ``limit`` best documents of ``scope`` for ``query``, best first; [] for an empty query."""
+    return search_bounded(session, scope, query, limit, tags=tags, query_chars=query_chars)[0]
+
+
+def search_bounded(
+    session: Session,
+    scope: str,
+    query: str | None,
+    limit: int = 10,
+    *,
+    tags: Collection[str] | None = None,
+    query_chars: int = 500,
+) -> tuple[list[Hit], bool]:
+    """:func:`search`, and whether the query was so common that only the newest WINDOW_DOCS
+    documents were ranked (a page then says so)."""
     wanted = tokens.query_terms(query, max_chars=query_chars)[:MAX_QUERY_TERMS]
     if not wanted or limit <= 0:
-        return []
-    docs = select(func.count(), func.coalesce(func.sum(SearchDocument.length), 0)).where(
-        SearchDocument.scope == scope
-    )
-    if tags is not None:
-        docs = docs.where(SearchDocument.tag.in_(list(tags)))
-    n_docs, total_length = session.execute(docs).one()
+        return [], False
+    n_docs, total_length = _scope_size(session, scope, tags)
     if not n_docs:
-        return []
+        return [], False
     avg_length = max(total_length / n_docs, 1.0)
-    df = dict(
-        session.execute(
-            select(SearchPosting.term, func.count())
-            .where(SearchPosting.scope == scope, SearchPosting.term.in_(wanted))
-            .group_by(SearchPosting.term)
-        ).all()
-    )
+    df = _capped_df(session, scope, wanted)
     present = sorted((t for t in wanted if t in df), key=lambda t: df[t])
     if not present:
-        return []
-    kept: list[str] = []
-    read = 0
-    for term in present:
-        common = n_docs >= 50 and df[term] > n_docs / 2
-        if kept and (common or read + df[term] > MAX_POSTINGS):
-            continue
-        kept.append(term)
-        read += df[term]
-    weight = {t: idf(n_docs, df[t]) for t in kept}
+        return [], False
     rows = select(
         SearchPosting.term, SearchPosting.tf, SearchDocument.ref_id, SearchDocument.length, SearchDocument.tag
     ).join(SearchDocument, SearchDocument.id == SearchPosting.document_id)
-    rows = rows.where(SearchPosting.scope == scope, SearchPosting.term.in_(kept))
     if tags is not None:
         rows = rows.where(SearchDocument.tag.in_(list(tags)))
+    kept: list[str] = []
+    windowed = df[present[0]] > MAX_POSTINGS
+    if not windowed:
+        # Exact: every posting of the kept terms is read.
+        read = 0
+        for term in present:
+            common = n_docs >= 50 and df[term] > n_docs / 2
+            if kept and (common or read + df[term] > MAX_POSTINGS):
+                continue
+            kept.append(term)
+            read += df[term]
+    else:
+        # A window: the newest WINDOW_DOCS documents; frequencies beyond the cap are estimated.
+        newest = (
+            select(SearchDocument.id)
+            .where(SearchDocument.scope == scope)
+            .order_by(SearchDocument.id.desc())
+            .offset(WINDOW_DOCS - 1)
+            .limit(1)
+        )
+        # A value, not a subquery: the planner then reads the window's postings by the index and
+        # joins their documents one by one (with a subquery it hashed all the documents: 110 ms).
+        floor = session.scalar(newest) or 0
+        in_window = dict(
+            session.execute(
+                select(SearchPosting.term, func.count())
+                .where(
+                    SearchPosting.scope == scope,
+                    SearchPosting.term.in_(present),
+                    SearchPosting.document_id >= floor,
+                )
+                .group_by(SearchPosting.term)
+            ).all()
+        )
+        share = n_docs / min(n_docs, WINDOW_DOCS)
+        for term in present:
+            if df[term] > MAX_POSTINGS:
+                df[term] = max(df[term], round(in_window.get(term, 0) * share))
+            if term in in_window and not (kept and df[term] > n_docs / 2):
+                kept.append(term)
+        if not kept:
+            return [], True
+        rows = rows.where(SearchPosting.document_id >= floor)
+    weight = {t: idf(n_docs, df[t]) for t in kept}
+    rows = rows.where(SearchPosting.scope == scope, SearchPosting.term.in_(kept))
     scores: dict[int, float] = defaultdict(float)
     matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
     doc_tag: dict[int, str | None] = {}
@@ -105,7 +201,7 @@ def search(
         matched[ref_id].append((part, term))
         doc_tag[ref_id] = tag
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [
+    hits = [
         Hit(
             ref_id=ref_id,
             score=round(score, 6),
@@ -115,3 +211,4 @@ def search(
         )
         for ref_id, score in best
     ]
+    return hits, windowed

@@ -9,11 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base
 from hotline.db.types import UTCDateTime
+
+#: The rows of the partial index behind the console's supervised queue (open, supervised tickets).
+SUPERVISED_OPEN = "supervised AND status NOT IN ('closed', 'merged', 'withdrawn', 'handed_off')"
+
+
+#: The rows of the partial index behind the console's decide queue: undecided top-level send-backs.
+SENT_BACK_UNDECIDED = "parent_no IS NULL AND state = 'sent_back' AND state_before_send_back IS NOT NULL"
 
 
 class TicketRow(Base):
@@ -23,6 +30,14 @@ class TicketRow(Base):
         Index("ix_tickets_received_at_id", "received_at", "id"),
         # The console's supervised queue.
         Index("ix_tickets_supervised_received_at", "supervised", "received_at"),
+        # … and its count: only supervised tickets still open, so it does not grow with history.
+        Index(
+            "ix_tickets_supervised_open",
+            "received_at",
+            "id",
+            postgresql_where=text(SUPERVISED_OPEN),
+            sqlite_where=text(SUPERVISED_OPEN),
+        ),
         # The workbench's caller history: a caller's latest tickets, newest first, by an index scan.
         Index("ix_tickets_citizen_phone_received_at", "citizen_phone", "received_at"),
     )
@@ -74,6 +89,14 @@ class AssignmentRow(Base):
         Index("ix_assignments_state_reply_due_at", "state", "reply_due_at"),
         Index("ix_assignments_state_acknowledge_due_at", "state", "acknowledge_due_at"),
         Index("ix_assignments_pending_extension_until", "pending_extension_until"),
+        # … and the send-backs the centre has still to decide (not every send-back ever made).
+        Index(
+            "ix_assignments_decide_sent_back",
+            "reply_due_at",
+            "id",
+            postgresql_where=text(SENT_BACK_UNDECIDED),
+            sqlite_where=text(SENT_BACK_UNDECIDED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

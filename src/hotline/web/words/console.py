@@ -146,6 +146,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "全文检索只取最相关的 {n} 件，再按其他条件筛选。",
         "Full-text search keeps the {n} best matches, then applies the other fields.",
     ),
+    "console.search.text_window": (
+        "这些词语很常见，只在最近的 {n} 件工单中检索；用更具体的词语可查到更早的工单。",
+        "These words are common: only the newest {n} tickets were searched; a rarer word reaches older ones.",
+    ),
     "console.filters": ("我的常用筛选", "My saved filters"),
     "console.filters.none": ("还没有保存的筛选条件", "No saved filters yet"),
     "console.filters.name": ("把当前条件保存为（名称）", "Save these fields as (name)"),
