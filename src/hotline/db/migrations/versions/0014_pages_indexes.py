@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_pages_indexes"
-down_revision: str | None = "0012_media"
+down_revision: str | None = "0013_admin2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
