@@ -31,6 +31,13 @@ class PeerGroup(StrEnum):
     ENTERPRISE = "enterprise"  # 公共企事业单位
 
 
+GROUP_NAMES: dict[PeerGroup, tuple[str, str]] = {
+    PeerGroup.DISTRICT: ("区（县）", "Districts"),
+    PeerGroup.STREET_TOWN: ("街道、乡镇", "Streets and towns"),
+    PeerGroup.DEPARTMENT: ("市直部门", "City departments"),
+    PeerGroup.ENTERPRISE: ("公共企事业单位", "Public enterprises"),
+}
+
 #: Which peer group a unit's kind ranks in; other kinds (centre, community, grid) are not ranked.
 PEER_GROUP_OF_KIND: dict[str, PeerGroup] = {
     "district": PeerGroup.DISTRICT,
