@@ -188,7 +188,17 @@ def test_the_centre_page_shows_every_group_the_lists_and_links_to_the_tickets(
     page = b.get("/assessment?period=month&date=2026-11-20")
     assert page.status_code == 200
     text = page.text
-    for words in ("市直部门", "区（县）", "蜗牛席", "红榜", "黑榜", "海滨市城市管理局", "未排名", "后两名"):
+    for words in (
+        "市直部门",
+        "区（县）",
+        "蜗牛席",
+        "红榜",
+        "黑榜",
+        "海滨市城市管理局",
+        "未排名",
+        "后两名",
+        "本期无有效回访",
+    ):
         assert words in text, words
     market_id = isolated.unit_id("dept-market")
     assert f"/assessment/tickets?unit={market_id}&amp;rate=composite&amp;period=2026-11" in text

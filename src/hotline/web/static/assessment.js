@@ -8,6 +8,7 @@
     var groups = JSON.parse(data.textContent || "{}");
     document.querySelectorAll(".as-chart").forEach(function (el) {
       var rows = (groups[el.getAttribute("data-group")] || []).slice().reverse();
+      el.style.height = Math.max(120, 56 + rows.length * 40) + "px"; // the bars, not empty space
       var chart = window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption({
         animation: false,

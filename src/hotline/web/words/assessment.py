@@ -36,6 +36,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "assess.up": ("上升 {n} 位", "up {n}"),
     "assess.down": ("下降 {n} 位", "down {n}"),
     "assess.bottom": ("后两名", "bottom two"),
+    "assess.idle": ("本期无有效回访，不排名（{n}）：", "No valid follow-up this period, not ranked ({n}): "),
     "assess.no_units": ("本组暂无单位", "No unit in this group"),
     "assess.none_ranked": (
         "本组本期没有达到最低件数的单位",
