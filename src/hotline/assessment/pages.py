@@ -58,7 +58,8 @@ def install(app: FastAPI) -> None:
             raise PageRefusal(err, session) from None
         with db.read() as s:
             views = queries.history(s, period, zone, now, CONFIG, RANKING)
-            view = queries.ranking_of(s, period, zone, now, CONFIG, RANKING)
+            # the history's latest was ranked against the one before it: the same as ranking_of
+            view = views[-1] if len(views) > 1 else queries.ranking_of(s, period, zone, now, CONFIG, RANKING)
             names = queries.unit_names(s, lang)
         found = a.lists([v.groups for v in views], RANKING)
         own = None if user.is_centre else a.own_standing(view.groups, user.unit_id)
