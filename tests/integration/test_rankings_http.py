@@ -130,6 +130,11 @@ def test_bad_parameters_are_refused_naming_the_field(api: Api) -> None:
     body = _rankings(api, "supervisor", expect=422, period="year")
     assert "period" in str(body)
     assert "group" in str(_rankings(api, "supervisor", expect=422, group="villages"))
+    for day in ("9999-12-31", "0001-01-01"):  # no next or previous period: refused, not a 500
+        body = _rankings(api, "supervisor", expect=422, date=day)
+        assert body["code"] == "assessment.date" and "date" in str(body)
+    close = {"period": "month", "date": "9999-12-01"}
+    assert api.post("admin", "/api/v1/rankings/close", close, expect=422)["code"] == "assessment.date"
 
 
 def test_closing_a_month_freezes_it_and_is_audited(

@@ -66,7 +66,8 @@ def test_a_week_starts_on_monday_and_a_month_on_its_first_day() -> None:
 def test_a_period_key_reads_back_and_nonsense_does_not() -> None:
     for key in ("2026-W01", "2026-W53", "2026-02", "2027-01"):
         assert Period.parse(key).key == key
-    for bad in ("2026", "2026-13", "26-1", "2026-W99", "x-W1"):
+    assert Period.parse("1970-01").previous().key == "1969-12"  # a neighbour may lie outside
+    for bad in ("2026", "2026-13", "26-1", "2026-W99", "x-W1", "9999-12", "0001-W01"):
         with pytest.raises(ValueError):
             Period.parse(bad)
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hotline.assessment import queries, service
-from hotline.assessment.routes import CLOSERS, CONFIG, RANKING, may_read
+from hotline.assessment.routes import CLOSERS, CONFIG, RANKING, may_read, period_of
 from hotline.audit.service import Actor
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSessionDep
 from hotline.domain import assessment as a
@@ -40,7 +40,7 @@ def _period(kind: str | None, raw: str | None, today: date) -> a.Period:
         day = date.fromisoformat(raw) if raw else today
     except ValueError:
         raise invalid("assessment.period", field="date") from None
-    return a.Period.containing(k, day)
+    return period_of(k, day)
 
 
 def install(app: FastAPI) -> None:

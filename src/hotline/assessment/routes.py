@@ -29,6 +29,14 @@ CONFIG = r.AssessmentConfig()
 RANKING = a.RankingConfig(min_volume=CONFIG.min_volume)
 
 
+def period_of(kind: a.PeriodKind, day: date) -> a.Period:
+    """The period of ``day``; a day no hotline has tickets on is 422 naming ``date``."""
+    try:
+        return a.Period.containing(kind, day)
+    except ValueError:
+        raise invalid("assessment.date", field="date", low=a.MIN_YEAR, high=a.MAX_YEAR) from None
+
+
 def may_read(user: CurrentUser) -> bool:
     return (user.is_centre or user.role in UNIT_ROLES) and user.role is not Role.SYSTEM
 
@@ -89,7 +97,7 @@ def rankings(
     unit's figures (numerator and denominator); a unit's people get their own standing only."""
     if not may_read(user):
         raise forbidden("permission.rankings")
-    chosen = a.Period.containing(period, day or now.astimezone(zone).date())
+    chosen = period_of(period, day or now.astimezone(zone).date())
     with db.read() as session:
         view = queries.ranking_of(session, chosen, zone, now, CONFIG, RANKING)
         names = queries.unit_names(session, lang)
@@ -128,7 +136,7 @@ def ranking_lists(
     A unit's people see only the entries about their own unit."""
     if not may_read(user):
         raise forbidden("permission.rankings")
-    chosen = a.Period.containing(period, day or now.astimezone(zone).date())
+    chosen = period_of(period, day or now.astimezone(zone).date())
     with db.read() as session:
         views = queries.history(session, chosen, zone, now, CONFIG, RANKING)
         names = queries.unit_names(session, lang)
@@ -169,7 +177,7 @@ def close(
         kind = a.PeriodKind(body.period)
     except ValueError:
         raise invalid("assessment.period_kind", field="period") from None
-    chosen = a.Period.containing(kind, body.date)
+    chosen = period_of(kind, body.date)
     with db.write() as session:
         service.close(session, chosen, zone, now, Actor.of(user), CONFIG, RANKING)
     return rankings(db, user, zone, now, lang, kind, body.date, None)

@@ -53,6 +53,9 @@ def peer_group(kind: str) -> PeerGroup | None:
     return PEER_GROUP_OF_KIND.get(kind)
 
 
+MIN_YEAR, MAX_YEAR = 1970, 9000
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """One week (Monday to Sunday) or one calendar month; ``end`` is the first day after it."""
@@ -62,6 +65,14 @@ class Period:
 
     @classmethod
     def containing(cls, kind: PeriodKind, day: date) -> Period:
+        """The period of ``day``; ValueError for a day outside the years a hotline can have tickets
+        (a period's neighbours must exist: 9999-12 has no next month)."""
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(f"{day} is outside {MIN_YEAR}–{MAX_YEAR}")
+        return cls._of(kind, day)
+
+    @classmethod
+    def _of(cls, kind: PeriodKind, day: date) -> Period:
         if kind is PeriodKind.WEEK:
             return cls(kind, day - timedelta(days=day.weekday()))
         return cls(kind, day.replace(day=1))
@@ -77,7 +88,7 @@ class Period:
         return self.end - timedelta(days=1)
 
     def previous(self) -> Period:
-        return Period.containing(self.kind, self.start - timedelta(days=1))
+        return Period._of(self.kind, self.start - timedelta(days=1))
 
     def back(self, n: int) -> list[Period]:
         """This period and the ``n - 1`` before it, oldest first."""
@@ -99,11 +110,11 @@ class Period:
         """The period named by `key`; ValueError when it names none."""
         if "-W" in key:
             year, week = key.split("-W")
-            return cls(PeriodKind.WEEK, date.fromisocalendar(int(year), int(week), 1))
+            return cls.containing(PeriodKind.WEEK, date.fromisocalendar(int(year), int(week), 1))
         year, month = key.split("-")
         if len(year) != 4 or len(month) != 2:
             raise ValueError(key)
-        return cls(PeriodKind.MONTH, date(int(year), int(month), 1))
+        return cls.containing(PeriodKind.MONTH, date(int(year), int(month), 1))
 
 
 @dataclass(frozen=True)

@@ -442,6 +442,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "考核期 {period} 尚未结束，不能封存",
         "The period {period} is not over yet and cannot be closed",
     ),
+    "assessment.date": (
+        "日期须在 {low} 至 {high} 年之间",
+        "The date must fall between the years {low} and {high}",
+    ),
     "assessment.unit": ("单位编号（unit）无效", "The unit (unit) is not a unit id"),
     "assessment.unit_not_found": ("没有这个单位", "No such unit"),
     "permission.rankings_unit": (
