@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__
 from hotline.analytics.routes import router as analytics_router
+from hotline.assessment import pages as assessment_pages
+from hotline.assessment.routes import router as assessment_router
 from hotline.audit import pages as audit_pages
 from hotline.audit.routes import router as audit_router
 from hotline.auth import pages as auth_pages
@@ -141,6 +143,7 @@ def create_app(
     intake_pages.install(app)
     media_routes.install(app)
     portal_pages.install(app)
+    assessment_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -156,6 +159,7 @@ def create_app(
         app.include_router(router)
     app.include_router(audit_router)
     app.include_router(analytics_router)
+    app.include_router(assessment_router)
     app.include_router(followup_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths

@@ -440,6 +440,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有热线中心人员、监督员、管理员和承办单位人员可以查看考核数据",
         "Only centre staff, supervisors, administrators and units' people may read the rates",
     ),
+    "permission.rankings": (
+        "只有热线中心人员、监督员、管理员和承办单位人员可以查看排名",
+        "Only centre staff, supervisors, administrators and units' people may read the rankings",
+    ),
+    "permission.rankings_close": (
+        "只有监督员和管理员可以封存考核期",
+        "Only supervisors and administrators may close an assessment period",
+    ),
+    "assessment.period_open": (
+        "考核期 {period} 尚未结束，不能封存",
+        "The period {period} is not over yet and cannot be closed",
+    ),
+    "assessment.date": (
+        "日期须在 {low} 至 {high} 年之间",
+        "The date must fall between the years {low} and {high}",
+    ),
+    "assessment.unit": ("单位编号（unit）无效", "The unit (unit) is not a unit id"),
+    "assessment.unit_not_found": ("没有这个单位", "No such unit"),
+    "permission.rankings_unit": (
+        "承办单位人员只能查看本单位的考核明细",
+        "A unit's people may read their own unit's figures only",
+    ),
+    "assessment.closed": ("考核期 {period} 已封存", "The period {period} is closed already"),
+    "assessment.period_kind": ("考核周期须为 week 或 month", "The period is week or month"),
+    "assessment.period": (
+        "考核期须写作 2026-11（月）或 2026-W48（周）",
+        "A period is written 2026-11 (a month) or 2026-W48 (a week)",
+    ),
+    "assessment.rate": (
+        "只能下钻综合得分、响应率、解决率和满意率",
+        "Only the composite score and the response, resolution and satisfaction rates drill down",
+    ),
     "followup.not_found": ("回访任务不存在", "No such follow-up task"),
     "followup.finished": (
         "回访任务已结束（{state}），不再接受答复",

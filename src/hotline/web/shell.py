@@ -30,6 +30,11 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/console", "nav.console", frozenset({"operator", "dispatcher", "supervisor"})),
     ("/follow-ups", "nav.followup", frozenset({"operator", "dispatcher"})),
     ("/workbench", "nav.workbench", frozenset({"operator", "dispatcher"})),
+    (
+        "/assessment",
+        "nav.assessment",
+        frozenset({"dispatcher", "supervisor", "admin", "unit_handler", "unit_reviewer"}),
+    ),
 ]
 
 

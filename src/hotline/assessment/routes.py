@@ -1,0 +1,183 @@
+"""Rankings over HTTP. Centre staff, supervisors and administrators read every group and the lists;
+a unit's handlers and reviewers read their own unit's standing only. Supervisors and administrators
+close a period (its ranking is frozen)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hotline.assessment import queries, service
+from hotline.assessment import schemas as s
+from hotline.audit.service import Actor
+from hotline.auth.deps import UserDep
+from hotline.auth.service import CurrentUser
+from hotline.domain import assessment as a
+from hotline.domain import rates as r
+from hotline.domain.errors import forbidden, invalid
+from hotline.domain.vocabulary import Role
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+
+router = APIRouter(prefix="/api/v1/rankings", tags=["assessment 考核"])
+
+UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_REVIEWER})
+CLOSERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+#: The defaults (docs/assessment.md); not yet read from settings.
+CONFIG = r.AssessmentConfig()
+RANKING = a.RankingConfig(min_volume=CONFIG.min_volume)
+
+
+def period_of(kind: a.PeriodKind, day: date) -> a.Period:
+    """The period of ``day``; a day no hotline has tickets on is 422 naming ``date``."""
+    try:
+        return a.Period.containing(kind, day)
+    except ValueError:
+        raise invalid("assessment.date", field="date", low=a.MIN_YEAR, high=a.MAX_YEAR) from None
+
+
+def may_read(user: CurrentUser) -> bool:
+    return (user.is_centre or user.role in UNIT_ROLES) and user.role is not Role.SYSTEM
+
+
+def placing_out(p: a.Placing, view: queries.RankingView, names: dict[int, str], lang: str) -> s.PlacingOut:
+    unit = int(str(p.unit))
+    figures = view.figures.get(unit, {})
+    return s.PlacingOut(
+        unit_id=unit,
+        name=names.get(unit),
+        group=p.group.value,
+        place=p.place,
+        of=p.of,
+        score=p.score,
+        volume=p.volume,
+        previous_place=p.previous_place,
+        movement=p.movement,
+        bottom=p.bottom,
+        figures=[
+            s.FigureOut(
+                code=c.value,
+                name=r.NAMES[c][1] if lang == "en" else r.NAMES[c][0],
+                numerator=f.numerator,
+                denominator=f.denominator,
+                value=f.value,
+            )
+            for c, f in figures.items()
+        ],
+    )
+
+
+def visible_groups(
+    view: queries.RankingView, user: CurrentUser, group: a.PeerGroup | None
+) -> list[tuple[a.PeerGroup, list[a.Placing]]]:
+    """Every group (or the one asked for) for the centre; the unit's own placing for its people."""
+    if user.is_centre:
+        return [(g, view.groups.get(g, [])) for g in a.PeerGroup if group in (None, g)]
+    own = a.own_standing(view.groups, user.unit_id)
+    return [] if own is None else [(own.group, [own])]
+
+
+@router.get("", response_model=s.RankingOut)
+def rankings(
+    db: DbDep,
+    user: UserDep,
+    zone: ZoneDep,
+    now: NowDep,
+    lang: LangDep,
+    period: Annotated[a.PeriodKind, Query(description="week (weekly ranking) or month (assessment)")] = (
+        a.PeriodKind.MONTH
+    ),
+    day: Annotated[
+        date | None, Query(alias="date", description="Any day of the period; default today")
+    ] = None,
+    group: Annotated[a.PeerGroup | None, Query(description="One peer group; default all")] = None,
+) -> s.RankingOut:
+    """The period's ranking in every peer group, with movement against the previous period and each
+    unit's figures (numerator and denominator); a unit's people get their own standing only."""
+    if not may_read(user):
+        raise forbidden("permission.rankings")
+    chosen = period_of(period, day or now.astimezone(zone).date())
+    with db.read() as session:
+        view = queries.ranking_of(session, chosen, zone, now, CONFIG, RANKING)
+        names = queries.unit_names(session, lang)
+    return s.RankingOut(
+        period=chosen.key,
+        kind=chosen.kind.value,
+        start=chosen.start,
+        end=chosen.last_day,
+        closed=view.closed,
+        closed_at=None if view.closed_at is None else view.closed_at.astimezone(zone),
+        as_of=view.as_of.astimezone(zone),
+        min_volume=RANKING.min_volume,
+        definition=CONFIG.definition(r.RateCode.COMPOSITE, lang),
+        groups=[
+            s.GroupOut(
+                group=g.value,
+                name=a.GROUP_NAMES[g][1] if lang == "en" else a.GROUP_NAMES[g][0],
+                placings=[placing_out(p, view, names, lang) for p in ps],
+            )
+            for g, ps in visible_groups(view, user, group)
+        ],
+    )
+
+
+@router.get("/lists", response_model=s.ListsOut)
+def ranking_lists(
+    db: DbDep,
+    user: UserDep,
+    zone: ZoneDep,
+    now: NowDep,
+    lang: LangDep,
+    period: Annotated[a.PeriodKind, Query(description="week or month")] = a.PeriodKind.MONTH,
+    day: Annotated[date | None, Query(alias="date", description="Any day of the latest period")] = None,
+) -> s.ListsOut:
+    """The watchlist (蜗牛席: bottom two three periods running), the red list and the black list.
+    A unit's people see only the entries about their own unit."""
+    if not may_read(user):
+        raise forbidden("permission.rankings")
+    chosen = period_of(period, day or now.astimezone(zone).date())
+    with db.read() as session:
+        views = queries.history(session, chosen, zone, now, CONFIG, RANKING)
+        names = queries.unit_names(session, lang)
+    found = a.lists([v.groups for v in views], RANKING)
+    latest = views[-1]
+
+    def shown(ps: list[a.Placing]) -> list[s.PlacingOut]:
+        return [placing_out(p, latest, names, lang) for p in ps if user.is_centre or p.unit == user.unit_id]
+
+    return s.ListsOut(
+        period=chosen.key,
+        kind=chosen.kind.value,
+        periods=[v.period.key for v in views],
+        watchlist=shown(found.watchlist),
+        red=shown(found.red),
+        black=shown(found.black),
+        settings={
+            "min_volume": RANKING.min_volume,
+            "bottom": RANKING.bottom,
+            "watch_periods": RANKING.watch_periods,
+            "red_top": RANKING.red_top,
+            "red_min": RANKING.red_min,
+            "black_bottom": RANKING.black_bottom,
+            "black_max": RANKING.black_max,
+        },
+    )
+
+
+@router.post("/close", response_model=s.RankingOut)
+def close(
+    body: s.CloseIn, db: DbDep, user: UserDep, zone: ZoneDep, now: NowDep, lang: LangDep
+) -> s.RankingOut:
+    """Freeze a finished period's ranking as a snapshot (audited); afterwards it is read from the
+    snapshot and later changes to tickets do not move it. Closing twice is a conflict."""
+    if user.role not in CLOSERS:
+        raise forbidden("permission.rankings_close")
+    try:
+        kind = a.PeriodKind(body.period)
+    except ValueError:
+        raise invalid("assessment.period_kind", field="period") from None
+    chosen = period_of(kind, body.date)
+    with db.write() as session:
+        service.close(session, chosen, zone, now, Actor.of(user), CONFIG, RANKING)
+    return rankings(db, user, zone, now, lang, kind, body.date, None)
