@@ -158,6 +158,19 @@ class Settings(BaseSettings):
     followup_sms_window_s: int = Field(
         default=300, ge=10, le=3600, description="Largest clock difference of a signed callback (replays)."
     )
+    followup_calls: str = Field(
+        default="auto",
+        pattern="^(auto|off|simulator)$",
+        description="Robot follow-up calls: auto = the simulator in the demo, else off.",
+    )
+    followup_call_hours: str = Field(
+        default="09:00-12:00,14:00-20:00",
+        description="Local windows in which the robot may call; retries move to the next window.",
+    )
+    followup_call_secret: str = Field(
+        default="",
+        description="HMAC-SHA256 key of the telephony's signed call-result callbacks (empty: refused).",
+    )
 
     @field_validator("calendar")
     @classmethod
@@ -232,6 +245,21 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("followup_call_hours")
+    @classmethod
+    def _call_hours(cls, value: str) -> str:
+        from hotline.domain.call_script import parse_hours
+
+        parse_hours(value)
+        return value
+
+    @property
+    def followup_call_gateway(self) -> str:
+        """The robot's telephony: `simulator` or `off` (`auto` is the simulator in the demo)."""
+        if self.followup_calls == "auto":
+            return "simulator" if self.demo else "off"
+        return self.followup_calls
 
     @property
     def followup_sms_gateway(self) -> str:

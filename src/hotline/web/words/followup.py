@@ -52,6 +52,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "followup.refused": ("拒绝回访", "Refused"),
     "followup.wrong_number": ("号码错误", "Wrong number"),
     "followup.unclear": ("短信无法识别", "SMS not understood"),
+    "followup.robot_unclear": ("机器人回访未能识别", "Robot call unclear"),
+    "followup.call_notes": ("机器人回访记录", "Robot call notes"),
     "followup.answered": ("已回访", "Answered"),
     "followup.attempts_left": ("已拨 {n} 次，最多 {total} 次", "{n} of at most {total} calls made"),
     "followup.last_try": ("上次结果：{name}", "last try: {name}"),
