@@ -148,8 +148,19 @@ class Settings(BaseSettings):
     )
     followup_sms: str = Field(
         default="auto",
-        pattern="^(auto|off|simulator)$",
-        description="SMS gateway for follow-up questions: auto = the simulator in the demo, else off.",
+        pattern="^(auto|off|simulator|dysms)$",
+        description="SMS gateway for follow-up questions: auto = the simulator in the demo, else off; "
+        "dysms = Alibaba Cloud SMS (HOTLINE_FOLLOWUP_DYSMS_*).",
+    )
+    followup_dysms_access_key_id: str = ""
+    followup_dysms_access_key_secret: str = ""
+    followup_dysms_sign_name: str = Field(default="", description="The approved SMS signature (短信签名).")
+    followup_dysms_template_code: str = Field(
+        default="", description="The approved follow-up template, with ${code} and ${url}."
+    )
+    public_url: str = Field(
+        default="",
+        description="Where citizens reach the platform (e.g. https://12345.example.gov.cn): links in SMS.",
     )
     followup_sms_secret: str = Field(
         default="",

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hotline.followup import service
-from hotline.followup.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, SimulatedCalls, sign
+from hotline.followup.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, SimulatedCalls, SimulatedSms, sign
 from hotline.followup.models import CallRow, FollowUpTaskRow
 from tests.conftest import Platform
 from tests.integration.api import Api
@@ -236,3 +236,20 @@ def test_a_failing_telephony_counts_as_an_unanswered_call(p: Platform, api: Api)
     task = task_of(p, tid)
     assert task.state == "open" and task.attempts == 1 and task.last_outcome == "no_answer"
     assert task.due_at > p.clock() + timedelta(minutes=100)
+
+
+def test_the_sms_carries_the_portal_link_of_the_request(p: Platform, api: Api) -> None:
+    app: Any = p.client.app
+    wiring = app.state.wiring
+    sms = SimulatedSms()
+    app.state.wiring = replace(
+        wiring, followup=replace(wiring.followup, sms=sms, public_url="https://12345.example.gov.cn/")
+    )
+    tid = reviewed(api, citizen_phone="13812345605")
+    p.clock.advance(hours=2)
+    p.tokens.clear()
+    assert sweep(p).sms_sent == 1
+    code = api.get("dispatcher", f"/api/v1/tickets/{tid}")["tracking_code"]
+    link = f"https://12345.example.gov.cn/portal/r/{code}"
+    assert sms.sent[-1].text.endswith(f"也可在网上评价：{link}")
+    assert p.client.get(f"/portal/r/{code}").status_code == 200

@@ -15,7 +15,7 @@ import hmac
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -30,9 +30,13 @@ TIMESTAMP_HEADER = "X-Hotline-Timestamp"
 
 class SmsGateway(Protocol):
     """Sends one text message; ``message_id`` is the platform's, and the gateway hands it back as
-    ``reply_to`` with the citizen's reply (a carrier without it maps an extension code to it)."""
+    ``reply_to`` with the citizen's reply (a carrier without it maps an extension code to it).
+    ``text`` is the whole message; ``values`` its parts (``code``, ``url``) for a gateway that
+    sends approved templates only (Dysms)."""
 
-    def send(self, message_id: str, phone: str, text: str) -> None: ...
+    def send(
+        self, message_id: str, phone: str, text: str, values: Mapping[str, str] | None = None
+    ) -> None: ...
 
 
 CALL_STATUSES = ("answered", "no_answer", "busy", "failed")
@@ -110,19 +114,26 @@ class SimulatedSms:
     sent: list[SentSms] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def send(self, message_id: str, phone: str, text: str) -> None:
+    def send(self, message_id: str, phone: str, text: str, values: Mapping[str, str] | None = None) -> None:
         with self._lock:
             self.sent.append(SentSms(message_id, phone, text))
         log.info("simulated SMS %s to %s: %s", message_id, phone, text)
 
 
-def sms_text(tracking_code: str) -> str:
-    """The questions, in one message: three digits answer all three (e.g. 111)."""
-    return (
+def portal_link(public_url: str, tracking_code: str) -> str:
+    """The request's page on the citizen portal (empty without HOTLINE_PUBLIC_URL)."""
+    return f"{public_url.rstrip('/')}/portal/r/{tracking_code}" if public_url else ""
+
+
+def sms_text(tracking_code: str, link: str = "") -> str:
+    """The questions, in one message: three digits answer all three (e.g. 111); with the portal
+    link, the citizen may answer there instead."""
+    text = (
         f"【12345回访】您的诉求（查询码 {tracking_code}）已办理完毕。请回复三位数字："
         "第1位 承办单位是否联系您（1是 2否），第2位 问题是否解决（1是 2否），"
         "第3位 回复1满意 2基本满意 3不满意。例如回复：111"
     )
+    return f"{text}。也可在网上评价：{link}" if link else text
 
 
 _DIGITS = re.compile(r"^\s*([12])\s*([12])\s*([123])\s*$")

@@ -41,8 +41,10 @@ from hotline.followup.adapters import (
     SmsGateway,
     demo_answers,
     parse_reply,
+    portal_link,
     sms_text,
 )
+from hotline.followup.dysms import DysmsGateway
 from hotline.followup.models import CallRow, FollowUpTaskRow, SmsReplyRow
 from hotline.tickets import queries as tickets
 from hotline.tickets import service as ticket_service
@@ -108,6 +110,7 @@ class Policy:
     call_hours: tuple[tuple[time, time], ...] = _CALL_HOURS
     call_secret: str = ""
     zone: ZoneInfo = _ZONE
+    public_url: str = ""  # HOTLINE_PUBLIC_URL: the portal link in the SMS
 
     @classmethod
     def of(
@@ -119,6 +122,15 @@ class Policy:
     ) -> Policy:
         if sms is None and settings.followup_sms_gateway == "simulator":
             sms = SimulatedSms()
+        elif sms is None and settings.followup_sms_gateway == "dysms":
+            if not (settings.followup_dysms_access_key_id and settings.followup_dysms_template_code):
+                raise ValueError("HOTLINE_FOLLOWUP_SMS=dysms needs HOTLINE_FOLLOWUP_DYSMS_* set")
+            sms = DysmsGateway(
+                access_key_id=settings.followup_dysms_access_key_id,
+                access_key_secret=settings.followup_dysms_access_key_secret,
+                sign_name=settings.followup_dysms_sign_name,
+                template_code=settings.followup_dysms_template_code,
+            )
         if calls is None and settings.followup_call_gateway == "simulator":
             calls = SimulatedCalls(answers=demo_answers)
         return cls(
@@ -135,6 +147,7 @@ class Policy:
             call_hours=call_script.parse_hours(settings.followup_call_hours),
             call_secret=settings.followup_call_secret,
             zone=settings.zone,
+            public_url=settings.public_url,
         )
 
 
@@ -535,7 +548,10 @@ def send_due_sms(db: Database, now: datetime, policy: Policy, limit: int = 100) 
         out = []
         for task in due:
             task.sms_message_id, task.sms_sent_at = f"fu{task.id}-{secrets.token_hex(6)}", now
-            out.append((task.sms_message_id, task.phone or "", sms_text(codes.get(task.ticket_id, ""))))
+            code = codes.get(task.ticket_id, "")
+            link = portal_link(policy.public_url, code)
+            values = {"code": code, "url": link}
+            out.append((task.sms_message_id, task.phone or "", sms_text(code, link), values))
             audit.record(
                 s,
                 SWEEPER,
@@ -545,9 +561,9 @@ def send_due_sms(db: Database, now: datetime, policy: Policy, limit: int = 100) 
                 at=now,
                 after={"message_id": task.sms_message_id},
             )
-    for message_id, phone, text in out:
+    for message_id, phone, text, values in out:
         try:
-            policy.sms.send(message_id, phone, text)
+            policy.sms.send(message_id, phone, text, values)
         except Exception:  # the gateway's failure must not stop the worker; the operator calls
             log.exception("SMS %s not sent", message_id)
     return len(out)
