@@ -171,9 +171,18 @@ class Settings(BaseSettings):
     )
     followup_calls: str = Field(
         default="auto",
-        pattern="^(auto|off|simulator)$",
-        description="Robot follow-up calls: auto = the simulator in the demo, else off.",
+        pattern="^(auto|off|simulator|ari)$",
+        description="Robot follow-up calls: auto = the simulator in the demo, else off; "
+        "ari = Asterisk (HOTLINE_FOLLOWUP_ARI_*).",
     )
+    followup_ari_url: str = Field(default="", description="Asterisk's HTTP server, e.g. http://pbx:8088.")
+    followup_ari_user: str = ""
+    followup_ari_password: str = ""
+    followup_ari_app: str = "hotline-followup"
+    followup_ari_endpoint: str = Field(
+        default="", description="The dial string with {phone}, e.g. PJSIP/{phone}@carrier."
+    )
+    followup_ari_caller_id: str = "12345"
     followup_call_hours: str = Field(
         default="09:00-12:00,14:00-20:00",
         description="Local windows in which the robot may call; retries move to the next window.",

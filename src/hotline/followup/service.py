@@ -44,6 +44,7 @@ from hotline.followup.adapters import (
     portal_link,
     sms_text,
 )
+from hotline.followup.ari import AriCalls
 from hotline.followup.dysms import DysmsGateway
 from hotline.followup.models import CallRow, FollowUpTaskRow, SmsReplyRow
 from hotline.tickets import queries as tickets
@@ -133,6 +134,19 @@ class Policy:
             )
         if calls is None and settings.followup_call_gateway == "simulator":
             calls = SimulatedCalls(answers=demo_answers)
+        elif calls is None and settings.followup_call_gateway == "ari":
+            if not (settings.followup_ari_url and "{phone}" in settings.followup_ari_endpoint):
+                raise ValueError(
+                    "HOTLINE_FOLLOWUP_CALLS=ari needs HOTLINE_FOLLOWUP_ARI_URL and _ENDPOINT ({phone})"
+                )
+            calls = AriCalls(
+                url=settings.followup_ari_url,
+                user=settings.followup_ari_user,
+                password=settings.followup_ari_password,
+                endpoint=settings.followup_ari_endpoint,
+                app=settings.followup_ari_app,
+                caller_id=settings.followup_ari_caller_id,
+            )
         return cls(
             deadlines=deadlines,
             delay=timedelta(hours=settings.followup_delay_hours),
