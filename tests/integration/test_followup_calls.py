@@ -253,3 +253,28 @@ def test_the_sms_carries_the_portal_link_of_the_request(p: Platform, api: Api) -
     link = f"https://12345.example.gov.cn/portal/r/{code}"
     assert sms.sent[-1].text.endswith(f"也可在网上评价：{link}")
     assert p.client.get(f"/portal/r/{code}").status_code == 200
+
+
+def test_the_citizen_answers_the_open_task_on_the_portal(p: Platform, api: Api) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.integration.portal_client import code_of, csrf, submit, words
+    from tests.integration.test_portal import _ticket_id
+
+    citizen = TestClient(p.client.app)
+    code = code_of(submit(citizen, citizen_phone="13812345606"))
+    tid = reviewed(api, _ticket_id(p, code))
+    sweep(p)
+    page = citizen.get(f"/portal/r/{code}")
+    assert "12345正在对您的诉求进行回访" in words(page.text)
+    r = citizen.post(
+        f"/portal/r/{code}/rate",
+        data={"csrf": csrf(citizen, f"/portal/r/{code}"), "contacted": "yes", "solved": "no"}
+        | {"satisfaction": "unsatisfied", "note": "灯还是不亮"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    task = task_of(p, tid)
+    assert task.state == "done" and task.method == "portal" and task.comment == "灯还是不亮"
+    assert api.get("dispatcher", f"/api/v1/tickets/{tid}")["status"] == "reopened"
+    assert "12345正在对您的诉求进行回访" not in words(citizen.get(f"/portal/r/{code}").text)

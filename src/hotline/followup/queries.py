@@ -169,3 +169,12 @@ def tasks_of_ticket(s: Session, ticket_id: int, now: datetime, zone: ZoneInfo, l
         select(FollowUpTaskRow).where(FollowUpTaskRow.ticket_id == ticket_id).order_by(FollowUpTaskRow.round)
     ).all()
     return _views(s, list(rows), now, zone, lang)
+
+
+def open_task_of(s: Session, ticket_id: int) -> int | None:
+    """The ticket's open follow-up task, if any (the portal asks the questions while there is one)."""
+    return s.scalar(
+        select(FollowUpTaskRow.id).where(
+            FollowUpTaskRow.ticket_id == ticket_id, FollowUpTaskRow.state == "open"
+        )
+    )

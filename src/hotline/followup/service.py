@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -462,6 +462,24 @@ def answer(
             return Done(task.id, task.ticket_id, task.state, task.outcome, after.status.value)
 
     return _retrying(run)
+
+
+PORTAL = audit.Actor("portal")  # the citizen's answer on the portal (with the code and digits)
+
+
+def answer_on_portal(db: Database, ticket_id: int, ans: Answer, now: datetime, policy: Policy) -> Done | None:
+    """The citizen answers on the portal: the ticket's open task is answered (method portal) and
+    closes or reopens the ticket as any answer does; None when the ticket has no open task (the
+    portal then records the rating alone)."""
+    with db.read() as s:
+        task_id = s.scalar(
+            select(FollowUpTaskRow.id).where(
+                FollowUpTaskRow.ticket_id == ticket_id, FollowUpTaskRow.state == TaskState.OPEN.value
+            )
+        )
+    if task_id is None:
+        return None
+    return answer(db, task_id, replace(ans, method=FollowUpMethod.PORTAL), SYSTEM, PORTAL, now, policy)
 
 
 def record_attempt(
