@@ -52,7 +52,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "followup.refused": ("拒绝回访", "Refused"),
     "followup.wrong_number": ("号码错误", "Wrong number"),
     "followup.unclear": ("短信无法识别", "SMS not understood"),
-    "followup.robot_unclear": ("机器人回访未能识别", "Robot call unclear"),
+    "followup.robot_unclear": ("机器人未识别", "Robot: unclear"),
     "followup.call_notes": ("机器人回访记录", "Robot call notes"),
     "followup.portal_open": (
         "12345正在对您的诉求进行回访。在这里回答下面三个问题，就不再电话或短信打扰您。",
