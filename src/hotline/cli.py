@@ -208,6 +208,7 @@ def worker(
             "followup_tasks": result.followup.created,
             "followup_exempt": result.followup.exempt,
             "followup_sms": result.followup.sms_sent,
+            "followup_calls": result.followup.calls_placed,
         }
         typer.echo(json.dumps(line), nl=True)
 

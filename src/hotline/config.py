@@ -148,8 +148,19 @@ class Settings(BaseSettings):
     )
     followup_sms: str = Field(
         default="auto",
-        pattern="^(auto|off|simulator)$",
-        description="SMS gateway for follow-up questions: auto = the simulator in the demo, else off.",
+        pattern="^(auto|off|simulator|dysms)$",
+        description="SMS gateway for follow-up questions: auto = the simulator in the demo, else off; "
+        "dysms = Alibaba Cloud SMS (HOTLINE_FOLLOWUP_DYSMS_*).",
+    )
+    followup_dysms_access_key_id: str = ""
+    followup_dysms_access_key_secret: str = ""
+    followup_dysms_sign_name: str = Field(default="", description="The approved SMS signature (短信签名).")
+    followup_dysms_template_code: str = Field(
+        default="", description="The approved follow-up template, with ${code} and ${url}."
+    )
+    public_url: str = Field(
+        default="",
+        description="Where citizens reach the platform (e.g. https://12345.example.gov.cn): links in SMS.",
     )
     followup_sms_secret: str = Field(
         default="",
@@ -157,6 +168,28 @@ class Settings(BaseSettings):
     )
     followup_sms_window_s: int = Field(
         default=300, ge=10, le=3600, description="Largest clock difference of a signed callback (replays)."
+    )
+    followup_calls: str = Field(
+        default="auto",
+        pattern="^(auto|off|simulator|ari)$",
+        description="Robot follow-up calls: auto = the simulator in the demo, else off; "
+        "ari = Asterisk (HOTLINE_FOLLOWUP_ARI_*).",
+    )
+    followup_ari_url: str = Field(default="", description="Asterisk's HTTP server, e.g. http://pbx:8088.")
+    followup_ari_user: str = ""
+    followup_ari_password: str = ""
+    followup_ari_app: str = "hotline-followup"
+    followup_ari_endpoint: str = Field(
+        default="", description="The dial string with {phone}, e.g. PJSIP/{phone}@carrier."
+    )
+    followup_ari_caller_id: str = "12345"
+    followup_call_hours: str = Field(
+        default="09:00-12:00,14:00-20:00",
+        description="Local windows in which the robot may call; retries move to the next window.",
+    )
+    followup_call_secret: str = Field(
+        default="",
+        description="HMAC-SHA256 key of the telephony's signed call-result callbacks (empty: refused).",
     )
 
     @field_validator("calendar")
@@ -232,6 +265,21 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("followup_call_hours")
+    @classmethod
+    def _call_hours(cls, value: str) -> str:
+        from hotline.domain.call_script import parse_hours
+
+        parse_hours(value)
+        return value
+
+    @property
+    def followup_call_gateway(self) -> str:
+        """The robot's telephony: `simulator` or `off` (`auto` is the simulator in the demo)."""
+        if self.followup_calls == "auto":
+            return "simulator" if self.demo else "off"
+        return self.followup_calls
 
     @property
     def followup_sms_gateway(self) -> str:

@@ -68,7 +68,7 @@ class Worker:
             tick = time.monotonic()
             if force_followup or tick - self._followup_last >= self.followup_every_s:
                 self._followup_last = tick
-                result.followup = followup.sweep(self.db, self.clock(), self.followup)
+                result.followup = followup.sweep(self.db, self.clock(), self.followup, clock=self.clock)
         return result
 
     def delivery_pass(self) -> PassResult:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from hotline.followup import service as followup
 from hotline.media.models import MediaRow
 from hotline.tickets.models import TicketRow
 from tests.conftest import Platform
@@ -121,8 +123,11 @@ def test_a_citizen_on_a_phone_submits_tracks_adds_rates_and_withdraws(
     api.on("handler.longwan", tid, 1, "acknowledge")
     api.on("handler.longwan", tid, 1, "reply", {"reply": "已更换路灯 3 盏，照明恢复正常。"})
     api.on("dispatcher", tid, 1, "review", {"approve": True})
+    wiring: Any = platform.client.app.state.wiring  # type: ignore[attr-defined]
+    followup.sweep(platform.db, platform.clock(), wiring.followup)  # the worker makes the follow-up task
     other.goto(f"{live_url}/portal/r/{code}")
     assert "已更换路灯 3 盏" in other.inner_text(".answer")
+    assert "12345正在对您的诉求进行回访" in other.inner_text("#rate-heading + p")
     other.check("input[name=contacted][value=yes]")
     other.check("input[name=solved][value=yes]")
     other.check("input[name=satisfaction][value=satisfied]")
@@ -130,7 +135,8 @@ def test_a_citizen_on_a_phone_submits_tracks_adds_rates_and_withdraws(
     other.click("form[action$='/rate'] button")
     other.wait_for_selector("p.notice")
     assert "感谢您的评价" in other.inner_text("p.notice")
-    assert api.get("operator1", f"/api/v1/tickets/{tid}")["status"] == "followed_up"
+    # the rating answered the follow-up task: satisfied and solved closes the ticket
+    assert api.get("operator1", f"/api/v1/tickets/{tid}")["status"] == "closed"
 
     # a second request, withdrawn from the phone
     page.goto(live_url + "/portal/new")

@@ -491,6 +491,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "短信回调的时间戳超出允许范围（疑似重放）",
         "The SMS callback's timestamp is outside the allowed window (a replay?)",
     ),
+    "followup.call_unknown": ("找不到该机器人回访电话", "No robot follow-up call has that id (call_id)"),
+    "followup.call_status": (
+        "通话结果须为：answered、no_answer、busy 或 failed",
+        "The call's status must be answered, no_answer, busy or failed",
+    ),
+    "followup.call_keys": (
+        "按键只能是 0-9、*、#，以及表示未按键的 _（最多64个）",
+        "Keys may only be 0-9, *, # and _ for no key (at most 64)",
+    ),
+    "followup.call_signature": ("通话结果回调签名无效", "The call result callback's signature is not valid"),
+    "followup.call_stale": (
+        "通话结果回调的时间戳超出允许范围（疑似重放）",
+        "The call result callback's timestamp is outside the allowed window (a replay?)",
+    ),
     "permission.followup": (
         "只有话务员和派单员可以回访",
         "Only operators and dispatchers do follow-ups",

@@ -63,3 +63,24 @@ class SmsReplyRow(Base):
     # answered (recorded as the follow-up) | unclear (left to an operator)
     result: Mapped[str] = mapped_column(String(12))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallRow(Base):
+    """One robot call of a follow-up task: placed by the worker's campaign, finished once by its
+    result (the keys pressed). ``call_id`` is what the telephony side reports back with, so a
+    retried result finds its row and records nothing more."""
+
+    __tablename__ = "followup_calls"
+    __table_args__ = (Index("ix_followup_calls_task_state", "task_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), unique=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("followup_tasks.id"))
+    phone: Mapped[str] = mapped_column(String(32))
+    # placed → answered | unclear (handed to an operator) | no_answer | refused (finished task)
+    state: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str | None] = mapped_column(String(12))  # the telephony's: answered, no_answer, busy…
+    keys: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.directory import queries as directory
 from hotline.domain.errors import not_found
-from hotline.followup.models import FollowUpTaskRow, SmsReplyRow
+from hotline.followup.models import CallRow, FollowUpTaskRow, SmsReplyRow
 from hotline.tickets import queries as tickets
 
 _EXCERPT = 80
@@ -48,6 +48,7 @@ class TaskView:
     finished_at: datetime | None
     reply: str | None = None
     sms_replies: tuple[str, ...] = ()
+    call_notes: tuple[str, ...] = ()  # why the robot handed the call to an operator
 
     @property
     def excerpt(self) -> str:
@@ -150,8 +151,16 @@ def task(s: Session, task_id: int, now: datetime, zone: ZoneInfo, lang: str) -> 
     replies = s.scalars(
         select(SmsReplyRow.text).where(SmsReplyRow.task_id == task_id).order_by(SmsReplyRow.id)
     ).all()
+    notes = s.scalars(
+        select(CallRow.note).where(CallRow.task_id == task_id, CallRow.note.is_not(None)).order_by(CallRow.id)
+    ).all()
     return TaskView(
-        **{**view.__dict__, "reply": tickets.lead_reply(s, row.ticket_id), "sms_replies": tuple(replies)}
+        **{
+            **view.__dict__,
+            "reply": tickets.lead_reply(s, row.ticket_id),
+            "sms_replies": tuple(replies),
+            "call_notes": tuple(n for n in notes if n),
+        }
     )
 
 
@@ -160,3 +169,12 @@ def tasks_of_ticket(s: Session, ticket_id: int, now: datetime, zone: ZoneInfo, l
         select(FollowUpTaskRow).where(FollowUpTaskRow.ticket_id == ticket_id).order_by(FollowUpTaskRow.round)
     ).all()
     return _views(s, list(rows), now, zone, lang)
+
+
+def open_task_of(s: Session, ticket_id: int) -> int | None:
+    """The ticket's open follow-up task, if any (the portal asks the questions while there is one)."""
+    return s.scalar(
+        select(FollowUpTaskRow.id).where(
+            FollowUpTaskRow.ticket_id == ticket_id, FollowUpTaskRow.state == "open"
+        )
+    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hotline.audit import service as audit
 from hotline.auth.deps import UserDep
@@ -62,6 +62,7 @@ def task_out(v: queries.TaskView) -> s.TaskOut:
         satisfaction=v.satisfaction,
         comment=v.comment,
         finished_at=v.finished_at,
+        call_notes=list(v.call_notes),
     )
 
 
@@ -159,15 +160,27 @@ async def sms_reply(request: Request, db: DbDep, now: NowDep, policy: PolicyDep)
     missing signature is 401 `followup.sms_signature`, a timestamp outside the window 401
     `followup.sms_stale`. Idempotent by `message_id`."""
     raw = await request.body()
+    body = _signed(raw, request, now, policy.sms_secret, policy.sms_window_s, "sms", s.SmsReplyIn)
+    done = await run_in_threadpool(
+        service.receive_sms, db, body.message_id, body.reply_to, body.phone, body.text, now, policy
+    )
+    return done_out(done)
+
+
+_B = TypeVar("_B", bound=BaseModel)
+
+
+def _signed(
+    raw: bytes, request: Request, now: datetime, secret: str, window_s: int, what: str, model: type[_B]
+) -> _B:
+    """A signed callback's body: 401 `followup.<what>_signature` / `_stale`, 422 when malformed."""
     stamp = request.headers.get(adapters.TIMESTAMP_HEADER)
-    if not adapters.signature_ok(
-        policy.sms_secret, stamp, request.headers.get(adapters.SIGNATURE_HEADER), raw
-    ):
-        raise unauthorized("followup.sms_signature")
-    if not adapters.fresh(stamp, now, policy.sms_window_s):
-        raise unauthorized("followup.sms_stale")
+    if not adapters.signature_ok(secret, stamp, request.headers.get(adapters.SIGNATURE_HEADER), raw):
+        raise unauthorized(f"followup.{what}_signature")
+    if not adapters.fresh(stamp, now, window_s):
+        raise unauthorized(f"followup.{what}_stale")
     try:
-        body = s.SmsReplyIn.model_validate(json.loads(raw))
+        return model.model_validate(json.loads(raw))
     except (ValueError, ValidationError) as exc:
         errors = (
             exc.errors()
@@ -175,7 +188,23 @@ async def sms_reply(request: Request, db: DbDep, now: NowDep, policy: PolicyDep)
             else [{"type": "json_invalid", "loc": ("body",), "msg": "not JSON", "input": None}]
         )
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+@router.post(
+    "/calls/results",
+    response_model=s.DoneOut,
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": s.CallResultIn.model_json_schema()}}}
+    },
+)
+async def call_result(request: Request, db: DbDep, now: NowDep, policy: PolicyDep) -> s.DoneOut:
+    """The telephony reports how a robot call ended: `{call_id, status, keys}`. Signed as the SMS
+    replies are, with `HOTLINE_FOLLOWUP_CALL_SECRET` (401 `followup.call_signature` /
+    `followup.call_stale`). The keys are replayed through the call script; idempotent by
+    `call_id`; a finished task is 409 `followup.finished`."""
+    raw = await request.body()
+    body = _signed(raw, request, now, policy.call_secret, policy.sms_window_s, "call", s.CallResultIn)
     done = await run_in_threadpool(
-        service.receive_sms, db, body.message_id, body.reply_to, body.phone, body.text, now, policy
+        service.record_call_result, db, body.call_id, body.status, body.keys, now, policy
     )
     return done_out(done)

@@ -53,6 +53,14 @@ class SmsReplyIn(_Body):
     text: PlainStr = Field(max_length=500)
 
 
+class CallResultIn(_Body):
+    call_id: PlainStr = Field(min_length=1, max_length=64, description="The platform's id of the call.")
+    status: PlainStr = Field(min_length=1, max_length=12, description="answered, no_answer, busy or failed.")
+    keys: PlainStr = Field(
+        default="", max_length=64, description='Keys pressed in order (0-9 * #; "_" no key).'
+    )
+
+
 class TaskOut(BaseModel):
     id: int
     ticket_id: int
@@ -73,6 +81,7 @@ class TaskOut(BaseModel):
     satisfaction: str | None
     comment: str | None
     finished_at: datetime | None
+    call_notes: list[str] = Field(default=[], description="Why the robot handed the call to an operator.")
 
 
 class QueueOut(BaseModel):

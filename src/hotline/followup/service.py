@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -26,12 +27,26 @@ from sqlalchemy.orm import Session
 from hotline.audit import service as audit
 from hotline.config import Settings
 from hotline.db.engine import Database
+from hotline.domain import call_script
 from hotline.domain import commands as c
 from hotline.domain.errors import DomainError, conflict, invalid, not_found
 from hotline.domain.ticket import Actor, Ticket
 from hotline.domain.vocabulary import FollowUpMethod, Role, Satisfaction
-from hotline.followup.adapters import SimulatedSms, SmsGateway, parse_reply, sms_text
-from hotline.followup.models import FollowUpTaskRow, SmsReplyRow
+from hotline.followup.adapters import (
+    CALL_STATUSES,
+    CallGateway,
+    CallReport,
+    SimulatedCalls,
+    SimulatedSms,
+    SmsGateway,
+    demo_answers,
+    parse_reply,
+    portal_link,
+    sms_text,
+)
+from hotline.followup.ari import AriCalls
+from hotline.followup.dysms import DysmsGateway
+from hotline.followup.models import CallRow, FollowUpTaskRow, SmsReplyRow
 from hotline.tickets import queries as tickets
 from hotline.tickets import service as ticket_service
 from hotline.tickets.service import Deadlines
@@ -58,6 +73,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"
     WRONG_NUMBER = "wrong_number"
     UNCLEAR = "unclear"  # an SMS reply that is not three digits: an operator calls instead
+    ROBOT_UNCLEAR = "robot_unclear"  # a robot call handed to an operator (invalid keys, hang-up)
 
 
 ATTEMPT_OUTCOMES = (Outcome.NO_ANSWER, Outcome.REFUSED, Outcome.WRONG_NUMBER)
@@ -71,6 +87,10 @@ _CLOSE_REASONS = {
 }
 REOPEN_UNSATISFIED = "回访不满意，自动重办"
 REOPEN_UNSOLVED = "回访问题未解决，自动重办"
+
+
+_CALL_HOURS = call_script.parse_hours("09:00-12:00,14:00-20:00")
+_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -87,11 +107,46 @@ class Policy:
     sms: SmsGateway | None = None
     sms_secret: str = ""
     sms_window_s: int = 300
+    calls: CallGateway | None = None
+    call_hours: tuple[tuple[time, time], ...] = _CALL_HOURS
+    call_secret: str = ""
+    zone: ZoneInfo = _ZONE
+    public_url: str = ""  # HOTLINE_PUBLIC_URL: the portal link in the SMS
 
     @classmethod
-    def of(cls, settings: Settings, deadlines: Deadlines, sms: SmsGateway | None = None) -> Policy:
+    def of(
+        cls,
+        settings: Settings,
+        deadlines: Deadlines,
+        sms: SmsGateway | None = None,
+        calls: CallGateway | None = None,
+    ) -> Policy:
         if sms is None and settings.followup_sms_gateway == "simulator":
             sms = SimulatedSms()
+        elif sms is None and settings.followup_sms_gateway == "dysms":
+            if not (settings.followup_dysms_access_key_id and settings.followup_dysms_template_code):
+                raise ValueError("HOTLINE_FOLLOWUP_SMS=dysms needs HOTLINE_FOLLOWUP_DYSMS_* set")
+            sms = DysmsGateway(
+                access_key_id=settings.followup_dysms_access_key_id,
+                access_key_secret=settings.followup_dysms_access_key_secret,
+                sign_name=settings.followup_dysms_sign_name,
+                template_code=settings.followup_dysms_template_code,
+            )
+        if calls is None and settings.followup_call_gateway == "simulator":
+            calls = SimulatedCalls(answers=demo_answers)
+        elif calls is None and settings.followup_call_gateway == "ari":
+            if not (settings.followup_ari_url and "{phone}" in settings.followup_ari_endpoint):
+                raise ValueError(
+                    "HOTLINE_FOLLOWUP_CALLS=ari needs HOTLINE_FOLLOWUP_ARI_URL and _ENDPOINT ({phone})"
+                )
+            calls = AriCalls(
+                url=settings.followup_ari_url,
+                user=settings.followup_ari_user,
+                password=settings.followup_ari_password,
+                endpoint=settings.followup_ari_endpoint,
+                app=settings.followup_ari_app,
+                caller_id=settings.followup_ari_caller_id,
+            )
         return cls(
             deadlines=deadlines,
             delay=timedelta(hours=settings.followup_delay_hours),
@@ -102,6 +157,11 @@ class Policy:
             sms=sms,
             sms_secret=settings.followup_sms_secret,
             sms_window_s=settings.followup_sms_window_s,
+            calls=calls,
+            call_hours=call_script.parse_hours(settings.followup_call_hours),
+            call_secret=settings.followup_call_secret,
+            zone=settings.zone,
+            public_url=settings.public_url,
         )
 
 
@@ -111,10 +171,11 @@ class SweepResult:
     exempt: int = 0
     cancelled: int = 0
     sms_sent: int = 0
+    calls_placed: int = 0
 
     @property
     def busy(self) -> bool:
-        return bool(self.created or self.exempt or self.cancelled or self.sms_sent)
+        return bool(self.created or self.exempt or self.cancelled or self.sms_sent or self.calls_placed)
 
 
 @dataclass(frozen=True)
@@ -164,9 +225,16 @@ def _snapshot(task: FollowUpTaskRow) -> dict[str, Any]:
 # --- tasks from approved replies ---------------------------------------------------------------
 
 
-def sweep(db: Database, now: datetime, policy: Policy, limit: int = 500) -> SweepResult:
+def sweep(
+    db: Database,
+    now: datetime,
+    policy: Policy,
+    limit: int = 500,
+    clock: Callable[[], datetime] | None = None,
+) -> SweepResult:
     """One pass: a task for each newly approved reply, tasks of tickets that moved on cancelled,
-    and the questions sent by SMS for tasks that fell due."""
+    the questions sent by SMS and the robot's calls placed for tasks that fell due (``clock``
+    times the calls' results, which may come later)."""
     result = SweepResult()
     with db.read() as s:
         rounds = tickets.reviewed_rounds(s)
@@ -182,6 +250,7 @@ def sweep(db: Database, now: datetime, policy: Policy, limit: int = 500) -> Swee
             result.exempt += 1
     result.cancelled = _cancel_moved_on(db, now)
     result.sms_sent = send_due_sms(db, now, policy)
+    result.calls_placed = place_due_calls(db, now, policy, clock)
     return result
 
 
@@ -395,6 +464,24 @@ def answer(
     return _retrying(run)
 
 
+PORTAL = audit.Actor("portal")  # the citizen's answer on the portal (with the code and digits)
+
+
+def answer_on_portal(db: Database, ticket_id: int, ans: Answer, now: datetime, policy: Policy) -> Done | None:
+    """The citizen answers on the portal: the ticket's open task is answered (method portal) and
+    closes or reopens the ticket as any answer does; None when the ticket has no open task (the
+    portal then records the rating alone)."""
+    with db.read() as s:
+        task_id = s.scalar(
+            select(FollowUpTaskRow.id).where(
+                FollowUpTaskRow.ticket_id == ticket_id, FollowUpTaskRow.state == TaskState.OPEN.value
+            )
+        )
+    if task_id is None:
+        return None
+    return answer(db, task_id, replace(ans, method=FollowUpMethod.PORTAL), SYSTEM, PORTAL, now, policy)
+
+
 def record_attempt(
     db: Database,
     task_id: int,
@@ -415,37 +502,52 @@ def record_attempt(
     def run() -> Done:
         with db.write() as s:
             task = _open_task(s, task_id)
-            before = _snapshot(task)
-            task.attempts += 1
-            task.last_outcome, task.last_attempt_at = outcome.value, now
-            status = None
-            if outcome is Outcome.NO_ANSWER and task.attempts < policy.max_attempts:
-                task.due_at = now + (retry_in or policy.retry)
-            else:
-                task.state, task.outcome, task.finished_at = TaskState.DONE.value, outcome.value, now
-                task.finished_by_user_id = actor.user_id
-                task.reason = note
-                if policy.close_unreached:
-                    reason = _CLOSE_REASONS[outcome].format(n=task.attempts)
-                    after = ticket_service.execute_in(
-                        s, task.ticket_id, [c.Close(reason=reason)], actor, now, policy.deadlines
-                    )
-                    status = after.status.value
-            s.flush()
-            audit.record(
-                s,
-                who,
-                f"followup.attempt.{outcome.value}",
-                "followup_task",
-                task.id,
-                at=now,
-                before=before,
-                after=_snapshot(task),
-                note=note,
-            )
-            return Done(task.id, task.ticket_id, task.state, task.outcome, status)
+            return _attempt_in(s, task, outcome, actor, who, now, policy, retry_in, note)
 
     return _retrying(run)
+
+
+def _attempt_in(
+    s: Session,
+    task: FollowUpTaskRow,
+    outcome: Outcome,
+    actor: Actor,
+    who: audit.Actor,
+    now: datetime,
+    policy: Policy,
+    retry_in: timedelta | None = None,
+    note: str | None = None,
+) -> Done:
+    """The attempt in the caller's transaction, on the task it has locked."""
+    before = _snapshot(task)
+    task.attempts += 1
+    task.last_outcome, task.last_attempt_at = outcome.value, now
+    status = None
+    if outcome is Outcome.NO_ANSWER and task.attempts < policy.max_attempts:
+        task.due_at = now + (retry_in or policy.retry)
+    else:
+        task.state, task.outcome, task.finished_at = TaskState.DONE.value, outcome.value, now
+        task.finished_by_user_id = actor.user_id
+        task.reason = note
+        if policy.close_unreached:
+            reason = _CLOSE_REASONS[outcome].format(n=task.attempts)
+            after = ticket_service.execute_in(
+                s, task.ticket_id, [c.Close(reason=reason)], actor, now, policy.deadlines
+            )
+            status = after.status.value
+    s.flush()
+    audit.record(
+        s,
+        who,
+        f"followup.attempt.{outcome.value}",
+        "followup_task",
+        task.id,
+        at=now,
+        before=before,
+        after=_snapshot(task),
+        note=note,
+    )
+    return Done(task.id, task.ticket_id, task.state, task.outcome, status)
 
 
 # --- SMS ---------------------------------------------------------------------------------------
@@ -478,7 +580,10 @@ def send_due_sms(db: Database, now: datetime, policy: Policy, limit: int = 100) 
         out = []
         for task in due:
             task.sms_message_id, task.sms_sent_at = f"fu{task.id}-{secrets.token_hex(6)}", now
-            out.append((task.sms_message_id, task.phone or "", sms_text(codes.get(task.ticket_id, ""))))
+            code = codes.get(task.ticket_id, "")
+            link = portal_link(policy.public_url, code)
+            values = {"code": code, "url": link}
+            out.append((task.sms_message_id, task.phone or "", sms_text(code, link), values))
             audit.record(
                 s,
                 SWEEPER,
@@ -488,9 +593,9 @@ def send_due_sms(db: Database, now: datetime, policy: Policy, limit: int = 100) 
                 at=now,
                 after={"message_id": task.sms_message_id},
             )
-    for message_id, phone, text in out:
+    for message_id, phone, text, values in out:
         try:
-            policy.sms.send(message_id, phone, text)
+            policy.sms.send(message_id, phone, text, values)
         except Exception:  # the gateway's failure must not stop the worker; the operator calls
             log.exception("SMS %s not sent", message_id)
     return len(out)
@@ -589,3 +694,179 @@ def _earlier_reply(db: Database, message_id: str) -> Done | None:
     return Done(
         row.id, row.ticket_id, row.state, row.outcome, status, replayed=True, extra={"result": row.result}
     )
+
+
+# --- robot calls -------------------------------------------------------------------------------
+
+ROBOT = audit.Actor("robot")  # the robot call campaign and its results
+CALL_LOST = timedelta(hours=1)  # a placed call never reported is given up on after this
+
+
+class CallState(StrEnum):
+    PLACED = "placed"
+    ANSWERED = "answered"
+    UNCLEAR = "unclear"
+    NO_ANSWER = "no_answer"
+
+
+def _calls_busy(now: datetime) -> Any:
+    """A task the robot leaves alone: a call of it in flight, or handed to an operator."""
+    return (
+        select(CallRow.id)
+        .where(
+            CallRow.task_id == FollowUpTaskRow.id,
+            (CallRow.state == CallState.UNCLEAR.value)
+            | ((CallRow.state == CallState.PLACED.value) & (CallRow.placed_at > now - CALL_LOST)),
+        )
+        .exists()
+    )
+
+
+def next_call_at(now: datetime, policy: Policy, after: timedelta) -> datetime:
+    """When an unanswered call is tried again: ``after`` from now, moved into calling hours."""
+    local = (now + after).astimezone(policy.zone)
+    return call_script.next_call_time(local, policy.call_hours).astimezone(now.tzinfo)
+
+
+def place_due_calls(
+    db: Database,
+    now: datetime,
+    policy: Policy,
+    clock: Callable[[], datetime] | None = None,
+    limit: int = 50,
+) -> int:
+    """The robot's campaign: call each open task that is due, has a number and no call in flight,
+    within calling hours only. The call is recorded first and placed after the commit (SKIP
+    LOCKED: several workers never call one citizen twice at once); its report comes back to
+    `record_call_result`, now or later."""
+    if policy.calls is None or not call_script.in_hours(now.astimezone(policy.zone), policy.call_hours):
+        return 0
+    due = (
+        FollowUpTaskRow.state == TaskState.OPEN.value,
+        FollowUpTaskRow.due_at <= now,
+        FollowUpTaskRow.phone.is_not(None),
+        ~_calls_busy(now),
+    )
+    with db.read() as s:
+        if s.scalar(select(FollowUpTaskRow.id).where(*due).limit(1)) is None:
+            return 0
+    with db.write() as s:
+        tasks = s.scalars(
+            select(FollowUpTaskRow)
+            .where(*due)
+            .order_by(FollowUpTaskRow.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        out = []
+        for task in tasks:
+            call = CallRow(
+                call_id=f"call{task.id}-{secrets.token_hex(6)}",
+                task_id=task.id,
+                phone=task.phone or "",
+                state=CallState.PLACED.value,
+                placed_at=now,
+            )
+            s.add(call)
+            s.flush()
+            audit.record(
+                s,
+                ROBOT,
+                "followup.call.placed",
+                "followup_task",
+                task.id,
+                at=now,
+                after={"call_id": call.call_id},
+            )
+            out.append((call.call_id, call.phone))
+    gateway, when = policy.calls, clock or (lambda: now)
+
+    def report(r: CallReport) -> None:
+        try:
+            record_call_result(db, r.call_id, r.status, r.keys, when(), policy)
+        except DomainError as exc:  # e.g. the operator answered first: the robot's answer is refused
+            log.info("robot call %s result not recorded: %s", r.call_id, exc.code)
+
+    for call_id, phone in out:
+        try:
+            gateway.call(call_id, phone, report)
+        except Exception:  # the telephony's failure must not stop the worker: an unanswered call
+            log.exception("robot call %s not placed", call_id)
+            report(CallReport(call_id, "failed"))
+    return len(out)
+
+
+def record_call_result(
+    db: Database, call_id: str, status: str, keys: str, now: datetime, policy: Policy
+) -> Done:
+    """A robot call's report: its keys replayed through the call script. Answered → the
+    follow-up (method robot) closes or reopens the ticket as an operator's answer does; unclear →
+    the task stays open for an operator with the script's note; no answer, busy or failed → tried
+    again at the next calling time until the attempts run out. Idempotent by ``call_id``: a
+    retried report answers as the first did and records nothing more. A finished task: 409."""
+    if status not in CALL_STATUSES:
+        raise invalid("followup.call_status", field="status")
+    if not call_script.valid_keys(keys) or len(keys) > 64:
+        raise invalid("followup.call_keys", field="keys")
+
+    def run() -> Done:
+        with db.write() as s:
+            call = s.scalars(select(CallRow).where(CallRow.call_id == call_id).with_for_update()).first()
+            if call is None:
+                raise not_found("followup.call_unknown", field="call_id")
+            if call.state != CallState.PLACED.value:
+                task = s.get(FollowUpTaskRow, call.task_id)
+                assert task is not None
+                ticket_status = tickets.statuses(s, {task.ticket_id}).get(task.ticket_id, (None, 0))[0]
+                return Done(
+                    task.id,
+                    task.ticket_id,
+                    task.state,
+                    task.outcome,
+                    ticket_status,
+                    replayed=True,
+                    extra={"result": call.state},
+                )
+            task = _open_task(s, call.task_id)
+            call.status, call.keys, call.finished_at = status, keys, now
+            if status != "answered":
+                call.state = CallState.NO_ANSWER.value
+                s.flush()
+                retry = next_call_at(now, policy, policy.retry) - now
+                done = _attempt_in(
+                    s, task, Outcome.NO_ANSWER, SYSTEM, ROBOT, now, policy, retry, f"robot {status}"
+                )
+                return Done(**{**done.__dict__, "extra": {"result": call.state}})
+            script = call_script.run(keys)
+            if script.result is call_script.Result.UNCLEAR:
+                call.state, call.note = CallState.UNCLEAR.value, script.note
+                before = _snapshot(task)
+                task.last_outcome, task.last_attempt_at = Outcome.ROBOT_UNCLEAR.value, now
+                task.attempts += 1
+                s.flush()
+                audit.record(
+                    s,
+                    ROBOT,
+                    "followup.call.unclear",
+                    "followup_task",
+                    task.id,
+                    at=now,
+                    before=before,
+                    after=_snapshot(task),
+                    note=script.note,
+                )
+                return Done(task.id, task.ticket_id, task.state, None, extra={"result": call.state})
+            call.state = CallState.ANSWERED.value
+            s.flush()
+            ans = Answer(script.contacted, script.solved, script.satisfaction, method=FollowUpMethod.ROBOT)
+            task, after = answer_in(s, task.id, ans, SYSTEM, ROBOT, now, policy)
+            return Done(
+                task.id,
+                task.ticket_id,
+                task.state,
+                task.outcome,
+                after.status.value,
+                extra={"result": call.state},
+            )
+
+    return _retrying(run)

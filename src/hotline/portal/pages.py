@@ -40,6 +40,8 @@ from hotline.domain.vocabulary import (
     Satisfaction,
     TicketStatus,
 )
+from hotline.followup import queries as followup_queries
+from hotline.followup import service as followup
 from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
 from hotline.media import queries as media_queries
@@ -235,6 +237,7 @@ def _request_page(
             public = tracking.public_ticket(s, code, settings.zone, lang)
             own = tickets.brief(s, opened.ticket_id) if opened.full else None
             photos = media_queries.of_ticket(s, opened.ticket_id) if opened.full else []
+            asking = opened.full and followup_queries.open_task_of(s, opened.ticket_id) is not None
     except Throttled as exc:
         return _throttled(request, exc)
     except DomainError as err:
@@ -253,6 +256,7 @@ def _request_page(
             "done": request.query_params.get("done"),
             "open": public.status not in {s.value for s in TERMINAL_STATUSES},
             "rateable": public.status in RATEABLE,
+            "follow_up_open": asking,
             "max_files": settings.media_max_files,
             "satisfactions": list(Satisfaction),
             "errors": errors or {},
@@ -505,6 +509,15 @@ def install(app: FastAPI) -> None:
                 satisfaction=_text(form, "satisfaction") or "",  # type: ignore[arg-type]
                 note=_text(form, "note"),
             )
+            ans = followup.Answer(
+                rated.contacted, rated.solved, rated.satisfaction, rated.note or None, FollowUpMethod.PORTAL
+            )
+            wiring = request.app.state.wiring
+            done = await run_in_threadpool(
+                followup.answer_on_portal, request.app.state.db, opened.ticket_id, ans, now, wiring.followup
+            )
+            if done is not None:  # the open follow-up task answered: the ticket closed or reopened
+                return
             await run_in_threadpool(
                 workflow.execute,
                 request.app.state.db,
@@ -518,7 +531,7 @@ def install(app: FastAPI) -> None:
                 ),
                 CITIZEN,
                 now,
-                request.app.state.wiring.deadlines,
+                wiring.deadlines,
             )
 
         return await _act(request, code, act, "rated")

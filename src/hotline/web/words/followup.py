@@ -52,6 +52,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "followup.refused": ("拒绝回访", "Refused"),
     "followup.wrong_number": ("号码错误", "Wrong number"),
     "followup.unclear": ("短信无法识别", "SMS not understood"),
+    "followup.robot_unclear": ("机器人未识别", "Robot: unclear"),
+    "followup.call_notes": ("机器人回访记录", "Robot call notes"),
+    "followup.portal_open": (
+        "12345正在对您的诉求进行回访。在这里回答下面三个问题，就不再电话或短信打扰您。",
+        "12345 is following up your request. Answer the three questions here and nobody will call or text you about it.",
+    ),
     "followup.answered": ("已回访", "Answered"),
     "followup.attempts_left": ("已拨 {n} 次，最多 {total} 次", "{n} of at most {total} calls made"),
     "followup.last_try": ("上次结果：{name}", "last try: {name}"),
