@@ -12,7 +12,7 @@ from alembic import op
 import hotline.db.types
 
 revision: str = "0016_calls"
-down_revision: str | None = "0012_media"
+down_revision: str | None = "0015_assessment"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
