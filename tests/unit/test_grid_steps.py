@@ -38,12 +38,8 @@ def test_arrival_is_recorded_once_with_its_position_while_the_holder_works() -> 
     f.refuse(handler(COMMUNITY), c.RecordArrival(1), "transition.not_allowed", ErrorKind.CONFLICT)
     f.do(handler(COMMUNITY), c.Acknowledge(1))
     f.refuse(handler(STREET), c.RecordArrival(1), "permission.not_holder", ErrorKind.FORBIDDEN)
-    f.refuse(
-        handler(COMMUNITY), c.RecordArrival(1, latitude=20.0), "position.invalid", ErrorKind.INVALID
-    )
-    f.refuse(
-        handler(COMMUNITY), c.RecordArrival(1, 95.0, 110.0), "position.invalid", ErrorKind.INVALID
-    )
+    f.refuse(handler(COMMUNITY), c.RecordArrival(1, latitude=20.0), "position.invalid", ErrorKind.INVALID)
+    f.refuse(handler(COMMUNITY), c.RecordArrival(1, 95.0, 110.0), "position.invalid", ErrorKind.INVALID)
     r = f.do(handler(COMMUNITY), c.RecordArrival(1, latitude=20.00712345678, longitude=110.2905))
     assert r.event == e.AssignmentArrived(no=1, latitude=20.0071235, longitude=110.2905)
     assert f.a(1).arrived_at == f.now and f.a(1).state is AssignmentState.ACKNOWLEDGED
@@ -90,7 +86,9 @@ def test_a_verification_is_asked_of_a_reply_only_and_once_at_a_time() -> None:
 def test_a_passed_verification_leaves_the_reply_for_review() -> None:
     f = replied(DISTRICT)
     f.do(dispatcher(), c.RequestVerification(1, grid_unit=GRID))
-    answer = c.AnswerVerification(1, passed=True, latitude=20.007, longitude=110.29, media=("ab" * 16 + ".jpg",))
+    answer = c.AnswerVerification(
+        1, passed=True, latitude=20.007, longitude=110.29, media=("ab" * 16 + ".jpg",)
+    )
     f.refuse(grid_worker(OTHER_GRID), answer, "verification.not_grid", ErrorKind.FORBIDDEN)
     f.refuse(handler(DISTRICT), answer, "permission.role", ErrorKind.FORBIDDEN)
     r = f.do(grid_worker(), answer)
@@ -108,7 +106,10 @@ def test_a_failed_verification_sends_the_reply_back_with_the_same_deadlines() ->
     deadlines = f.a(1).deadlines
     f.do(reviewer(DISTRICT), c.RequestVerification(1, grid_unit=GRID))
     f.refuse(grid_worker(), c.AnswerVerification(1, passed=False), "reason.required", ErrorKind.INVALID)
-    r = f.do(grid_worker(), c.AnswerVerification(1, passed=False, note="路灯仍然不亮", latitude=20.0, longitude=110.3))
+    r = f.do(
+        grid_worker(),
+        c.AnswerVerification(1, passed=False, note="路灯仍然不亮", latitude=20.0, longitude=110.3),
+    )
     assert r.event == e.VerificationFailed(
         no=1, grid_unit=GRID, reason="路灯仍然不亮", latitude=20.0, longitude=110.3
     )

@@ -113,7 +113,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only the centre (dispatcher, supervisor) or a reviewer of a unit above the holder may ask for a verification",
     ),
     "verification.pending": ("网格员正在现场核查此答复", "A grid worker is verifying this reply on site"),
-    "verification.none_pending": ("此派单没有待核查的答复", "No reply of this assignment waits for verification"),
+    "verification.none_pending": (
+        "此派单没有待核查的答复",
+        "No reply of this assignment waits for verification",
+    ),
     "verification.not_grid": (
         "只有被要求核查的网格可以提交核查结果",
         "Only the grid asked to verify may answer",

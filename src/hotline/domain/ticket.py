@@ -592,7 +592,12 @@ def _answer_verification(t: Ticket, cmd: c.AnswerVerification, ctx: Context) -> 
     if cmd.passed:
         return [
             e.VerificationPassed(
-                no=a.no, grid_unit=a.verify_unit, note=note, latitude=lat, longitude=lon, media=tuple(cmd.media)
+                no=a.no,
+                grid_unit=a.verify_unit,
+                note=note,
+                latitude=lat,
+                longitude=lon,
+                media=tuple(cmd.media),
             )
         ]
     if note is None:

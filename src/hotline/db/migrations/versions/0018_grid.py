@@ -19,7 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("assignments", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("arrived_at", hotline.db.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("arrived_at", hotline.db.types.UTCDateTime(timezone=True), nullable=True)
+        )
         batch_op.add_column(sa.Column("verify_unit_id", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("verify_requested_at", hotline.db.types.UTCDateTime(timezone=True), nullable=True)
