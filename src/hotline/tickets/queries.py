@@ -41,11 +41,17 @@ def visible(user: CurrentUser) -> ColumnElement[bool]:
     )
     cond = TicketRow.id.in_(in_subtree)
     if user.role is Role.GRID_WORKER:
-        # what the worker reported, and what the grid is asked to verify on site (核查)
-        asked = select(AssignmentRow.ticket_id).where(
-            AssignmentRow.verify_unit_id.in_(directory.unit_ids_under(user.unit_path))
+        # what the worker reported, what the grid is asked to verify on site (核查), and what it
+        # verified (found through the indexed tag: verification findings are few)
+        grids = directory.unit_ids_under(user.unit_path)
+        asked = select(AssignmentRow.ticket_id).where(AssignmentRow.verify_unit_id.in_(grids))
+        verified = select(TicketEventRow.ticket_id).where(
+            TicketEventRow.tag.in_(["verification.passed", "verification.failed"]),
+            TicketEventRow.actor_unit_id.in_(grids),
         )
-        cond = or_(cond, TicketRow.created_by_user_id == user.id, TicketRow.id.in_(asked))
+        cond = or_(
+            cond, TicketRow.created_by_user_id == user.id, TicketRow.id.in_(asked), TicketRow.id.in_(verified)
+        )
     return cond
 
 
