@@ -76,7 +76,9 @@
       event.preventDefault(); // send once the photos are ready
       var pending = form._pending;
       form._pending = null;
-      pending.then(function () { form.requestSubmit(); });
+      // a task later: a promise already settled runs before this submit event is done, and a
+      // form that is still firing its submit event ignores requestSubmit
+      pending.then(function () { setTimeout(function () { form.requestSubmit(); }, 0); });
     });
   }
 
