@@ -84,8 +84,7 @@ def test_a_grid_worker_reports_online_and_offline_and_nothing_is_lost(
     assert _reports_by(platform, "（在线）") == 1
 
     # the form is kept by the service worker before the signal goes
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null || true")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active !== null)")
     context.set_offline(True)
     for n in (1, 2):
         page.fill("#content", f"地下车库积水，排水泵不工作（离线{n}）")

@@ -88,6 +88,9 @@ def test_a_report_without_javascript_redirects_and_a_bad_one_makes_nothing(platf
 
 
 def test_only_grid_workers_open_the_grid_pages(platform: Platform) -> None:
+    english = logged_in(platform, "grid.boai2", **{"Accept-Language": "en"})
+    assert "Report a problem" in english.get("/grid").text
+    assert "Send report" in english.get("/grid/report").text
     handler = logged_in(platform, "handler.boai")
     assert handler.get("/grid").status_code == 403
     assert handler.get("/grid/report").status_code == 403
