@@ -148,7 +148,8 @@
         }
         list.appendChild(li);
       });
-      document.getElementById("outbox-title").textContent = words("waiting", items.length);
+      document.getElementById("outbox-title").textContent = items.length ? words("waiting", items.length) : words("allSent");
+      document.getElementById("outbox-send").hidden = items.length === 0;
       var st = document.getElementById("outbox-state");
       st.textContent = state || (navigator.onLine ? "" : words("offline"));
       box.hidden = items.length === 0 && !document.getElementById("outbox-sent").children.length;

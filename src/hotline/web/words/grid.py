@@ -41,6 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "grid.position_none": ("未获取位置", "No position yet"),
     # what waits on the phone
     "grid.outbox_waiting": ("待发送 {n} 条", "{n} waiting to be sent"),
+    "grid.outbox_all_sent": ("全部已发送", "All sent"),
     "grid.outbox_offline": ("无网络：恢复后自动发送", "Offline: sent when the network is back"),
     "grid.outbox_sending": ("正在发送…", "Sending…"),
     "grid.outbox_sent": ("已发送，查询码 {code}", "Sent: tracking code {code}"),
