@@ -27,6 +27,8 @@ from hotline.directory.routes import admin as directory_admin_router
 from hotline.directory.routes import router as directory_router
 from hotline.followup import pages as followup_pages
 from hotline.followup.routes import router as followup_router
+from hotline.grid import pages as grid_pages
+from hotline.grid.routes import router as grid_router
 from hotline.intake import pages as intake_pages
 from hotline.intake.routes import router as intake_router
 from hotline.kb import pages as kb_pages
@@ -123,7 +125,11 @@ def create_app(
     app.add_middleware(
         limits.BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        larger={"/portal/": max(photo_forms, settings.max_body_bytes)},
+        # the grid worker's reply carries photos before and after: twice the portal's
+        larger={
+            "/portal/": max(photo_forms, settings.max_body_bytes),
+            "/grid/": max(2 * photo_forms, settings.max_body_bytes),
+        },
     )
     app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
     docs.install(app)
@@ -144,6 +150,7 @@ def create_app(
     media_routes.install(app)
     portal_pages.install(app)
     assessment_pages.install(app)
+    grid_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -161,6 +168,7 @@ def create_app(
     app.include_router(analytics_router)
     app.include_router(assessment_router)
     app.include_router(followup_router)
+    app.include_router(grid_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths
     openapi.install(app)

@@ -58,7 +58,8 @@ def test_a_unit_works_a_ticket_from_its_page_and_the_parent_reviews(platform: Pl
     # The reviewer of the district sees the review form; the district's handler does not.
     assert "2/review" not in _forms(b.get(f"/tickets/{t}").text)
     reviewer = logged_in(p, "reviewer.longwan")
-    assert _forms(reviewer.get(f"/tickets/{t}").text) == {"2/review"}
+    # (and, being above the street, may ask a grid to verify the reply on site: docs/grid.md)
+    assert _forms(reviewer.get(f"/tickets/{t}").text) == {"2/review", "2/verification"}
     status, body = _post(reviewer, t, 2, "review", decision="reject")
     assert status == 422 and "请填写原因" in body and "办理反馈" in body  # the page again, with the reason
     assert _post(reviewer, t, 2, "review", decision="reject", reason="请补充修复后的情况")[0] == 303

@@ -119,6 +119,12 @@ SAMPLES: list[e.Event] = [
     ),
     e.ExtensionRefused(no=1, reason="理由不足"),
     e.ExtensionRefused(no=1),
+    e.AssignmentReplied(no=1, reply="已清理", before=("a" * 32 + ".jpg",), after=("b" * 32 + ".jpg",)),
+    e.AssignmentArrived(no=1, latitude=20.0071235, longitude=110.2905),
+    e.AssignmentArrived(no=1),
+    e.VerificationRequested(no=1, grid_unit=7, note="路灯修好了吗？"),
+    e.VerificationPassed(no=1, grid_unit=7, latitude=20.0, longitude=110.3, media=("c" * 32 + ".jpg",)),
+    e.VerificationFailed(no=1, grid_unit=7, reason="路灯仍然不亮"),
 ]
 
 

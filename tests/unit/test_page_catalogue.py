@@ -30,6 +30,7 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     params |= {k: "x" for k in ("at", "who", "start", "end", "group", "place", "of", "volume", "periods")}
     params |= {k: "x" for k in ("bottom", "top", "min", "max", "definition", "r", "s", "sat", "w")}
     params |= {k: "x" for k in ("rate", "period", "num", "den", "value")}
+    params |= {"code": "x", "lat": "1", "lon": "1", "at": "x"}  # the grid pages' (docs/grid.md)
     for key in keys:
         assert text(key, "zh", **params)
         assert text(key, "en", **params)

@@ -35,7 +35,9 @@ def test_the_holder_is_offered_the_steps_of_its_state_and_others_nothing() -> No
     assert _can(f, handler(STREET)) == {1: set()}
     assert _can(f, supervisor()) == {1: set()}
     f.do(handler(DISTRICT), c.Acknowledge(1))
-    assert _can(f, handler(DISTRICT)) == {1: {"contact", "delegate", "reply", "send_back", "extension"}}
+    assert _can(f, handler(DISTRICT)) == {
+        1: {"contact", "delegate", "reply", "send_back", "extension", "arrive"}
+    }
     f.do(handler(DISTRICT), c.RequestExtension(1, until=f.now.replace(year=2030), reason="现场检测"))
     assert "extension" not in _can(f, handler(DISTRICT))[1]
     assert _can(f, dispatcher()) == {1: {"decide_extension"}}
@@ -59,9 +61,10 @@ def test_a_delegated_reply_is_offered_to_the_nearest_reviewer_up_the_tree() -> N
             )
 
     tree_ctx = replace(plain_ctx(reviewer(DISTRICT), f.now), reviewers=NoReviewerInTheStreet())
-    assert possible_actions(f.t, tree_ctx)[3] == {"review"}
+    # the district's reviewer is above the community: it may also ask a grid to verify the reply
+    assert possible_actions(f.t, tree_ctx)[3] == {"review", "request_verification"}
     street_ctx: Context = replace(tree_ctx, actor=reviewer(STREET))
-    assert possible_actions(f.t, street_ctx)[3] == frozenset()
+    assert possible_actions(f.t, street_ctx)[3] == frozenset({"request_verification"})
     with pytest.raises(DomainError) as refused:
         handle(f.t, c.ReviewReply(3, approve=True), street_ctx)
     err = refused.value

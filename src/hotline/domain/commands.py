@@ -169,8 +169,23 @@ class Delegate(Command):
 
 @dataclass(frozen=True)
 class Reply(Command):
+    """The unit's account of what was done; `before`/`after` name photos already stored by media/
+    (a grid worker's photos of the place before and after the work)."""
+
     assignment_no: int
     reply: str
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordArrival(Command):
+    """The holder is on site (到达现场): the time and, when the phone has a fix, where (WGS-84).
+    It is what an emergency's "on site in 30 minutes" promise really measures."""
+
+    assignment_no: int
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +229,31 @@ class DecideExtension(Command):
     reason: str | None = None
 
 
+# --- verification on site (核查) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestVerification(Command):
+    """Ask the grid of a place to check a reply on site ("is the street light fixed?")."""
+
+    assignment_no: int
+    grid_unit: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerVerification(Command):
+    """The grid worker's finding: passed, or failed with a reason (the reply goes back to the
+    unit); `media` names the photos already stored by media/; the position is WGS-84."""
+
+    assignment_no: int
+    passed: bool
+    note: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    media: tuple[str, ...] = ()
+
+
 _ACTION_NAMES: dict[type[Command], str] = {
     SubmitTicket: "submit",
     AnswerAtIntake: "answer",
@@ -238,4 +278,7 @@ _ACTION_NAMES: dict[type[Command], str] = {
     ReviewReply: "review",
     DecideSendBack: "decide_send_back",
     DecideExtension: "decide_extension",
+    RecordArrival: "arrive",
+    RequestVerification: "request_verification",
+    AnswerVerification: "answer_verification",
 }

@@ -103,6 +103,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A unit cannot be both lead and assist",
     ),
     "dispatch.centre": ("不能派单给热线中心本身", "A ticket cannot be dispatched to the centre itself"),
+    "arrival.already": ("到达现场已登记过", "Arrival on site is already recorded"),
+    "position.invalid": (
+        "位置无效：请同时给出纬度和经度（WGS-84）",
+        "Invalid position: give both latitude and longitude (WGS-84)",
+    ),
+    "verification.not_above": (
+        "只有热线中心（派单员、督办员）或承办单位的上级单位审核人可以要求核查",
+        "Only the centre (dispatcher, supervisor) or a reviewer of a unit above the holder may ask for a verification",
+    ),
+    "verification.pending": ("网格员正在现场核查此答复", "A grid worker is verifying this reply on site"),
+    "verification.none_pending": (
+        "此派单没有待核查的答复",
+        "No reply of this assignment waits for verification",
+    ),
+    "verification.not_grid": (
+        "只有被要求核查的网格可以提交核查结果",
+        "Only the grid asked to verify may answer",
+    ),
+    "verification.not_a_grid": ("核查只能交给网格（{unit}）", "Only a grid can verify ({unit})"),
+    "verification.no_grid": (
+        "无法按诉求位置找到网格，请指定网格",
+        "No grid found for the request's place: name the grid",
+    ),
     "extension.pending": ("已有待审批的延期申请", "An extension request is already waiting"),
     "extension.none_pending": ("没有待审批的延期申请", "There is no extension request to decide"),
     "extension.not_later": (

@@ -181,6 +181,50 @@ class AssignmentReplied(Event):
     TAG: ClassVar[str] = "assignment.replied"
     no: int
     reply: str
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignmentArrived(Event):
+    """The holder recorded arrival on site; the position when the phone had one (WGS-84)."""
+
+    TAG: ClassVar[str] = "assignment.arrived"
+    no: int
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class VerificationRequested(Event):
+    TAG: ClassVar[str] = "verification.requested"
+    no: int
+    grid_unit: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class VerificationPassed(Event):
+    TAG: ClassVar[str] = "verification.passed"
+    no: int
+    grid_unit: int
+    note: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    media: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerificationFailed(Event):
+    """The grid found the reply untrue: the assignment goes back to work with its deadlines."""
+
+    TAG: ClassVar[str] = "verification.failed"
+    no: int
+    grid_unit: int
+    reason: str
+    latitude: float | None = None
+    longitude: float | None = None
+    media: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -317,6 +361,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ExtensionRequested,
         ExtensionApproved,
         ExtensionRefused,
+        AssignmentArrived,
+        VerificationRequested,
+        VerificationPassed,
+        VerificationFailed,
     )
 }
 

@@ -43,6 +43,10 @@ ALLOWED: dict[type[c.Command], frozenset[Role]] = {
     c.ReviewReply: frozenset({R.DISPATCHER, R.UNIT_REVIEWER}),
     c.DecideSendBack: frozenset({R.DISPATCHER, R.UNIT_REVIEWER}),
     c.DecideExtension: frozenset({R.DISPATCHER}),
+    c.RecordArrival: _UNIT_WORK,
+    # the centre (dispatcher, supervisor) for any reply; a unit reviewer for its own units' replies
+    c.RequestVerification: frozenset({R.DISPATCHER, R.SUPERVISOR, R.UNIT_REVIEWER}),
+    c.AnswerVerification: frozenset({R.GRID_WORKER}),
 }
 
 

@@ -142,6 +142,10 @@ class Assignment:
     urges: int = 0
     deadlines: tuple[StepDeadline, ...] = ()
     escalations: int = 0
+    arrived_at: datetime | None = None
+    verify_unit: int | None = None  # the grid asked to verify the reply on site, while it is asked
+    verify_requested_at: datetime | None = None
+    verifications_failed: int = 0
 
     def deadline(self, step: DeadlineStep) -> StepDeadline | None:
         return next((d for d in self.deadlines if d.step is step), None)
@@ -529,7 +533,80 @@ def _child_deadlines(t: Ticket, parent: Assignment, ctx: Context) -> tuple[e.Dea
 def _reply(t: Ticket, cmd: c.Reply, ctx: Context) -> list[e.Event]:
     a = _holder(t, cmd.assignment_no, ctx)
     _require_state(a, cmd, *WORKING_STATES)
-    return [e.AssignmentReplied(no=a.no, reply=_require_reason(cmd.reply))]
+    reply = _require_reason(cmd.reply)
+    return [e.AssignmentReplied(no=a.no, reply=reply, before=tuple(cmd.before), after=tuple(cmd.after))]
+
+
+def _arrive(t: Ticket, cmd: c.RecordArrival, ctx: Context) -> list[e.Event]:
+    """Arrival on site, once per assignment, while the holder works on it."""
+    a = _holder(t, cmd.assignment_no, ctx)
+    _require_state(a, cmd, *WORKING_STATES)
+    if a.arrived_at is not None:
+        raise conflict("arrival.already")
+    lat, lon = _position(cmd.latitude, cmd.longitude)
+    return [e.AssignmentArrived(no=a.no, latitude=lat, longitude=lon)]
+
+
+def _position(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
+    """A WGS-84 point, both coordinates or neither; refused naming `latitude`."""
+    if lat is None and lon is None:
+        return None, None
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise invalid("position.invalid", field="latitude")
+    return round(lat, 7), round(lon, 7)
+
+
+def may_ask_verification(a: Assignment, actor: Actor, units: UnitTree | None) -> bool:
+    """Who may ask a grid to verify a reply: the centre (dispatcher, supervisor) for any reply; a
+    unit reviewer for a reply of its own unit or of a unit below it (a unit above the holder)."""
+    if actor.role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return True
+    if actor.role is not Role.UNIT_REVIEWER or actor.unit_id is None:
+        return False
+    if a.unit == actor.unit_id:
+        return True
+    return units is not None and units.is_descendant(a.unit, actor.unit_id)
+
+
+def _request_verification(t: Ticket, cmd: c.RequestVerification, ctx: Context) -> list[e.Event]:
+    a = t.assignment(cmd.assignment_no)
+    if not may_ask_verification(a, ctx.actor, ctx.units):
+        raise forbidden("verification.not_above")
+    _require_state(a, cmd, AssignmentState.REPLIED)
+    if a.verify_unit is not None:
+        raise conflict("verification.pending")
+    note = cmd.note.strip() if cmd.note and cmd.note.strip() else None
+    return [e.VerificationRequested(no=a.no, grid_unit=cmd.grid_unit, note=note)]
+
+
+def _answer_verification(t: Ticket, cmd: c.AnswerVerification, ctx: Context) -> list[e.Event]:
+    """The asked grid's finding. Failed needs a reason and sends the reply back to the unit, which
+    works on with the deadlines it had (as after a rejected reply)."""
+    a = t.assignment(cmd.assignment_no)
+    if a.verify_unit is None:
+        raise conflict("verification.none_pending")
+    if ctx.actor.unit_id != a.verify_unit:
+        raise forbidden("verification.not_grid")
+    lat, lon = _position(cmd.latitude, cmd.longitude)
+    note = cmd.note.strip() if cmd.note and cmd.note.strip() else None
+    if cmd.passed:
+        return [
+            e.VerificationPassed(
+                no=a.no,
+                grid_unit=a.verify_unit,
+                note=note,
+                latitude=lat,
+                longitude=lon,
+                media=tuple(cmd.media),
+            )
+        ]
+    if note is None:
+        raise invalid("reason.required", field="note")
+    return [
+        e.VerificationFailed(
+            no=a.no, grid_unit=a.verify_unit, reason=note, latitude=lat, longitude=lon, media=tuple(cmd.media)
+        )
+    ]
 
 
 def _send_back(t: Ticket, cmd: c.SendBack, ctx: Context) -> list[e.Event]:
@@ -553,6 +630,8 @@ def _request_extension(t: Ticket, cmd: c.RequestExtension, ctx: Context) -> list
 def _review(t: Ticket, cmd: c.ReviewReply, ctx: Context) -> list[e.Event]:
     a = _reviewed_assignment(t, cmd.assignment_no, ctx)
     _require_state(a, cmd, AssignmentState.REPLIED)
+    if a.verify_unit is not None:  # the grid's finding first: it may send the reply back
+        raise conflict("verification.pending")
     if not cmd.approve:
         return [e.AssignmentRejected(no=a.no, reason=_require_reason(cmd.reason))]
     if a.parent_no is None and a.role is AssignmentRole.LEAD:
@@ -720,6 +799,9 @@ _DECIDERS: dict[type[c.Command], Callable[[Ticket, Any, Context], list[e.Event]]
     c.ReviewReply: _review,
     c.DecideSendBack: _decide_send_back,
     c.DecideExtension: _decide_extension,
+    c.RecordArrival: _arrive,
+    c.RequestVerification: _request_verification,
+    c.AnswerVerification: _answer_verification,
 }
 
 
@@ -749,6 +831,9 @@ _PROBES: dict[str, Callable[[int, datetime], c.Command]] = {
     "decide_extension": lambda no, now: c.DecideExtension(
         assignment_no=no, approve=False, reason=_PROBE_TEXT
     ),
+    "arrive": lambda no, now: c.RecordArrival(assignment_no=no),
+    "request_verification": lambda no, now: c.RequestVerification(assignment_no=no, grid_unit=-1),
+    "answer_verification": lambda no, now: c.AnswerVerification(assignment_no=no, passed=True),
 }
 ASSIGNMENT_ACTIONS = tuple(_PROBES)
 
@@ -898,6 +983,25 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
         case e.AssignmentReplied():
             a = t.assignment(ev.no)
             return _set(t, replace(a, state=AssignmentState.REPLIED, reply=ev.reply, replied_at=at))
+        case e.AssignmentArrived():
+            return _set(t, replace(t.assignment(ev.no), arrived_at=at))
+        case e.VerificationRequested():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, verify_unit=ev.grid_unit, verify_requested_at=at))
+        case e.VerificationPassed():
+            a = t.assignment(ev.no)
+            return _set(t, replace(a, verify_unit=None, verify_requested_at=None))
+        case e.VerificationFailed():
+            a = t.assignment(ev.no)
+            back = replace(
+                a,
+                state=_back_to_work(a),
+                reply=None,
+                verify_unit=None,
+                verify_requested_at=None,
+                verifications_failed=a.verifications_failed + 1,
+            )
+            return _set(t, back)
         case e.AssignmentApproved():
             a = replace(t.assignment(ev.no), state=AssignmentState.APPROVED, reviewed_at=at)
             t = _set(t, a)

@@ -97,6 +97,8 @@ class AssignmentRow(Base):
             postgresql_where=text(SENT_BACK_UNDECIDED),
             sqlite_where=text(SENT_BACK_UNDECIDED),
         ),
+        # A grid worker's verifications to do (核查): the assignments a grid is asked to check.
+        Index("ix_assignments_verify_unit_id", "verify_unit_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +125,11 @@ class AssignmentRow(Base):
     improper_send_backs: Mapped[int] = mapped_column(Integer, default=0)
     urges: Mapped[int] = mapped_column(Integer, default=0)
     escalations: Mapped[int] = mapped_column(Integer, default=0)
+    # On site (到达现场) and verification on site (核查): see docs/grid.md.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verify_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    verify_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verifications_failed: Mapped[int] = mapped_column(Integer, default=0)
     acknowledge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Each timed step: limit, due_at, warn_at, whether warned / overdue are recorded, still open.

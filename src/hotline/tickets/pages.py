@@ -181,7 +181,14 @@ def _ticket_page(
             events = queries.ticket_events(s, ticket_id, desk.user, desk.zone, desk.lang)
         actions = service.actions_for(desk.db, ticket_id, desk.user.actor, desk.now)
         children: dict[int, list[UnitRef]] = {}
+        grids: list[UnitRef] = []
         with desk.db.read() as s:
+            if any("request_verification" in acts for acts in actions.values()):  # 核查: docs/grid.md
+                grids = [
+                    UnitRef(id=u.id, name=(u.name_en or u.name) if desk.lang == "en" else u.name)
+                    for u in directory.units(s)
+                    if u.kind == "grid" and u.active
+                ]
             for a in ticket.assignments:
                 if "delegate" in actions.get(a.no, ()):
                     children[a.no] = [
@@ -201,6 +208,7 @@ def _ticket_page(
             "actions": actions,
             "decisions": [(no, act) for no in sorted(actions) for act in _DECISIONS if act in actions[no]],
             "children": children,
+            "grids": grids,
             "done": done,
             "refused": None if refused is None else message(refused.code, desk.lang, **refused.params),
             "typed": form or {},

@@ -41,7 +41,17 @@ def visible(user: CurrentUser) -> ColumnElement[bool]:
     )
     cond = TicketRow.id.in_(in_subtree)
     if user.role is Role.GRID_WORKER:
-        cond = or_(cond, TicketRow.created_by_user_id == user.id)
+        # what the worker reported, what the grid is asked to verify on site (核查), and what it
+        # verified (found through the indexed tag: verification findings are few)
+        grids = directory.unit_ids_under(user.unit_path)
+        asked = select(AssignmentRow.ticket_id).where(AssignmentRow.verify_unit_id.in_(grids))
+        verified = select(TicketEventRow.ticket_id).where(
+            TicketEventRow.tag.in_(["verification.passed", "verification.failed"]),
+            TicketEventRow.actor_unit_id.in_(grids),
+        )
+        cond = or_(
+            cond, TicketRow.created_by_user_id == user.id, TicketRow.id.in_(asked), TicketRow.id.in_(verified)
+        )
     return cond
 
 
@@ -110,7 +120,10 @@ def ticket_detail(
     assignments = session.scalars(
         select(AssignmentRow).where(AssignmentRow.ticket_id == ticket_id).order_by(AssignmentRow.no)
     ).all()
-    units = _units(session, {row.lead_unit_id} | {a.unit_id for a in assignments})
+    units = _units(
+        session,
+        {row.lead_unit_id} | {a.unit_id for a in assignments} | {a.verify_unit_id for a in assignments},
+    )
     return _detail(row, assignments, units, user, zone, lang, now)
 
 
@@ -258,6 +271,10 @@ def _assignment(
         urges=a.urges,
         escalations=a.escalations,
         deadlines=[_deadline(a, d, zone, lang, now) for d in a.deadlines or []],
+        arrived_at=_local(a.arrived_at, zone),
+        verify_unit=_ref(units, a.verify_unit_id, lang),
+        verify_requested_at=_local(a.verify_requested_at, zone),
+        verifications_failed=a.verifications_failed,
     )
 
 
@@ -1474,3 +1491,115 @@ def statuses(session: Session, ids: Collection[int]) -> dict[int, tuple[str, int
         select(TicketRow.id, TicketRow.status, TicketRow.reopen_count).where(TicketRow.id.in_(list(ids)))
     )
     return {i: (status, reopen) for i, status, reopen in rows}
+
+
+# --- the grid worker's page (docs/grid.md) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerificationItem:
+    """A reply the user's grid is asked to verify on site (核查), oldest request first."""
+
+    ticket_id: int
+    number: str
+    title: str | None
+    content_excerpt: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    assignment_no: int
+    unit: out.UnitRef
+    reply: str | None
+    requested_at: datetime
+    note: str | None
+
+
+def verifications_for(
+    session: Session, user: CurrentUser, zone: ZoneInfo, lang: str
+) -> list[VerificationItem]:
+    """What the user's grid is asked to verify now: two statements, whatever the tables' size."""
+    rows = session.execute(
+        select(AssignmentRow, TicketRow)
+        .join(TicketRow, TicketRow.id == AssignmentRow.ticket_id)
+        .where(AssignmentRow.verify_unit_id.in_(directory.unit_ids_under(user.unit_path)))
+        .order_by(AssignmentRow.verify_requested_at, AssignmentRow.id)
+        .limit(200)
+    ).all()
+    if not rows:
+        return []
+    notes = _verification_notes(session, [(t.id, a.no) for a, t in rows])
+    units = _units(session, {a.unit_id for a, _ in rows})
+    items = []
+    for a, t in rows:
+        unit = _ref(units, a.unit_id, lang)
+        assert unit is not None and a.verify_requested_at is not None
+        items.append(
+            VerificationItem(
+                ticket_id=t.id,
+                number=ticket_number(t, zone),
+                title=t.title,
+                content_excerpt=t.content[:80],
+                address=t.address,
+                latitude=t.latitude,
+                longitude=t.longitude,
+                assignment_no=a.no,
+                unit=unit,
+                reply=a.reply,
+                requested_at=a.verify_requested_at.astimezone(zone),
+                note=notes.get((t.id, a.no)),
+            )
+        )
+    return items
+
+
+def _verification_notes(session: Session, keys: list[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
+    """The note of the latest `verification.requested` of each (ticket, assignment)."""
+    found: dict[tuple[int, int], str | None] = {}
+    rows = session.execute(
+        select(TicketEventRow.ticket_id, TicketEventRow.assignment_no, TicketEventRow.payload)
+        .where(
+            TicketEventRow.tag == "verification.requested",
+            TicketEventRow.ticket_id.in_({k[0] for k in keys}),
+        )
+        .order_by(TicketEventRow.seq)
+    ).all()
+    for r in rows:
+        if r.assignment_no is not None:
+            found[(r.ticket_id, r.assignment_no)] = (r.payload or {}).get("note")
+    return found
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """A ticket the user reported (a grid worker's own reports), newest first."""
+
+    ticket_id: int
+    number: str
+    tracking_code: str
+    content_excerpt: str
+    status: str
+    status_label: str
+    received_at: datetime
+
+
+def reported_by(
+    session: Session, user: CurrentUser, zone: ZoneInfo, lang: str, *, limit: int = 10
+) -> list[ReportItem]:
+    rows = session.scalars(
+        select(TicketRow)
+        .where(TicketRow.created_by_user_id == user.id)
+        .order_by(TicketRow.received_at.desc(), TicketRow.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        ReportItem(
+            ticket_id=t.id,
+            number=ticket_number(t, zone),
+            tracking_code=t.tracking_code,
+            content_excerpt=t.content[:60],
+            status=t.status,
+            status_label=label(t.status, lang),
+            received_at=t.received_at.astimezone(zone),
+        )
+        for t in rows
+    ]

@@ -147,6 +147,12 @@ class AssignmentOut(BaseModel):
     urges: int
     escalations: int
     deadlines: list[DeadlineOut]
+    arrived_at: datetime | None = Field(default=None, description="Arrival on site (到达现场), when recorded")
+    verify_unit: UnitRef | None = Field(
+        default=None, description="The grid asked to verify the reply on site (核查), while it is asked"
+    )
+    verify_requested_at: datetime | None = None
+    verifications_failed: int = 0
 
 
 class FollowUpOut(BaseModel):

@@ -54,6 +54,12 @@ def _check_references(session: Session, ticket: Ticket, command: c.Command) -> N
                 raise invalid("category.not_found", category=command.category, field="category_code")
         case c.Delegate():
             _check_units(session, {"unit_id": [command.to_unit]})
+        case c.RequestVerification():
+            grid = directory.unit(session, command.grid_unit)
+            if grid is None or not grid.active:
+                raise invalid("unit.not_found", unit=command.grid_unit, field="grid_unit_id")
+            if grid.kind != "grid":
+                raise invalid("verification.not_a_grid", unit=grid.name, field="grid_unit_id")
         case c.DecideSendBack() if command.redispatch_to is not None:
             _check_units(
                 session,
@@ -74,6 +80,9 @@ def _context(
     if isinstance(command, c.Delegate):
         holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
         units = directory.unit_paths(session, [command.to_unit] + ([holder] if holder else []))
+    if isinstance(command, c.RequestVerification) and actor.unit_id is not None:
+        holder = next((a.unit for a in ticket.assignments if a.no == command.assignment_no), None)
+        units = directory.unit_paths(session, [actor.unit_id] + ([holder] if holder else []))
     return Context(
         actor=actor,
         now=now,

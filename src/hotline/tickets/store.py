@@ -89,6 +89,10 @@ def assignment_columns(a: Assignment) -> dict[str, Any]:
         "improper_send_backs": a.improper_send_backs,
         "urges": a.urges,
         "escalations": a.escalations,
+        "arrived_at": a.arrived_at,
+        "verify_unit_id": a.verify_unit,
+        "verify_requested_at": a.verify_requested_at,
+        "verifications_failed": a.verifications_failed,
         "acknowledge_due_at": _due(a, DeadlineStep.ACKNOWLEDGE),
         "contact_due_at": _due(a, DeadlineStep.CONTACT),
         "deadlines": [

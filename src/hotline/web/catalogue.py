@@ -9,7 +9,7 @@ from typing import Any
 
 from hotline.domain.errors import MESSAGES
 from hotline.domain.vocabulary import LABELS
-from hotline.web.words import admin, assessment, console, followup, portal, shell, tickets, workbench
+from hotline.web.words import admin, assessment, console, followup, grid, portal, shell, tickets, workbench
 
 
 def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -33,6 +33,7 @@ PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
     portal.WORDS,
     workbench.WORDS,
     assessment.WORDS,
+    grid.WORDS,
 )
 
 

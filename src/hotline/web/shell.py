@@ -35,6 +35,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
         "nav.assessment",
         frozenset({"dispatcher", "supervisor", "admin", "unit_handler", "unit_reviewer"}),
     ),
+    ("/grid", "nav.grid", frozenset({"grid_worker"})),
 ]
 
 
