@@ -28,7 +28,6 @@ from hotline.followup.routes import router as followup_router
 from hotline.intake import pages as intake_pages
 from hotline.intake.routes import router as intake_router
 from hotline.kb.routes import router as kb_router
-from hotline.media import routes as media_routes
 from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
 from hotline.open311 import pages as open311_pages
@@ -112,12 +111,12 @@ def create_app(
     app.state.throttle = throttle.Throttle()
 
     errors.install(app)
-    # the portal's forms carry photos: up to media_max_files of media_max_bytes, and the fields
-    photo_forms = settings.media_max_bytes * settings.media_max_files + 256_000
+    # the portal's forms and a unit's reply carry photos: up to media_max_files of media_max_bytes
+    photo_forms = max(settings.media_max_bytes * settings.media_max_files + 256_000, settings.max_body_bytes)
     app.add_middleware(
         limits.BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        larger={"/portal/": max(photo_forms, settings.max_body_bytes)},
+        larger={"/portal/": photo_forms, limits.REPLY_WITH_PHOTOS: photo_forms},
     )
     app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
     docs.install(app)
@@ -131,7 +130,6 @@ def create_app(
     console_pages.install(app)
     followup_pages.install(app)
     intake_pages.install(app)
-    media_routes.install(app)
     portal_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (

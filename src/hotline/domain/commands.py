@@ -169,8 +169,11 @@ class Delegate(Command):
 
 @dataclass(frozen=True)
 class Reply(Command):
+    """`media`: names of photos already stored by media/ with this reply (the event keeps them)."""
+
     assignment_no: int
     reply: str
+    media: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,7 @@ class AssignmentReplied(Event):
     TAG: ClassVar[str] = "assignment.replied"
     no: int
     reply: str
+    media: tuple[str, ...] = ()  # photos stored with the reply (media/), by name
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,8 @@ class Assignment:
     replied_at: datetime | None = None
     reviewed_at: datetime | None = None
     reply: str | None = None
+    # the photos stored with the reply (media names): a child's go up with its approved reply
+    reply_media: tuple[str, ...] = ()
     send_back_reason: str | None = None
     state_before_send_back: AssignmentState | None = None
     pending_extension_until: datetime | None = None
@@ -529,7 +531,7 @@ def _child_deadlines(t: Ticket, parent: Assignment, ctx: Context) -> tuple[e.Dea
 def _reply(t: Ticket, cmd: c.Reply, ctx: Context) -> list[e.Event]:
     a = _holder(t, cmd.assignment_no, ctx)
     _require_state(a, cmd, *WORKING_STATES)
-    return [e.AssignmentReplied(no=a.no, reply=_require_reason(cmd.reply))]
+    return [e.AssignmentReplied(no=a.no, reply=_require_reason(cmd.reply), media=tuple(cmd.media))]
 
 
 def _send_back(t: Ticket, cmd: c.SendBack, ctx: Context) -> list[e.Event]:
@@ -897,17 +899,28 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             return _add(_set(t, replace(a, state=AssignmentState.DELEGATED)), [ev.child], at)
         case e.AssignmentReplied():
             a = t.assignment(ev.no)
-            return _set(t, replace(a, state=AssignmentState.REPLIED, reply=ev.reply, replied_at=at))
+            return _set(
+                t,
+                replace(a, state=AssignmentState.REPLIED, reply=ev.reply, reply_media=ev.media, replied_at=at),
+            )
         case e.AssignmentApproved():
             a = replace(t.assignment(ev.no), state=AssignmentState.APPROVED, reviewed_at=at)
             t = _set(t, a)
             if a.parent_no is not None:  # the child's approved reply becomes the parent's reply
                 p = t.assignment(a.parent_no)
-                t = _set(t, replace(p, state=AssignmentState.REPLIED, reply=a.reply, replied_at=at))
+                t = _set(
+                    t,
+                    replace(
+                        p, state=AssignmentState.REPLIED, reply=a.reply, reply_media=a.reply_media, replied_at=at
+                    ),
+                )
             return t
         case e.AssignmentRejected():
             a = t.assignment(ev.no)
-            return _set(t, replace(a, state=_back_to_work(a), rejections=a.rejections + 1, reply=None))
+            return _set(
+                t,
+                replace(a, state=_back_to_work(a), rejections=a.rejections + 1, reply=None, reply_media=()),
+            )
         case e.AssignmentSentBack():
             a = t.assignment(ev.no)
             return _set(
