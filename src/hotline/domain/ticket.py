@@ -901,7 +901,9 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             a = t.assignment(ev.no)
             return _set(
                 t,
-                replace(a, state=AssignmentState.REPLIED, reply=ev.reply, reply_media=ev.media, replied_at=at),
+                replace(
+                    a, state=AssignmentState.REPLIED, reply=ev.reply, reply_media=ev.media, replied_at=at
+                ),
             )
         case e.AssignmentApproved():
             a = replace(t.assignment(ev.no), state=AssignmentState.APPROVED, reviewed_at=at)
@@ -911,7 +913,11 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
                 t = _set(
                     t,
                     replace(
-                        p, state=AssignmentState.REPLIED, reply=a.reply, reply_media=a.reply_media, replied_at=at
+                        p,
+                        state=AssignmentState.REPLIED,
+                        reply=a.reply,
+                        reply_media=a.reply_media,
+                        replied_at=at,
                     ),
                 )
             return t

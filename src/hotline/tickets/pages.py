@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession, PageSessionDep
+from hotline.config import Settings
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
 from hotline.domain.errors import MESSAGES, DomainError, invalid, message
@@ -349,37 +350,57 @@ def _install_action(app: FastAPI, action: str, path: str) -> None:
         settings: SettingsDep,
     ) -> Response:
         typed = {k: str(v) for k, v in form.items() if k != "csrf" and isinstance(v, str)}
-        htmx = _htmx(request)
         try:
-            command = _command(action, no, typed, desk.zone)
-            if isinstance(command, c.Reply):  # the reply form may carry photos
-                files = [v for v in form.getlist("photos") if isinstance(v, UploadFile)]
-                checked = photos.checked(read_uploads(files, settings.media_max_bytes), settings)
-                photos.reply_with_photos(
-                    desk.db,
-                    storage_of(settings),
-                    ticket_id,
-                    no,
-                    command.reply,
-                    checked,
-                    desk.user,
-                    desk.now,
-                    desk.deadlines,
-                )
-            else:
-                service.execute(desk.db, ticket_id, command, desk.user.actor, desk.now, desk.deadlines)
-        except DomainError as err:
-            if err.code in ("permission.not_visible", "ticket.not_found"):
-                raise PageRefusal(err, session) from None
-            return _ticket_page(
-                request,
-                desk,
-                session,
+            return _act(request, action, ticket_id, no, desk, session, form, typed, settings)
+        finally:  # the spooled uploads, read or not (a refusal may come before they are read)
+            for _, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    value.file.close()
+
+
+def _act(
+    request: Request,
+    action: str,
+    ticket_id: int,
+    no: int,
+    desk: Desk,
+    session: PageSession,
+    form: FormData,
+    typed: dict[str, str],
+    settings: Settings,
+) -> Response:
+    """One action from its form (see `_install_action`)."""
+    htmx = _htmx(request)
+    try:
+        command = _command(action, no, typed, desk.zone)
+        if isinstance(command, c.Reply):  # the reply form may carry photos
+            files = [v for v in form.getlist("photos") if isinstance(v, UploadFile)]
+            checked = photos.checked(read_uploads(files, settings.media_max_bytes), settings)
+            photos.reply_with_photos(
+                desk.db,
+                storage_of(settings),
                 ticket_id,
-                refused=err,
-                form={**typed, "_action": action, "_no": str(no), "_focus": str(err.params.get("field", ""))},
-                fragment=htmx,
+                no,
+                command.reply,
+                checked,
+                desk.user,
+                desk.now,
+                desk.deadlines,
             )
-        if htmx:  # the ticket's actions and timeline as they now stand, without a reload
-            return _ticket_page(request, desk, session, ticket_id, done=action, fragment=True)
-        return RedirectResponse(f"/tickets/{ticket_id}?done={action}#a{no}", status_code=303)
+        else:
+            service.execute(desk.db, ticket_id, command, desk.user.actor, desk.now, desk.deadlines)
+    except DomainError as err:
+        if err.code in ("permission.not_visible", "ticket.not_found"):
+            raise PageRefusal(err, session) from None
+        return _ticket_page(
+            request,
+            desk,
+            session,
+            ticket_id,
+            refused=err,
+            form={**typed, "_action": action, "_no": str(no), "_focus": str(err.params.get("field", ""))},
+            fragment=htmx,
+        )
+    if htmx:  # the ticket's actions and timeline as they now stand, without a reload
+        return _ticket_page(request, desk, session, ticket_id, done=action, fragment=True)
+    return RedirectResponse(f"/tickets/{ticket_id}?done={action}#a{no}", status_code=303)

@@ -134,4 +134,6 @@ def reply_with_photos(
 
         names = tuple(s.name for s in staging.stored)
         command = c.Reply(assignment_no=no, reply=reply, media=names)
-        return service.execute(db, ticket_id, command, user.actor, now, deadlines, also=rows if names else None)
+        return service.execute(
+            db, ticket_id, command, user.actor, now, deadlines, also=rows if names else None
+        )

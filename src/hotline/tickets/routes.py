@@ -226,8 +226,13 @@ def reply(
 
 def read_uploads(files: list[UploadFile], limit: int) -> list[bytes]:
     """The bytes of each chosen file (a form's empty file field is no photo); one byte over the
-    limit is enough to refuse it."""
-    return [f.file.read(limit + 1) for f in files if f.filename or f.size]
+    limit is enough to refuse it. Each upload's spooled file is closed once read."""
+    blobs = []
+    for f in files:
+        with f.file:
+            if f.filename or f.size:
+                blobs.append(f.file.read(limit + 1))
+    return blobs
 
 
 @router.post(_A + "/reply-with-photos", response_model=s.TicketOut)
@@ -374,7 +379,9 @@ def list_media(ticket_id: Id, desk: DeskDep) -> list[MediaOut]:
     ]
 
 
-def staff_photo(db: Database, user: CurrentUser, settings: Settings, ticket_id: int, name: str) -> FileResponse:
+def staff_photo(
+    db: Database, user: CurrentUser, settings: Settings, ticket_id: int, name: str
+) -> FileResponse:
     """One photo of a ticket the person may see (403 otherwise, 404 for a name not its own)."""
     with db.read() as session:
         queries.require_visible(session, ticket_id, user)
