@@ -229,3 +229,28 @@ def test_the_ticket_pages_forms_over_htmx(platform: Platform) -> None:
     assert r.status_code == 200 and "已提交：办理反馈" in r.text
     assert len(re.findall(r'<img src="/tickets/\d+/media/', r.text)) == 1
     assert _state(api, t, 1) == "replied"
+
+
+def test_a_reply_may_carry_photos_larger_than_other_bodies(platform: Platform) -> None:
+    p, api = platform, Api(platform)
+    t = api.dispatched("dept-urban")
+    api.on("handler.urban", t, 1, "acknowledge")
+    big = b"\xff\xd8" + b"0" * 2_500_000  # over HOTLINE_MAX_BODY_BYTES (2 MB), under a photo's 10 MB
+    r = p.client.post(
+        f"/api/v1/tickets/{t}/assignments/1/reply-with-photos",
+        data={"reply": "已处理"},
+        files=_files(big),
+        headers=p.headers("handler.urban"),
+    )
+    assert r.status_code == 422 and r.json()["code"] == "media.type"  # read, then refused by content
+    b = logged_in(p, "handler.urban")
+    token = csrf_of(b.get(f"/tickets/{t}").text)
+    page = b.post(
+        f"/tickets/{t}/assignments/1/reply", data={"csrf": token, "reply": "已处理"}, files=_files(big)
+    )
+    assert page.status_code == 422
+    other = b.post(
+        f"/tickets/{t}/assignments/1/contact", data={"csrf": token, "note": "x"}, files=_files(big)
+    )
+    assert other.status_code == 413  # every other form keeps the ordinary limit
+    assert _state(api, t, 1) == "acknowledged"
