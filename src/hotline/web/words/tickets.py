@@ -74,8 +74,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "ticket.your_turn": ("待您决定：", "Waiting for your decision:"),
     "action.acknowledge": ("签收", "Acknowledge"),
     "ticket.request_failed": (
-        "未能提交，请检查网络后重试（页面未更改）。",
-        "Not sent: check the connection and try again (nothing was changed on the page).",
+        "未能提交：请检查网络，刷新页面后重试。",
+        "Not sent: check the connection, reload the page and try again.",
     ),
     # photos: the citizen's, and those a unit sends with its reply (the approved lead reply's are public)
     "photos.citizen": ("诉求人照片", "The citizen's photos"),
