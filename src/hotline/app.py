@@ -33,7 +33,6 @@ from hotline.intake import pages as intake_pages
 from hotline.intake.routes import router as intake_router
 from hotline.kb import pages as kb_pages
 from hotline.kb.routes import router as kb_router
-from hotline.media import routes as media_routes
 from hotline.notify import pages as notify_pages
 from hotline.notify.routes import admin as webhooks_admin_router
 from hotline.notify.routes import router as inbox_router
@@ -120,8 +119,8 @@ def create_app(
     app.state.throttle = throttle.Throttle()
 
     errors.install(app)
-    # the portal's forms carry photos: up to media_max_files of media_max_bytes, and the fields
-    photo_forms = settings.media_max_bytes * settings.media_max_files + 256_000
+    # the portal's forms and a unit's reply carry photos: up to media_max_files of media_max_bytes
+    photo_forms = max(settings.media_max_bytes * settings.media_max_files + 256_000, settings.max_body_bytes)
     app.add_middleware(
         limits.BodySizeLimit,
         max_bytes=settings.max_body_bytes,
@@ -129,6 +128,7 @@ def create_app(
         larger={
             "/portal/": max(photo_forms, settings.max_body_bytes),
             "/grid/": max(2 * photo_forms, settings.max_body_bytes),
+            limits.REPLY_WITH_PHOTOS: max(photo_forms, settings.max_body_bytes),
         },
     )
     app.add_middleware(security.SecurityHeaders, content_security_policy=settings.content_security_policy)
@@ -147,7 +147,6 @@ def create_app(
     console_pages.install(app)
     followup_pages.install(app)
     intake_pages.install(app)
-    media_routes.install(app)
     portal_pages.install(app)
     assessment_pages.install(app)
     grid_pages.install(app)

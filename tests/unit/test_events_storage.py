@@ -75,6 +75,7 @@ SAMPLES: list[e.Event] = [
     e.AssignmentContacted(no=1, note="电话"),
     e.AssignmentDelegated(no=1, child=CHILD, note="请街道处理"),
     e.AssignmentReplied(no=1, reply="已疏通"),
+    e.AssignmentReplied(no=1, reply="已疏通", media=("0123456789abcdef0123456789abcdef.jpg",)),
     e.AssignmentApproved(no=1, reason="好"),
     e.AssignmentApproved(no=1),
     e.AssignmentRejected(no=1, reason="无照片"),

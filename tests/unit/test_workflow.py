@@ -380,6 +380,20 @@ def test_the_parent_reviewer_rejects_the_child_reply_and_the_child_works_again(c
     assert f.a(2).rejections == 2
 
 
+def test_a_replys_photos_go_up_with_the_approved_child_reply_and_a_rejection_drops_them():
+    f = in_progress()
+    f.do(handler(DISTRICT), c.Delegate(1, to_unit=STREET))
+    f.do(handler(STREET), c.Acknowledge(2))
+    rec = f.do(handler(STREET), c.Reply(2, "已修复", media=("a.jpg",)))
+    assert rec.event == e.AssignmentReplied(no=2, reply="已修复", media=("a.jpg",))
+    assert f.a(2).reply_media == ("a.jpg",)
+    f.do(reviewer(DISTRICT), c.ReviewReply(2, approve=False, reason="看不清"))
+    assert f.a(2).reply_media == ()
+    f.do(handler(STREET), c.Reply(2, "已修复，补拍", media=("b.jpg", "c.jpg")))
+    f.do(reviewer(DISTRICT), c.ReviewReply(2, approve=True))
+    assert f.a(1).reply_media == ("b.jpg", "c.jpg")  # the parent's reply is the child's, photos too
+
+
 def test_rejecting_a_reply_needs_a_reason():
     f = delegated_and_child_replied()
     f.refuse(reviewer(DISTRICT), c.ReviewReply(2, approve=False), "reason.required", INVALID)

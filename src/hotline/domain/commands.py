@@ -169,11 +169,13 @@ class Delegate(Command):
 
 @dataclass(frozen=True)
 class Reply(Command):
-    """The unit's account of what was done; `before`/`after` name photos already stored by media/
-    (a grid worker's photos of the place before and after the work)."""
+    """The unit's account of what was done. `media`, `before`, `after`: names of photos already
+    stored by media/ with this reply (a grid worker's photos of the place before and after the
+    work, any unit's other photos); the event keeps them."""
 
     assignment_no: int
     reply: str
+    media: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
 

@@ -181,8 +181,9 @@ class AssignmentReplied(Event):
     TAG: ClassVar[str] = "assignment.replied"
     no: int
     reply: str
-    before: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
+    media: tuple[str, ...] = ()  # photos stored with the reply (media/), by name
+    before: tuple[str, ...] = ()  # a grid worker's photos of the place before the work …
+    after: tuple[str, ...] = ()  # … and after it
 
 
 @dataclass(frozen=True)

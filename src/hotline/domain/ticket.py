@@ -130,6 +130,8 @@ class Assignment:
     replied_at: datetime | None = None
     reviewed_at: datetime | None = None
     reply: str | None = None
+    # the photos stored with the reply (media names): a child's go up with its approved reply
+    reply_media: tuple[str, ...] = ()
     send_back_reason: str | None = None
     state_before_send_back: AssignmentState | None = None
     pending_extension_until: datetime | None = None
@@ -534,7 +536,11 @@ def _reply(t: Ticket, cmd: c.Reply, ctx: Context) -> list[e.Event]:
     a = _holder(t, cmd.assignment_no, ctx)
     _require_state(a, cmd, *WORKING_STATES)
     reply = _require_reason(cmd.reply)
-    return [e.AssignmentReplied(no=a.no, reply=reply, before=tuple(cmd.before), after=tuple(cmd.after))]
+    return [
+        e.AssignmentReplied(
+            no=a.no, reply=reply, media=tuple(cmd.media), before=tuple(cmd.before), after=tuple(cmd.after)
+        )
+    ]
 
 
 def _arrive(t: Ticket, cmd: c.RecordArrival, ctx: Context) -> list[e.Event]:
@@ -982,7 +988,11 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             return _add(_set(t, replace(a, state=AssignmentState.DELEGATED)), [ev.child], at)
         case e.AssignmentReplied():
             a = t.assignment(ev.no)
-            return _set(t, replace(a, state=AssignmentState.REPLIED, reply=ev.reply, replied_at=at))
+            photos = (*ev.media, *ev.before, *ev.after)
+            return _set(
+                t,
+                replace(a, state=AssignmentState.REPLIED, reply=ev.reply, reply_media=photos, replied_at=at),
+            )
         case e.AssignmentArrived():
             return _set(t, replace(t.assignment(ev.no), arrived_at=at))
         case e.VerificationRequested():
@@ -1007,11 +1017,23 @@ def _apply(t: Ticket | None, ev: e.Event, at: datetime) -> Ticket:
             t = _set(t, a)
             if a.parent_no is not None:  # the child's approved reply becomes the parent's reply
                 p = t.assignment(a.parent_no)
-                t = _set(t, replace(p, state=AssignmentState.REPLIED, reply=a.reply, replied_at=at))
+                t = _set(
+                    t,
+                    replace(
+                        p,
+                        state=AssignmentState.REPLIED,
+                        reply=a.reply,
+                        reply_media=a.reply_media,
+                        replied_at=at,
+                    ),
+                )
             return t
         case e.AssignmentRejected():
             a = t.assignment(ev.no)
-            return _set(t, replace(a, state=_back_to_work(a), rejections=a.rejections + 1, reply=None))
+            return _set(
+                t,
+                replace(a, state=_back_to_work(a), rejections=a.rejections + 1, reply=None, reply_media=()),
+            )
         case e.AssignmentSentBack():
             a = t.assignment(ev.no)
             return _set(

@@ -51,6 +51,7 @@ from hotline.media.routes import photo_response
 from hotline.portal import access, forms
 from hotline.routing import emergency
 from hotline.routing import queue as routing_queue
+from hotline.tickets import photos as ticket_photos
 from hotline.tickets import queries as tickets
 from hotline.tickets import service as workflow
 from hotline.tracking import queries as tracking
@@ -236,7 +237,8 @@ def _request_page(
                 return _render(request, "portal_locked.html", {"code": code, "error": None})
             public = tracking.public_ticket(s, code, settings.zone, lang)
             own = tickets.brief(s, opened.ticket_id) if opened.full else None
-            photos = media_queries.of_ticket(s, opened.ticket_id) if opened.full else []
+            # the citizen's own photos and the approved public answer's, never a unit's internal ones
+            photos = ticket_photos.for_citizen(s, opened.ticket_id) if opened.full else []
             asking = opened.full and followup_queries.open_task_of(s, opened.ticket_id) is not None
     except Throttled as exc:
         return _throttled(request, exc)
@@ -250,7 +252,8 @@ def _request_page(
             "public": public,
             "own": own,
             "phone": mask_phone(opened.phone),
-            "photos": photos,
+            "photos": [p for p in photos if p.source == "citizen"],
+            "answer_photos": [p for p in photos if p.public],
             "full": opened.full,
             "new": request.query_params.get("new") == "1",
             "done": request.query_params.get("done"),
@@ -547,7 +550,8 @@ def install(app: FastAPI) -> None:
                 opened = _open(request, s, code, now)
                 if not opened.full:
                     raise forbidden("portal.locked")
-                info = media_queries.by_name(s, opened.ticket_id, name)
+                shown = {p.name for p in ticket_photos.for_citizen(s, opened.ticket_id)}
+                info = media_queries.by_name(s, opened.ticket_id, name) if name in shown else None
             response: FileResponse = photo_response(media.storage_of(settings), info)
             return response
         except Throttled as exc:

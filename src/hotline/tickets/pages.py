@@ -2,7 +2,11 @@
 as the JSON API, with the caller taken from the session cookie (auth.pages).
 
 The inbox answers a full request with the page and an htmx request with the table alone (the
-acknowledge form swaps it in place); without JavaScript the form posts and redirects back."""
+acknowledge form swaps it in place); without JavaScript the form posts and redirects back. The
+ticket page's forms do the same: an htmx POST is answered with the ticket's part of the page
+(`ticket_main.html`: actions, assignments, timeline), refreshed after a success, or with the
+refusal's message, its status and the field focused; a plain POST redirects (303) or shows the
+whole page."""
 
 from __future__ import annotations
 
@@ -13,19 +17,22 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
 
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession, PageSessionDep
+from hotline.config import Settings
 from hotline.directory import queries as directory
 from hotline.domain import commands as c
 from hotline.domain.errors import MESSAGES, DomainError, invalid, message
+from hotline.media.service import storage_of
 from hotline.notify import queries as notify
 from hotline.notify import service as notify_service
-from hotline.tickets import queries, schemas, service
-from hotline.tickets.routes import Desk
+from hotline.tickets import photos, queries, schemas, service
+from hotline.tickets.routes import Desk, read_uploads, staff_photo
 from hotline.tickets.schemas import UnitRef
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.errors import STATUS
 from hotline.web.shell import HOME, Shell, home_for
 
@@ -34,6 +41,11 @@ pages = Shell(Path(__file__).parent / "templates")
 _MAX_PICKS = 100
 PAGE_SIZE = 50
 _LAST_PAGE = 10_000  # beyond any unit's real inbox; keeps the offset a small number
+
+
+def _htmx(request: Request) -> bool:
+    """An htmx request for part of a page (not a boosted link, which wants the whole page)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
 
 
 def _page_number(raw: str | None) -> int:
@@ -67,7 +79,7 @@ def install(app: FastAPI) -> None:
             return RedirectResponse(home_for(session.user), status_code=303)
         q = request.query_params
         page = _page_number(q.get("page"))
-        fragment = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
+        fragment = _htmx(request)
         with desk.db.read() as s:
             found = queries.unit_inbox(
                 s, desk.user, desk.zone, desk.lang, desk.now, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
@@ -145,19 +157,36 @@ def install(app: FastAPI) -> None:
         request: Request, ticket_id: int, desk: PageDeskDep, session: PageSessionDep
     ) -> HTMLResponse:
         done = request.query_params.get("done")
-        return _ticket_page(request, desk, session, ticket_id, done=done if done in _ACTIONS else None)
+        known = done in _ACTIONS or done == "acknowledge"
+        return _ticket_page(request, desk, session, ticket_id, done=done if known else None)
 
     @app.post("/tickets/{ticket_id}/assignments/{no}/acknowledge", include_in_schema=False)
     def acknowledge_one(
-        ticket_id: int, no: int, desk: PageDeskDep, session: PageSessionDep, form: CheckedFormDep
+        request: Request,
+        ticket_id: int,
+        no: int,
+        desk: PageDeskDep,
+        session: PageSessionDep,
+        form: CheckedFormDep,
     ) -> Response:
         try:
             service.execute(
                 desk.db, ticket_id, c.Acknowledge(assignment_no=no), desk.user.actor, desk.now, desk.deadlines
             )
         except DomainError as err:
-            raise PageRefusal(err, session) from None
+            if not _htmx(request) or err.code in ("permission.not_visible", "ticket.not_found"):
+                raise PageRefusal(err, session) from None
+            return _ticket_page(request, desk, session, ticket_id, refused=err, fragment=True)
+        if _htmx(request):
+            return _ticket_page(request, desk, session, ticket_id, done="acknowledge", fragment=True)
         return RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
+
+    @app.get("/tickets/{ticket_id}/media/{name}", include_in_schema=False)
+    def page_media(
+        ticket_id: int, name: str, db: DbDep, page: PageSessionDep, settings: SettingsDep
+    ) -> FileResponse:
+        """A photo of the ticket for the staff pages (session cookie instead of a bearer token)."""
+        return staff_photo(db, page.user, settings, ticket_id, name)
 
     for action, path in _ACTIONS.items():
         _install_action(app, action, path)
@@ -172,13 +201,16 @@ def _ticket_page(
     done: str | None = None,
     refused: DomainError | None = None,
     form: dict[str, str] | None = None,
+    fragment: bool = False,
 ) -> HTMLResponse:
-    """The ticket, its timeline, and the forms of the actions this user may take now; after a
-    refusal, the same page with the API's message and status, and what was typed kept."""
+    """The ticket, its photos, its timeline, and the forms of the actions this user may take now;
+    after a refusal, the same page with the API's message and status, and what was typed kept.
+    `fragment`: only the part htmx swaps (`ticket_main.html`)."""
     try:
         with desk.db.read() as s:
             ticket = queries.ticket_detail(s, ticket_id, desk.user, desk.zone, desk.lang, desk.now)
             events = queries.ticket_events(s, ticket_id, desk.user, desk.zone, desk.lang)
+            found = photos.of_ticket(s, ticket_id)
         actions = service.actions_for(desk.db, ticket_id, desk.user.actor, desk.now)
         children: dict[int, list[UnitRef]] = {}
         grids: list[UnitRef] = []
@@ -200,9 +232,11 @@ def _ticket_page(
     service.note_personal_data_view(desk.db, ticket, desk.user, desk.now)
     return pages.render(
         request,
-        "ticket.html",
+        "ticket_main.html" if fragment else "ticket.html",
         {
             "ticket": ticket,
+            "photos": found,
+            "max_files": request.app.state.settings.media_max_files,
             "events": events,
             "own_unit": desk.user.unit_id,
             "actions": actions,
@@ -323,20 +357,60 @@ def _install_action(app: FastAPI, action: str, path: str) -> None:
         desk: PageDeskDep,
         session: PageSessionDep,
         form: CheckedFormDep,
+        settings: SettingsDep,
     ) -> Response:
         typed = {k: str(v) for k, v in form.items() if k != "csrf" and isinstance(v, str)}
         try:
-            command = _command(action, no, typed, desk.zone)
-            service.execute(desk.db, ticket_id, command, desk.user.actor, desk.now, desk.deadlines)
-        except DomainError as err:
-            if err.code in ("permission.not_visible", "ticket.not_found"):
-                raise PageRefusal(err, session) from None
-            return _ticket_page(
-                request,
-                desk,
-                session,
+            return _act(request, action, ticket_id, no, desk, session, form, typed, settings)
+        finally:  # the spooled uploads, read or not (a refusal may come before they are read)
+            for _, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    value.file.close()
+
+
+def _act(
+    request: Request,
+    action: str,
+    ticket_id: int,
+    no: int,
+    desk: Desk,
+    session: PageSession,
+    form: FormData,
+    typed: dict[str, str],
+    settings: Settings,
+) -> Response:
+    """One action from its form (see `_install_action`)."""
+    htmx = _htmx(request)
+    try:
+        command = _command(action, no, typed, desk.zone)
+        if isinstance(command, c.Reply):  # the reply form may carry photos
+            files = [v for v in form.getlist("photos") if isinstance(v, UploadFile)]
+            checked = photos.checked(read_uploads(files, settings.media_max_bytes), settings)
+            photos.reply_with_photos(
+                desk.db,
+                storage_of(settings),
                 ticket_id,
-                refused=err,
-                form={**typed, "_action": action, "_no": str(no), "_focus": str(err.params.get("field", ""))},
+                no,
+                command.reply,
+                checked,
+                desk.user,
+                desk.now,
+                desk.deadlines,
             )
-        return RedirectResponse(f"/tickets/{ticket_id}?done={action}#a{no}", status_code=303)
+        else:
+            service.execute(desk.db, ticket_id, command, desk.user.actor, desk.now, desk.deadlines)
+    except DomainError as err:
+        if err.code in ("permission.not_visible", "ticket.not_found"):
+            raise PageRefusal(err, session) from None
+        return _ticket_page(
+            request,
+            desk,
+            session,
+            ticket_id,
+            refused=err,
+            form={**typed, "_action": action, "_no": str(no), "_focus": str(err.params.get("field", ""))},
+            fragment=htmx,
+        )
+    if htmx:  # the ticket's actions and timeline as they now stand, without a reload
+        return _ticket_page(request, desk, session, ticket_id, done=action, fragment=True)
+    return RedirectResponse(f"/tickets/{ticket_id}?done={action}#a{no}", status_code=303)

@@ -11,16 +11,23 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ValidationError
 
 from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
+from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain import commands as c
 from hotline.domain.vocabulary import Kind, TicketStatus
-from hotline.tickets import queries, service
+from hotline.media import queries as media_queries
+from hotline.media.routes import photo_response
+from hotline.media.service import storage_of
+from hotline.tickets import photos, queries, service
 from hotline.tickets import schemas as s
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.numbers import Id, Offset
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets 工单"])
@@ -217,6 +224,42 @@ def reply(
     return _run(desk, ticket_id, c.Reply(assignment_no=no, reply=body.reply))
 
 
+def read_uploads(files: list[UploadFile], limit: int) -> list[bytes]:
+    """The bytes of each chosen file (a form's empty file field is no photo); one byte over the
+    limit is enough to refuse it. Each upload's spooled file is closed once read."""
+    blobs = []
+    for f in files:
+        with f.file:
+            if f.filename or f.size:
+                blobs.append(f.file.read(limit + 1))
+    return blobs
+
+
+@router.post(_A + "/reply-with-photos", response_model=s.TicketOut)
+def reply_with_photos(
+    ticket_id: Id,
+    no: Id,
+    reply: Annotated[str, Form(description="What was done (办理反馈), as in `/reply`.")],
+    desk: DeskDep,
+    settings: SettingsDep,
+    photos_: Annotated[
+        list[UploadFile] | None, File(alias="photos", description="Up to 3 photos (JPEG, PNG or WebP).")
+    ] = None,
+):
+    """Report what was done with photos (multipart): each checked by its content and re-encoded
+    without EXIF; a bad photo is 422 naming `photos` and nothing is written. Staff who may see
+    the ticket see them; the citizen sees them once the lead unit's reply is approved."""
+    try:
+        body = s.ReplyIn.model_validate({"reply": reply})
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    checked = photos.checked(read_uploads(photos_ or [], settings.media_max_bytes), settings)
+    photos.reply_with_photos(
+        desk.db, storage_of(settings), ticket_id, no, body.reply, checked, desk.user, desk.now, desk.deadlines
+    )
+    return _show(desk, ticket_id)
+
+
 @router.post(_A + "/send-back", response_model=s.TicketOut)
 def send_back(
     ticket_id: Id,
@@ -294,3 +337,59 @@ def urge(
 ):
     """Remind the unit (催办)."""
     return _run(desk, ticket_id, c.Urge(assignment_no=no, note=body.note))
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+class MediaOut(BaseModel):
+    name: str
+    url: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    uploaded_by: str
+    created_at: str
+    source: str  # citizen | reply | staff
+    assignment_no: int | None
+    public: bool  # part of the approved public answer (the citizen sees it)
+
+
+@router.get("/{ticket_id}/media", response_model=list[MediaOut], tags=["media 附件"])
+def list_media(ticket_id: Id, desk: DeskDep) -> list[MediaOut]:
+    """The ticket's photos (citizens' and units'), for those who may see the ticket."""
+    with desk.db.read() as session:
+        found = photos.for_staff(session, ticket_id, desk.user)
+    return [
+        MediaOut(
+            name=m.name,
+            url=f"/api/v1/tickets/{ticket_id}/media/{m.name}",
+            content_type=m.content_type,
+            width=m.width,
+            height=m.height,
+            size_bytes=m.size_bytes,
+            uploaded_by=m.uploaded_by,
+            created_at=m.created_at.astimezone(desk.zone).isoformat(),
+            source=m.source,
+            assignment_no=m.assignment_no,
+            public=m.public,
+        )
+        for m in found
+    ]
+
+
+def staff_photo(
+    db: Database, user: CurrentUser, settings: Settings, ticket_id: int, name: str
+) -> FileResponse:
+    """One photo of a ticket the person may see (403 otherwise, 404 for a name not its own)."""
+    with db.read() as session:
+        queries.require_visible(session, ticket_id, user)
+        info = media_queries.by_name(session, ticket_id, name)
+    return photo_response(storage_of(settings), info)
+
+
+@router.get("/{ticket_id}/media/{name}", response_class=FileResponse, tags=["media 附件"])
+def get_media(ticket_id: Id, name: str, db: DbDep, user: UserDep, settings: SettingsDep) -> FileResponse:
+    """One photo of the ticket (JPEG or PNG as re-encoded on upload)."""
+    return staff_photo(db, user, settings, ticket_id, name)

@@ -10,17 +10,26 @@ raises a 413 there, so the body is never held whole; the error handlers render i
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline.web.errors import problem
 
+# a unit's reply with photos: the ticket page's form and the API's multipart endpoint
+REPLY_WITH_PHOTOS: Final = re.compile(r"/(?:api/v1/)?tickets/\d+/assignments/\d+/reply(?:-with-photos)?")
+
 
 class BodySizeLimit:
-    """`max_bytes` for every path but those under a prefix of `larger` (the portal's photo forms)."""
+    """`max_bytes` for every path but those under a prefix of `larger` (the portal's photo forms)
+    or matching one of its patterns (the reply with photos)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: dict[str | re.Pattern[str], int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger = larger or {}
@@ -30,7 +39,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        limit = next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.max_bytes)
+        limit = next((n for where, n in self.larger.items() if _under(path, where)), self.max_bytes)
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit():
                 if int(value) > limit:
@@ -52,3 +61,7 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+def _under(path: str, where: str | re.Pattern[str]) -> bool:
+    return path.startswith(where) if isinstance(where, str) else where.fullmatch(path) is not None

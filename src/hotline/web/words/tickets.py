@@ -72,6 +72,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "action.done": ("已提交：{action}", "Done: {action}"),
     "action.refused": ("未能提交：", "not done:"),
     "ticket.your_turn": ("待您决定：", "Waiting for your decision:"),
+    "action.acknowledge": ("签收", "Acknowledge"),
+    "ticket.request_failed": (
+        "未能提交：请检查网络，刷新页面后重试。",
+        "Not sent: check the connection, reload the page and try again.",
+    ),
+    # photos: the citizen's, and those a unit sends with its reply (the approved lead reply's are public)
+    "photos.citizen": ("诉求人照片", "The citizen's photos"),
+    "photos.citizen_alt": ("诉求人照片 {n}", "Citizen's photo {n}"),
+    "photos.reply": ("答复附照片 {n} 张", "{n} photo(s) with the reply"),
+    "photos.reply_alt": ("答复照片 {n}", "Reply photo {n}"),
+    "photos.answer_alt": ("答复照片 {n}", "Photo {n} of the answer"),
+    "photos.public": ("诉求人可见", "Shown to the citizen"),
+    "photos.field": ("照片（可选，最多 {n} 张）", "Photos (optional, at most {n})"),
+    "photos.hint": (
+        "JPEG、PNG 或 WebP；保存前去除拍摄信息。审核通过后，主办单位答复的照片诉求人可见。",
+        "JPEG, PNG or WebP; camera data is removed. Once approved, the lead unit's reply photos are shown to the citizen.",
+    ),
     "form.contact_note": ("联系情况（可选）", "How the citizen was reached (optional)"),
     "form.reply": ("办理结果", "What was done"),
     "form.delegate_to": ("下派给", "Delegate to"),
