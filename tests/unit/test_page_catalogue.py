@@ -31,6 +31,7 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     params |= {k: "x" for k in ("bottom", "top", "min", "max", "definition", "r", "s", "sat", "w")}
     params |= {k: "x" for k in ("rate", "period", "num", "den", "value")}
     params |= {"code": "x", "lat": "1", "lon": "1", "at": "x"}  # the grid pages' (docs/grid.md)
+    params |= {k: "x" for k in ("word", "hint", "delivered", "failed", "pending", "d", "h", "m")}  # admin
     for key in keys:
         assert text(key, "zh", **params)
         assert text(key, "en", **params)
