@@ -7,6 +7,7 @@ reporter's personal data.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,10 +16,12 @@ from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from tests.conftest import Platform
 from tests.integration.api import Api
 from tests.integration.open311_api import DEMO_KEY, STREETLIGHT, Open311
+from tests.integration.portal_client import exif_of, photo
 
 OFFSET = re.compile(r"\+08:00$")
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -368,12 +371,48 @@ def test_a_photo_uploaded_as_media_is_served_back(o311: Open311, platform: Platf
     url = o311.one(rid)["media_url"]
     assert url.startswith("http://testserver/open311/v2/media/") and url.endswith(".png")
     r = platform.client.get(url)
-    assert r.status_code == 200 and r.content == PNG
-    assert r.headers["content-type"] == "image/png"
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(r.content)) as kept:  # re-encoded, same picture (transparency kept)
+        assert kept.size == (1, 1) and kept.mode == "RGBA"
     # kept in the platform's data directory, and named in the ticket for the handler
     assert any(p.name == url.rsplit("/", 1)[1] for p in platform_media_dir(platform).iterdir())
     ticket = Api(platform).get("operator1", f"/api/v1/tickets/{rid}")
     assert url in ticket["content"]
+
+
+def test_a_posted_photo_is_published_without_its_gps_position_or_camera(
+    o311: Open311, platform: Platform
+) -> None:
+    """GeoReport publishes media_url to anyone: the file served is re-encoded, no EXIF at all."""
+    original = photo((2400, 1800))
+    assert exif_of(original)[1], "the test photo carries a GPS position"
+    form = {**STREETLIGHT, "api_key": DEMO_KEY}
+    rid = o311.post(files={"media": ("p.jpg", original, "image/jpeg")}, **form).json()[0][
+        "service_request_id"
+    ]
+    url = o311.one(rid)["media_url"]
+    served = platform.client.get(url)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert exif_of(served.content) == ({}, {}), "no GPS, camera or any other tag"
+    with Image.open(io.BytesIO(served.content)) as kept:
+        assert max(kept.size) == 1600  # shrunk like the portal's photos
+    on_disk = platform_media_dir(platform) / url.rsplit("/", 1)[1]
+    assert b"PhoneMaker" not in on_disk.read_bytes() and exif_of(on_disk.read_bytes())[1] == {}
+    # a retried upload stores one file (the kept copy's name comes from its content)
+    again = o311.post(files={"media": ("p.jpg", original, "image/jpeg")}, **form).json()[0]
+    assert o311.one(again["service_request_id"])["media_url"] == url
+
+
+def test_a_gif_is_still_accepted_and_kept_without_its_metadata(o311: Open311, platform: Platform) -> None:
+    buffer = io.BytesIO()
+    Image.new("P", (40, 30), 3).save(buffer, "GIF", comment=b"taken at home, 20.05N 110.34E")
+    form = {**STREETLIGHT, "api_key": DEMO_KEY}
+    rid = o311.post(files={"media": ("a.gif", buffer.getvalue(), "image/gif")}, **form).json()[0][
+        "service_request_id"
+    ]
+    served = platform.client.get(o311.one(rid)["media_url"])
+    assert served.status_code == 200 and served.headers["content-type"] in ("image/jpeg", "image/png")
+    assert b"taken at home" not in served.content
 
 
 def platform_media_dir(platform: Platform) -> Path:
@@ -394,6 +433,9 @@ def test_media_that_is_too_large_or_not_an_image_is_refused(o311: Open311, fmt: 
     assert "1000000" in r.text
     r = o311.post(fmt, expect=400, files={"media": ("x.png", b"#!/bin/sh\necho hi\n", "image/png")}, **form)
     assert "JPEG" in r.text
+    truncated = photo((400, 300))[:-600]  # a JPEG cut short: its header is fine, its pixels are not
+    r = o311.post(fmt, expect=400, files={"media": ("x.jpg", truncated, "image/jpeg")}, **form)
+    assert "damaged" in r.text or "损坏" in r.text
     o311.get("media/0000000000000000000000000000000000000000", "png", expect=404)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -27,6 +27,7 @@ from hotline.auth.deps import UserDep
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
+from hotline.media import service as media_service
 from hotline.open311 import queries, render, service
 from hotline.open311.queries import RequestFilter, View, w3c
 from hotline.open311.schemas import (
@@ -354,7 +355,7 @@ def create_request(
         lang,
         media_dir=settings.data_dir / "media" / "open311",
         media_base=_root(request) + "/media",
-        max_media_bytes=settings.open311_max_media_bytes,
+        media_limits=replace(media_service.limits_of(settings), max_bytes=settings.open311_max_media_bytes),
         idempotency_key=idempotency_key,
     )
     routing_queue.notify(request.app.state)
