@@ -8,6 +8,7 @@ reporter's personal data.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -541,3 +542,65 @@ def test_keys_are_issued_shown_once_and_revoked(o311: Open311, api: Api) -> None
     api.post("admin", "/api/v1/open311/keys/999999/revoke", expect=404)
     # GET needs no key at all
     assert o311.json("services")
+
+
+# --- nearby: the extension lat / long / radius ----------------------------------------------------
+
+NEAR = (20.3000, 110.5000)  # far from the other tests' requests
+
+
+def _north(metres: float) -> float:
+    return NEAR[0] + metres / 111_195
+
+
+def _east(metres: float) -> float:
+    return NEAR[1] + metres / (111_195 * math.cos(math.radians(NEAR[0])))
+
+
+def test_requests_near_a_point_are_the_open311_ones_within_the_radius(o311: Open311, api: Api) -> None:
+    here = o311.create(lat=str(NEAR[0]), long=str(NEAR[1]))["service_request_id"]
+    north = o311.create(lat=f"{_north(300):.7f}", long=str(NEAR[1]))["service_request_id"]
+    east = o311.create(lat=str(NEAR[0]), long=f"{_east(800):.7f}")["service_request_id"]
+    # a phone ticket of the same published service at the very point: its place is never
+    # published, so no radius finds it (a moving centre would tell where the caller lives)
+    call = api.intake(
+        category_code="urban.streetlight", content="路灯坏了", latitude=NEAR[0], longitude=NEAR[1]
+    )
+
+    def ids(fmt: str = "json", **params: str) -> list[str]:
+        point = {"lat": str(NEAR[0]), "long": str(NEAR[1]), **params}
+        if fmt == "xml":
+            return [r.findtext("service_request_id") or "" for r in o311.xml("requests", **point)]
+        return [d["service_request_id"] for d in o311.json("requests", **point)]
+
+    assert ids(radius="500") == [north, here]  # newest first
+    assert ids() == [north, here]  # 500 m unless told
+    assert ids(radius="1000") == [east, north, here]
+    assert ids("xml", radius="1000") == [east, north, here]
+    assert ids(radius="299") == [here]
+    assert ids(radius="1000", service_code="102") == []
+    assert str(call["id"]) not in ids(radius="5000")
+    # the phone ticket is still in the feed, without a place
+    assert o311.one(str(call["id"]))["lat"] is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"lat": "20.3"}, "lat and long must be given together"),
+        ({"long": "110.5", "radius": "100"}, "lat and long must be given together"),
+        ({"lat": "north", "long": "110.5"}, "lat is not a number"),
+        ({"lat": "20.3", "long": "nan"}, "long must be between -180 and 180"),
+        ({"lat": "91", "long": "110.5"}, "lat must be between -90 and 90"),
+        ({"lat": "20.3", "long": "110.5", "radius": "0"}, "radius must be a whole number from 1 to 5000"),
+        ({"lat": "20.3", "long": "110.5", "radius": "5001"}, "radius must be a whole number from 1 to 5000"),
+        ({"lat": "20.3", "long": "110.5", "radius": "1e3"}, "radius must be a whole number from 1 to 5000"),
+        ({"radius": "500"}, "radius needs lat and long"),
+    ],
+)
+def test_a_bad_point_or_radius_is_refused_naming_it(
+    o311: Open311, fmt: str, params: dict[str, str], says: str
+) -> None:
+    r = o311.get("requests", fmt, expect=400, lang="en", **params)
+    assert says in r.text

@@ -318,6 +318,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只接受 JPEG、PNG、GIF 或 WebP 图片",
         "Only JPEG, PNG, GIF or WebP images are accepted",
     ),
+    "open311.radius_needs_point": (
+        "radius 须与 lat、long 一同提供",
+        "radius needs lat and long (the point it is measured from)",
+    ),
     "open311.media_malformed": ("图片文件已损坏，无法读取", "The media file is damaged and cannot be read"),
     "open311.media_too_many_pixels": (
         "图片像素过多（上限 {max}）",

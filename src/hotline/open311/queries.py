@@ -12,6 +12,7 @@ typed into a description are masked.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.directory import queries as directory
@@ -301,8 +302,39 @@ class RequestFilter:
     end: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    near: Near | None = None
     offset: int = 0
     limit: int = 1000
+
+
+DEFAULT_RADIUS = 500  # metres, when `lat`/`long` come without `radius`
+MAX_RADIUS = 5000  # a neighbourhood, not the city: the feed's paging stays the way to read it all
+
+# metres in a degree of latitude (a sphere of the mean earth radius, 6,371 km)
+METRES_PER_DEGREE = 6_371_000 * math.pi / 180
+
+
+@dataclass(frozen=True)
+class Near:
+    """Within `radius` metres of a WGS-84 point (extension `lat`, `long`, `radius`). Only positions
+    the feed publishes can match — Open311 requests' own — so a radius never tells where a call or
+    any other channel's ticket was (a moving centre and a small radius would find it out)."""
+
+    lat: float
+    lon: float
+    radius: float
+
+    def condition(self) -> ColumnElement[bool]:
+        """Equirectangular distance, in SQL on both databases: at a few kilometres it differs from
+        the great circle by far less than a phone's GPS error."""
+        dy = (TicketRow.latitude - self.lat) * METRES_PER_DEGREE
+        dx = (TicketRow.longitude - self.lon) * (METRES_PER_DEGREE * math.cos(math.radians(self.lat)))
+        span = self.radius / METRES_PER_DEGREE
+        return and_(
+            Open311Request.id.is_not(None),
+            TicketRow.latitude.between(self.lat - span, self.lat + span),
+            dy * dy + dx * dx <= self.radius * self.radius,
+        )
 
 
 @dataclass(frozen=True)
@@ -368,6 +400,8 @@ def find_requests(session: Session, f: RequestFilter, view: View) -> list[dict[s
             query = query.where(TicketRow.updated_at > f.updated_after)
         if f.updated_before is not None:
             query = query.where(TicketRow.updated_at < f.updated_before)
+        if f.near is not None:
+            query = query.where(f.near.condition())
         query = query.offset(f.offset).limit(f.limit)
     query = query.order_by(TicketRow.received_at.desc(), TicketRow.id.desc())
     return _documents(session, list(session.execute(query).all()), catalogue, view)

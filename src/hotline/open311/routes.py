@@ -29,7 +29,7 @@ from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
 from hotline.media import service as media_service
 from hotline.open311 import queries, render, service
-from hotline.open311.queries import RequestFilter, View, w3c
+from hotline.open311.queries import DEFAULT_RADIUS, MAX_RADIUS, Near, RequestFilter, View, w3c
 from hotline.open311.schemas import (
     AttributeSpec,
     KeyIn,
@@ -192,6 +192,17 @@ _LIST_PARAMETERS = [
     _q("status", "open, closed, or both comma-separated."),
     _q("page", "Page number from 1.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
     _q("page_size", "Requests per page (at most 1000).", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    _q(
+        "lat",
+        "Extension: with long, only requests within `radius` metres of this WGS-84 point.",
+        {"type": "number"},
+    ),
+    _q("long", "Extension: the point's longitude (WGS-84).", {"type": "number"}),
+    _q(
+        "radius",
+        f"Extension: metres around lat/long, 1–{MAX_RADIUS} (default {DEFAULT_RADIUS}).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_RADIUS},
+    ),
     _EXTENSIONS,
 ]
 
@@ -379,6 +390,39 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+def _near(params: Params) -> Near | None:
+    """The extension `lat`, `long` (WGS-84, both or neither) and `radius` (whole metres, bounded):
+    all their problems at once, each naming its parameter."""
+    errors: list[DomainError] = []
+    point: dict[str, float] = {}
+    for name, limit, code in (("lat", 90, "latitude"), ("long", 180, "longitude")):
+        raw = params.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            errors.append(invalid("open311.coordinate_invalid", field=name, value=raw[:50]))
+            continue
+        if not -limit <= value <= limit:  # NaN and infinity too
+            errors.append(invalid(f"open311.{code}_out_of_range"))
+        point[name] = value
+    given = {name for name in ("lat", "long") if params.get(name) is not None}
+    if len(given) == 1:
+        errors.append(invalid("open311.coordinates_incomplete"))
+    radius = DEFAULT_RADIUS
+    if params.get("radius") is not None:
+        if not given:
+            errors.append(invalid("open311.radius_needs_point"))
+        try:
+            radius = _int(params, "radius", DEFAULT_RADIUS, 1, MAX_RADIUS)
+        except Refused as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise Refused(400, errors)
+    return Near(point["lat"], point["long"], radius) if given else None
+
+
 def _filter(params: Params, settings: Settings, now: datetime) -> RequestFilter:
     ids = params.get("service_request_id")
     if ids is not None:  # overrides every other parameter
@@ -421,6 +465,7 @@ def _filter(params: Params, settings: Settings, now: datetime) -> RequestFilter:
         end=end,
         updated_after=dates.get("updated_after"),
         updated_before=dates.get("updated_before"),
+        near=_near(params),
         offset=(page - 1) * size,
         limit=size,
     )
