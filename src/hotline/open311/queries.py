@@ -15,6 +15,7 @@ import hashlib
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -405,6 +406,57 @@ def find_requests(session: Session, f: RequestFilter, view: View) -> list[dict[s
         query = query.offset(f.offset).limit(f.limit)
     query = query.order_by(TicketRow.received_at.desc(), TicketRow.id.desc())
     return _documents(session, list(session.execute(query).all()), catalogue, view)
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """What the public feed may tell of a place: Open311 requests (with their published points)
+    within the radius, and a bare count of the other channels' requests of the same kind in the
+    same area (their points, words and addresses stay inside the platform)."""
+
+    published: bool  # the kind is in the public feed at all
+    requests: list[dict[str, Any]]
+    others_in_area: int
+
+
+def nearby(
+    session: Session,
+    category_code: str,
+    near: Near,
+    since: datetime,
+    view: View,
+    *,
+    exclude: int,
+    in_area: Callable[[float, float], bool] | None,
+    limit: int = 50,
+) -> Nearby:
+    """Requests of `category_code` received since `since` near a point, as the feed shows them.
+    `in_area(lat, lon)`: whether another channel's ticket counts as in the same area (the caller's
+    polygons; None: no count)."""
+    catalogue = Catalogue.load(session)
+    if category_code not in catalogue.for_category:
+        return Nearby(False, [], 0)
+    codes = [v.code for v in catalogue.published() if v.category_code == category_code]
+    found = find_requests(
+        session, RequestFilter(service_codes=codes, start=since, near=near, limit=limit), view
+    )
+    others = 0
+    if in_area is not None:
+        points = session.execute(
+            select(TicketRow.latitude, TicketRow.longitude)
+            .outerjoin(Open311Request, Open311Request.ticket_id == TicketRow.id)
+            .where(
+                Open311Request.id.is_(None),
+                TicketRow.category_code == category_code,
+                TicketRow.received_at >= since,
+                TicketRow.latitude.is_not(None),
+                TicketRow.longitude.is_not(None),
+                TicketRow.id != exclude,
+            )
+            .limit(5000)
+        )
+        others = sum(1 for lat, lon in points if in_area(lat, lon))
+    return Nearby(True, [d for d in found if d["service_request_id"] != str(exclude)], others)
 
 
 def request_document(session: Session, raw_id: str, view: View) -> list[dict[str, Any]]:

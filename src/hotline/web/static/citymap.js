@@ -2,11 +2,28 @@
 // internet). Reusable: HotlineCityMap.mount(element, geojsonUrl, onPick) draws the districts and
 // streets of the directory into `element`; a click calls onPick({lon, lat}) with the point and
 // marks it. Returns {setPoint(lon, lat), clear()}. Needs /static/vendor/echarts/echarts.min.js.
+// Optional `opts` (the portal): {center: [lon, lat], zoom: n} to open on a place, and
+// {marks: [{lon, lat, name}]} for other requests drawn as dots; without onPick the map only shows.
 (function () {
   "use strict";
   var FILL = ["#eef3f8", "#f4f1e8", "#eef6ee", "#f6eef2", "#eeeef8", "#f8f3ea"];
 
-  function mount(element, url, onPick) {
+  // the zoom at which about `span` metres of the city fill the map's width
+  function zoomFor(geojson, span) {
+    var west = Infinity, east = -Infinity, north = -Infinity, south = Infinity;
+    geojson.features.forEach(function (f) {
+      f.geometry.coordinates[0].forEach(function (c) {
+        west = Math.min(west, c[0]); east = Math.max(east, c[0]);
+        south = Math.min(south, c[1]); north = Math.max(north, c[1]);
+      });
+    });
+    var mid = ((north + south) / 2) * Math.PI / 180;
+    var wide = Math.max((east - west) * Math.cos(mid), north - south) * 111195;
+    return Math.max(1, wide / span);
+  }
+
+  function mount(element, url, onPick, opts) {
+    opts = opts || {};
     var chart = null;
     var point = null;
     var pointLabel = element.getAttribute("data-point-label") || "";
@@ -33,18 +50,31 @@
           labels.push({ name: p.label || p.name, value: p.label_at.concat([1]), district: false });
         }
       });
+      var geo = {
+        map: "hotline-city",
+        roam: true,
+        silent: true,
+        layoutCenter: ["50%", "50%"],
+        layoutSize: "96%",
+        label: { show: false },
+        regions: regions,
+      };
+      if (opts.center) { geo.center = opts.center; geo.zoom = opts.zoom || zoomFor(geojson, opts.span || 2000); }
       return {
         animation: false,
-        geo: {
-          map: "hotline-city",
-          roam: true,
-          silent: true,
-          layoutCenter: ["50%", "50%"],
-          layoutSize: "96%",
-          label: { show: false },
-          regions: regions,
-        },
+        geo: geo,
         series: [
+          {
+            id: "marks",
+            type: "scatter",
+            coordinateSystem: "geo",
+            silent: true,
+            symbol: "circle",
+            symbolSize: 14,
+            itemStyle: { color: "#1d4ed8", borderColor: "#fff", borderWidth: 2 },
+            label: { show: true, position: "top", formatter: "{b}", color: "#1d4ed8", fontWeight: "bold" },
+            data: (opts.marks || []).map(function (m) { return { name: m.name || "", value: [m.lon, m.lat] }; }),
+          },
           {
             type: "scatter",
             coordinateSystem: "geo",
@@ -86,7 +116,7 @@
         });
         chart = window.echarts.init(element, null, { renderer: "canvas" });
         chart.setOption(option(geojson));
-        chart.getZr().on("click", function (e) {
+        if (onPick) chart.getZr().on("click", function (e) {
           var at = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
           if (!at || !isFinite(at[0]) || !isFinite(at[1])) return;
           var lon = Math.round(at[0] * 1e6) / 1e6;
