@@ -348,7 +348,7 @@ def _nearby_item(doc: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
         "distance": round(distance_m(lat, lon, doc["lat"], doc["long"]) / 10) * 10,
         "address": doc["address"],
         "description": description[:120] + ("…" if len(description) > 120 else ""),
-        "notes": doc["status_notes"],
+        "agency": doc["agency_responsible"],
         "lat": doc["lat"],
         "lon": doc["long"],
     }

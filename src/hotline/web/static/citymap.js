@@ -3,7 +3,8 @@
 // streets of the directory into `element`; a click calls onPick({lon, lat}) with the point and
 // marks it. Returns {setPoint(lon, lat), clear()}. Needs /static/vendor/echarts/echarts.min.js.
 // Optional `opts` (the portal): {center: [lon, lat], zoom: n} to open on a place, and
-// {marks: [{lon, lat, name}]} for other requests drawn as dots; without onPick the map only shows.
+// {marks: [{lon, lat, name}]} for other requests drawn as dots, {circle: {lon, lat, radius}} (metres)
+// for the area searched; without onPick the map only shows.
 (function () {
   "use strict";
   var FILL = ["#eef3f8", "#f4f1e8", "#eef6ee", "#f6eef2", "#eeeef8", "#f8f3ea"];
@@ -20,6 +21,18 @@
     var mid = ((north + south) / 2) * Math.PI / 180;
     var wide = Math.max((east - west) * Math.cos(mid), north - south) * 111195;
     return Math.max(1, wide / span);
+  }
+
+  // a circle of `radius` metres around [lon, lat], as a closed line of 64 points
+  function circle(c) {
+    var out = [];
+    var dLat = c.radius / 111195;
+    var dLon = dLat / Math.cos(c.lat * Math.PI / 180);
+    for (var i = 0; i <= 64; i++) {
+      var a = (i / 64) * 2 * Math.PI;
+      out.push([c.lon + dLon * Math.cos(a), c.lat + dLat * Math.sin(a)]);
+    }
+    return out;
   }
 
   function mount(element, url, onPick, opts) {
@@ -59,11 +72,32 @@
         label: { show: false },
         regions: regions,
       };
-      if (opts.center) { geo.center = opts.center; geo.zoom = opts.zoom || zoomFor(geojson, opts.span || 2000); }
+      if (opts.center) {
+        geo.center = opts.center;
+        geo.zoom = opts.zoom || zoomFor(geojson, opts.span || 2000);
+        geo.aspectScale = Math.cos(opts.center[1] * Math.PI / 180); // true distances: a circle is round
+      }
       return {
         animation: false,
         geo: geo,
         series: [
+          {
+            type: "scatter",
+            coordinateSystem: "geo",
+            silent: true,
+            symbolSize: 0,
+            // zoomed in on a place (the portal), the streets' names tell where it is
+            data: opts.center ? labels.filter(function (l) { return !l.district; }) : [],
+            label: { show: true, formatter: "{b}", color: "#52606d", fontSize: 12 },
+          },
+          {
+            type: "lines",
+            coordinateSystem: "geo",
+            silent: true,
+            polyline: true,
+            lineStyle: { color: "#1d4ed8", width: 1.5, type: "dashed", opacity: 0.7 },
+            data: opts.circle ? [{ coords: circle(opts.circle) }] : [],
+          },
           {
             id: "marks",
             type: "scatter",

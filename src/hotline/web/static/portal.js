@@ -76,6 +76,7 @@
         }, known ? { center: [haveLon, have], span: 3000 } : {});
         if (known) map.setPoint(haveLon, have);
         said.textContent = button.dataset.hint;
+        if (box.scrollIntoView) box.scrollIntoView({ block: "nearest" }); // the whole map in sight
       }, function () { said.textContent = button.dataset.failed; box.hidden = true; });
     });
   }
@@ -90,6 +91,7 @@
         loadMap().then(function () {
           var map = window.HotlineCityMap.mount(box, box.dataset.geojson, null, {
             center: [lon, lat], span: parseFloat(box.dataset.span || "2000"), marks: marks,
+            circle: box.dataset.radius ? { lon: lon, lat: lat, radius: parseFloat(box.dataset.radius) } : null,
           });
           map.setPoint(lon, lat);
         });

@@ -192,6 +192,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "portal.nearby_open": ("办理中", "Open"),
     "portal.nearby_closed": ("已办结", "Closed"),
+    "portal.nearby_agency": ("承办单位：{unit}", "Handled by {unit}"),
     "portal.distance": ("约 {m} 米", "about {m} m"),
     "portal.back_to_request": ("返回诉求详情", "Back to the request"),
 }
