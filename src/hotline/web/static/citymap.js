@@ -101,6 +101,7 @@
           {
             id: "marks",
             type: "scatter",
+            z: 3, // over the pin: a request a few metres north is not hidden by it
             coordinateSystem: "geo",
             silent: true,
             symbol: "circle",
