@@ -146,6 +146,10 @@ def main() -> None:
                 get("/open311/v2/requests.json", extensions="true"), args.repeat
             )
             results["requests_xml_page"] = timed(get("/open311/v2/requests.xml"), args.repeat)
+            # the extension lat/long/radius (the portal's "nearby" is the same query)
+            results["requests_json_near_500m"] = timed(
+                get("/open311/v2/requests.json", lat="20.05", long="110.34", radius="500"), args.repeat
+            )
             results["request_by_id_json"] = timed(get(f"/open311/v2/requests/{ids[-1]}.json"), args.repeat)
             results["services_json"] = timed(get("/open311/v2/services.json"), args.repeat)
             del unit

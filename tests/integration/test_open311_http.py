@@ -7,6 +7,8 @@ reporter's personal data.
 
 from __future__ import annotations
 
+import io
+import math
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,10 +17,12 @@ from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from tests.conftest import Platform
 from tests.integration.api import Api
 from tests.integration.open311_api import DEMO_KEY, STREETLIGHT, Open311
+from tests.integration.portal_client import exif_of, photo
 
 OFFSET = re.compile(r"\+08:00$")
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -368,12 +372,48 @@ def test_a_photo_uploaded_as_media_is_served_back(o311: Open311, platform: Platf
     url = o311.one(rid)["media_url"]
     assert url.startswith("http://testserver/open311/v2/media/") and url.endswith(".png")
     r = platform.client.get(url)
-    assert r.status_code == 200 and r.content == PNG
-    assert r.headers["content-type"] == "image/png"
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(r.content)) as kept:  # re-encoded, same picture (transparency kept)
+        assert kept.size == (1, 1) and kept.mode == "RGBA"
     # kept in the platform's data directory, and named in the ticket for the handler
     assert any(p.name == url.rsplit("/", 1)[1] for p in platform_media_dir(platform).iterdir())
     ticket = Api(platform).get("operator1", f"/api/v1/tickets/{rid}")
     assert url in ticket["content"]
+
+
+def test_a_posted_photo_is_published_without_its_gps_position_or_camera(
+    o311: Open311, platform: Platform
+) -> None:
+    """GeoReport publishes media_url to anyone: the file served is re-encoded, no EXIF at all."""
+    original = photo((2400, 1800))
+    assert exif_of(original)[1], "the test photo carries a GPS position"
+    form = {**STREETLIGHT, "api_key": DEMO_KEY}
+    rid = o311.post(files={"media": ("p.jpg", original, "image/jpeg")}, **form).json()[0][
+        "service_request_id"
+    ]
+    url = o311.one(rid)["media_url"]
+    served = platform.client.get(url)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert exif_of(served.content) == ({}, {}), "no GPS, camera or any other tag"
+    with Image.open(io.BytesIO(served.content)) as kept:
+        assert max(kept.size) == 1600  # shrunk like the portal's photos
+    on_disk = platform_media_dir(platform) / url.rsplit("/", 1)[1]
+    assert b"PhoneMaker" not in on_disk.read_bytes() and exif_of(on_disk.read_bytes())[1] == {}
+    # a retried upload stores one file (the kept copy's name comes from its content)
+    again = o311.post(files={"media": ("p.jpg", original, "image/jpeg")}, **form).json()[0]
+    assert o311.one(again["service_request_id"])["media_url"] == url
+
+
+def test_a_gif_is_still_accepted_and_kept_without_its_metadata(o311: Open311, platform: Platform) -> None:
+    buffer = io.BytesIO()
+    Image.new("P", (40, 30), 3).save(buffer, "GIF", comment=b"taken at home, 20.05N 110.34E")
+    form = {**STREETLIGHT, "api_key": DEMO_KEY}
+    rid = o311.post(files={"media": ("a.gif", buffer.getvalue(), "image/gif")}, **form).json()[0][
+        "service_request_id"
+    ]
+    served = platform.client.get(o311.one(rid)["media_url"])
+    assert served.status_code == 200 and served.headers["content-type"] in ("image/jpeg", "image/png")
+    assert b"taken at home" not in served.content
 
 
 def platform_media_dir(platform: Platform) -> Path:
@@ -394,6 +434,9 @@ def test_media_that_is_too_large_or_not_an_image_is_refused(o311: Open311, fmt: 
     assert "1000000" in r.text
     r = o311.post(fmt, expect=400, files={"media": ("x.png", b"#!/bin/sh\necho hi\n", "image/png")}, **form)
     assert "JPEG" in r.text
+    truncated = photo((400, 300))[:-600]  # a JPEG cut short: its header is fine, its pixels are not
+    r = o311.post(fmt, expect=400, files={"media": ("x.jpg", truncated, "image/jpeg")}, **form)
+    assert "damaged" in r.text or "损坏" in r.text
     o311.get("media/0000000000000000000000000000000000000000", "png", expect=404)
 
 
@@ -499,3 +542,65 @@ def test_keys_are_issued_shown_once_and_revoked(o311: Open311, api: Api) -> None
     api.post("admin", "/api/v1/open311/keys/999999/revoke", expect=404)
     # GET needs no key at all
     assert o311.json("services")
+
+
+# --- nearby: the extension lat / long / radius ----------------------------------------------------
+
+NEAR = (20.3000, 110.5000)  # far from the other tests' requests
+
+
+def _north(metres: float) -> float:
+    return NEAR[0] + metres / 111_195
+
+
+def _east(metres: float) -> float:
+    return NEAR[1] + metres / (111_195 * math.cos(math.radians(NEAR[0])))
+
+
+def test_requests_near_a_point_are_the_open311_ones_within_the_radius(o311: Open311, api: Api) -> None:
+    here = o311.create(lat=str(NEAR[0]), long=str(NEAR[1]))["service_request_id"]
+    north = o311.create(lat=f"{_north(300):.7f}", long=str(NEAR[1]))["service_request_id"]
+    east = o311.create(lat=str(NEAR[0]), long=f"{_east(800):.7f}")["service_request_id"]
+    # a phone ticket of the same published service at the very point: its place is never
+    # published, so no radius finds it (a moving centre would tell where the caller lives)
+    call = api.intake(
+        category_code="urban.streetlight", content="路灯坏了", latitude=NEAR[0], longitude=NEAR[1]
+    )
+
+    def ids(fmt: str = "json", **params: str) -> list[str]:
+        point = {"lat": str(NEAR[0]), "long": str(NEAR[1]), **params}
+        if fmt == "xml":
+            return [r.findtext("service_request_id") or "" for r in o311.xml("requests", **point)]
+        return [d["service_request_id"] for d in o311.json("requests", **point)]
+
+    assert ids(radius="500") == [north, here]  # newest first
+    assert ids() == [north, here]  # 500 m unless told
+    assert ids(radius="1000") == [east, north, here]
+    assert ids("xml", radius="1000") == [east, north, here]
+    assert ids(radius="299") == [here]
+    assert ids(radius="1000", service_code="102") == []
+    assert str(call["id"]) not in ids(radius="5000")
+    # the phone ticket is still in the feed, without a place
+    assert o311.one(str(call["id"]))["lat"] is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"lat": "20.3"}, "lat and long must be given together"),
+        ({"long": "110.5", "radius": "100"}, "lat and long must be given together"),
+        ({"lat": "north", "long": "110.5"}, "lat is not a number"),
+        ({"lat": "20.3", "long": "nan"}, "long must be between -180 and 180"),
+        ({"lat": "91", "long": "110.5"}, "lat must be between -90 and 90"),
+        ({"lat": "20.3", "long": "110.5", "radius": "0"}, "radius must be a whole number from 1 to 5000"),
+        ({"lat": "20.3", "long": "110.5", "radius": "5001"}, "radius must be a whole number from 1 to 5000"),
+        ({"lat": "20.3", "long": "110.5", "radius": "1e3"}, "radius must be a whole number from 1 to 5000"),
+        ({"radius": "500"}, "radius needs lat and long"),
+    ],
+)
+def test_a_bad_point_or_radius_is_refused_naming_it(
+    o311: Open311, fmt: str, params: dict[str, str], says: str
+) -> None:
+    r = o311.get("requests", fmt, expect=400, lang="en", **params)
+    assert says in r.text

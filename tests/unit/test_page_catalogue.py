@@ -32,6 +32,7 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     params |= {k: "x" for k in ("rate", "period", "num", "den", "value")}
     params |= {"code": "x", "lat": "1", "lon": "1", "at": "x"}  # the grid pages' (docs/grid.md)
     params |= {k: "x" for k in ("word", "hint", "delivered", "failed", "pending", "d", "h", "m")}  # admin
+    params |= {"lat": 1, "lon": 1, "days": 1, "radius": 1, "m": 1, "area": "x"}  # the portal's map
     for key in keys:
         assert text(key, "zh", **params)
         assert text(key, "en", **params)

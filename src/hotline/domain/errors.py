@@ -347,6 +347,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只接受 JPEG、PNG、GIF 或 WebP 图片",
         "Only JPEG, PNG, GIF or WebP images are accepted",
     ),
+    "open311.radius_needs_point": (
+        "radius 须与 lat、long 一同提供",
+        "radius needs lat and long (the point it is measured from)",
+    ),
+    "open311.media_malformed": ("图片文件已损坏，无法读取", "The media file is damaged and cannot be read"),
+    "open311.media_too_many_pixels": (
+        "图片像素过多（上限 {max}）",
+        "The image has too many pixels (at most {max})",
+    ),
     "open311.media_url_invalid": ("media_url 须为 http(s) 网址", "media_url must be an http(s) URL"),
     "open311.key_not_found": ("API 密钥不存在：{id}", "No such API key: {id}"),
     "open311.attributes_invalid": (

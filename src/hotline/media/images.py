@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -21,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from hotline.domain.errors import invalid
 
 ACCEPTED: Final = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Open311 clients may send GIF (GeoReport allows any image); it is re-encoded like the others.
+WITH_GIF: Final = {**ACCEPTED, "GIF": "image/gif"}
 SUFFIX: Final = {"image/jpeg": ".jpg", "image/png": ".png"}
 GPS_IFD: Final = 0x8825
 
@@ -56,8 +59,16 @@ class Prepared:
         return SUFFIX[self.content_type]
 
 
-def prepare(data: bytes, limits: Limits, *, field: str, keep_location: bool = False) -> Prepared:
-    """The kept copy of an uploaded photo; refused (422 naming `field`) when it is not one."""
+def prepare(
+    data: bytes,
+    limits: Limits,
+    *,
+    field: str,
+    keep_location: bool = False,
+    accept: Mapping[str, str] = ACCEPTED,
+) -> Prepared:
+    """The kept copy of an uploaded photo; refused (422 naming `field`) when it is not one.
+    `accept`: the formats taken in (Pillow's names → type); the kept copy is JPEG or PNG anyway."""
     if not data:
         raise invalid("media.empty", field=field)
     if len(data) > limits.max_bytes:
@@ -67,7 +78,7 @@ def prepare(data: bytes, limits: Limits, *, field: str, keep_location: bool = Fa
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 kind = probe.format or ""
-                if kind not in ACCEPTED:
+                if kind not in accept:
                     raise invalid("media.type", field=field)
                 if probe.width * probe.height > limits.max_pixels:
                     raise invalid("media.too_many_pixels", field=field, max=limits.max_pixels)
@@ -86,8 +97,11 @@ def prepare(data: bytes, limits: Limits, *, field: str, keep_location: bool = Fa
     except (OSError, SyntaxError, ValueError, EOFError):
         raise invalid("media.malformed", field=field) from None
     upright.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS)
+    alpha = _has_alpha(upright)
+    # Pillow writes some of `info` back on save (a GIF's or JPEG's comment, XMP): keep only colour
+    upright.info = {k: v for k, v in upright.info.items() if k == "icc_profile"}
     out = io.BytesIO()
-    if _has_alpha(upright):
+    if alpha:
         upright.convert("RGBA").save(out, "PNG", optimize=True)
         content_type = "image/png"
     else:
@@ -103,7 +117,7 @@ def prepare(data: bytes, limits: Limits, *, field: str, keep_location: bool = Fa
         content_type,
         upright.width,
         upright.height,
-        ACCEPTED[kind],
+        accept[kind],
         location_kept=bool(gps) and content_type == "image/jpeg",
     )
 

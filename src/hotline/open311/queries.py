@@ -12,15 +12,17 @@ typed into a description are masked.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.directory import queries as directory
@@ -301,8 +303,39 @@ class RequestFilter:
     end: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    near: Near | None = None
     offset: int = 0
     limit: int = 1000
+
+
+DEFAULT_RADIUS = 500  # metres, when `lat`/`long` come without `radius`
+MAX_RADIUS = 5000  # a neighbourhood, not the city: the feed's paging stays the way to read it all
+
+# metres in a degree of latitude (a sphere of the mean earth radius, 6,371 km)
+METRES_PER_DEGREE = 6_371_000 * math.pi / 180
+
+
+@dataclass(frozen=True)
+class Near:
+    """Within `radius` metres of a WGS-84 point (extension `lat`, `long`, `radius`). Only positions
+    the feed publishes can match — Open311 requests' own — so a radius never tells where a call or
+    any other channel's ticket was (a moving centre and a small radius would find it out)."""
+
+    lat: float
+    lon: float
+    radius: float
+
+    def condition(self) -> ColumnElement[bool]:
+        """Equirectangular distance, in SQL on both databases: at a few kilometres it differs from
+        the great circle by far less than a phone's GPS error."""
+        dy = (TicketRow.latitude - self.lat) * METRES_PER_DEGREE
+        dx = (TicketRow.longitude - self.lon) * (METRES_PER_DEGREE * math.cos(math.radians(self.lat)))
+        span = self.radius / METRES_PER_DEGREE
+        return and_(
+            Open311Request.id.is_not(None),
+            TicketRow.latitude.between(self.lat - span, self.lat + span),
+            dy * dy + dx * dx <= self.radius * self.radius,
+        )
 
 
 @dataclass(frozen=True)
@@ -368,9 +401,62 @@ def find_requests(session: Session, f: RequestFilter, view: View) -> list[dict[s
             query = query.where(TicketRow.updated_at > f.updated_after)
         if f.updated_before is not None:
             query = query.where(TicketRow.updated_at < f.updated_before)
+        if f.near is not None:
+            query = query.where(f.near.condition())
         query = query.offset(f.offset).limit(f.limit)
     query = query.order_by(TicketRow.received_at.desc(), TicketRow.id.desc())
     return _documents(session, list(session.execute(query).all()), catalogue, view)
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """What the public feed may tell of a place: Open311 requests (with their published points)
+    within the radius, and a bare count of the other channels' requests of the same kind in the
+    same area (their points, words and addresses stay inside the platform)."""
+
+    published: bool  # the kind is in the public feed at all
+    requests: list[dict[str, Any]]
+    others_in_area: int
+
+
+def nearby(
+    session: Session,
+    category_code: str,
+    near: Near,
+    since: datetime,
+    view: View,
+    *,
+    exclude: int,
+    in_area: Callable[[float, float], bool] | None,
+    limit: int = 50,
+) -> Nearby:
+    """Requests of `category_code` received since `since` near a point, as the feed shows them.
+    `in_area(lat, lon)`: whether another channel's ticket counts as in the same area (the caller's
+    polygons; None: no count)."""
+    catalogue = Catalogue.load(session)
+    if category_code not in catalogue.for_category:
+        return Nearby(False, [], 0)
+    codes = [v.code for v in catalogue.published() if v.category_code == category_code]
+    found = find_requests(
+        session, RequestFilter(service_codes=codes, start=since, near=near, limit=limit), view
+    )
+    others = 0
+    if in_area is not None:
+        points = session.execute(
+            select(TicketRow.latitude, TicketRow.longitude)
+            .outerjoin(Open311Request, Open311Request.ticket_id == TicketRow.id)
+            .where(
+                Open311Request.id.is_(None),
+                TicketRow.category_code == category_code,
+                TicketRow.received_at >= since,
+                TicketRow.latitude.is_not(None),
+                TicketRow.longitude.is_not(None),
+                TicketRow.id != exclude,
+            )
+            .limit(5000)
+        )
+        others = sum(1 for lat, lon in points if in_area(lat, lon))
+    return Nearby(True, [d for d in found if d["service_request_id"] != str(exclude)], others)
 
 
 def request_document(session: Session, raw_id: str, view: View) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -27,8 +27,9 @@ from hotline.auth.deps import UserDep
 from hotline.config import Settings
 from hotline.db.engine import Database
 from hotline.domain.errors import DomainError, ErrorKind, invalid, message
+from hotline.media import service as media_service
 from hotline.open311 import queries, render, service
-from hotline.open311.queries import RequestFilter, View, w3c
+from hotline.open311.queries import DEFAULT_RADIUS, MAX_RADIUS, Near, RequestFilter, View, w3c
 from hotline.open311.schemas import (
     AttributeSpec,
     KeyIn,
@@ -191,6 +192,17 @@ _LIST_PARAMETERS = [
     _q("status", "open, closed, or both comma-separated."),
     _q("page", "Page number from 1.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
     _q("page_size", "Requests per page (at most 1000).", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    _q(
+        "lat",
+        "Extension: with long, only requests within `radius` metres of this WGS-84 point.",
+        {"type": "number"},
+    ),
+    _q("long", "Extension: the point's longitude (WGS-84).", {"type": "number"}),
+    _q(
+        "radius",
+        f"Extension: metres around lat/long, 1–{MAX_RADIUS} (default {DEFAULT_RADIUS}).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_RADIUS},
+    ),
     _EXTENSIONS,
 ]
 
@@ -354,7 +366,7 @@ def create_request(
         lang,
         media_dir=settings.data_dir / "media" / "open311",
         media_base=_root(request) + "/media",
-        max_media_bytes=settings.open311_max_media_bytes,
+        media_limits=replace(media_service.limits_of(settings), max_bytes=settings.open311_max_media_bytes),
         idempotency_key=idempotency_key,
     )
     routing_queue.notify(request.app.state)
@@ -376,6 +388,39 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
     if not re.fullmatch(r"\d{1,9}", raw) or not low <= int(raw) <= high:
         raise refuse(400, "open311.number_invalid", field=name, min=low, max=high, value=raw[:20])
     return int(raw)
+
+
+def _near(params: Params) -> Near | None:
+    """The extension `lat`, `long` (WGS-84, both or neither) and `radius` (whole metres, bounded):
+    all their problems at once, each naming its parameter."""
+    errors: list[DomainError] = []
+    point: dict[str, float] = {}
+    for name, limit, code in (("lat", 90, "latitude"), ("long", 180, "longitude")):
+        raw = params.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            errors.append(invalid("open311.coordinate_invalid", field=name, value=raw[:50]))
+            continue
+        if not -limit <= value <= limit:  # NaN and infinity too
+            errors.append(invalid(f"open311.{code}_out_of_range"))
+        point[name] = value
+    given = {name for name in ("lat", "long") if params.get(name) is not None}
+    if len(given) == 1:
+        errors.append(invalid("open311.coordinates_incomplete"))
+    radius = DEFAULT_RADIUS
+    if params.get("radius") is not None:
+        if not given:
+            errors.append(invalid("open311.radius_needs_point"))
+        try:
+            radius = _int(params, "radius", DEFAULT_RADIUS, 1, MAX_RADIUS)
+        except Refused as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise Refused(400, errors)
+    return Near(point["lat"], point["long"], radius) if given else None
 
 
 def _filter(params: Params, settings: Settings, now: datetime) -> RequestFilter:
@@ -420,6 +465,7 @@ def _filter(params: Params, settings: Settings, now: datetime) -> RequestFilter:
         end=end,
         updated_after=dates.get("updated_after"),
         updated_before=dates.get("updated_before"),
+        near=_near(params),
         offset=(page - 1) * size,
         limit=size,
     )

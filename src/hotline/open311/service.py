@@ -9,7 +9,6 @@ ticket's content, so the people handling it see them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import secrets
@@ -32,6 +31,7 @@ from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import Channel, Kind, Role
 from hotline.intake import service as intake
 from hotline.intake.schemas import TicketIn
+from hotline.media.images import WITH_GIF, Limits, prepare
 from hotline.open311 import queries
 from hotline.open311.models import Open311ApiKey, Open311Request, Open311Service
 from hotline.open311.queries import ServiceView, key_digest, pick
@@ -42,12 +42,6 @@ MAX_DESCRIPTION = 4000
 MAX_CONTENT = 4000
 MAX_STRING_ATTRIBUTE = 200
 MAX_TEXT_ATTRIBUTE = 2000
-MEDIA_TYPES = {  # the first bytes of each accepted image format -> (content type, suffix)
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"GIF87a": ("image/gif", ".gif"),
-    b"GIF89a": ("image/gif", ".gif"),
-}
 
 
 class Refused(Exception):
@@ -479,25 +473,30 @@ def _check(
     return _Checked(data, description, attributes, media_url)
 
 
-def _inspect_media(upload: Upload, max_bytes: int) -> tuple[str, str]:
-    """An uploaded image's stored name (from its content, so a retry stores it once) and type."""
-    if len(upload.data) > max_bytes:
-        raise refuse(413, "open311.media_too_large", max=max_bytes)
-    found = next(((t, s) for magic, (t, s) in MEDIA_TYPES.items() if upload.data.startswith(magic)), None)
-    if found is None and upload.data[:4] == b"RIFF" and upload.data[8:12] == b"WEBP":
-        found = ("image/webp", ".webp")
-    if found is None:
-        raise refuse(400, "open311.media_type")
-    content_type, suffix = found
-    return hashlib.sha256(upload.data).hexdigest()[:40] + suffix, content_type
+def _inspect_media(upload: Upload, limits: Limits) -> tuple[str, str, bytes]:
+    """An uploaded image re-encoded by the media package (nothing of the original file but its
+    pixels: no EXIF, so no GPS position, camera or owner — the photo is published to anyone), and
+    its stored name, from the kept copy's content (re-encoding is deterministic: a retry stores one
+    file)."""
+    if len(upload.data) > limits.max_bytes:
+        raise refuse(413, "open311.media_too_large", max=limits.max_bytes)
+    try:
+        kept = prepare(upload.data, limits, field="media", accept=WITH_GIF)
+    except DomainError as err:
+        if err.code == "media.too_many_pixels":
+            raise refuse(400, "open311.media_too_many_pixels", max=limits.max_pixels) from None
+        if err.code == "media.malformed":
+            raise refuse(400, "open311.media_malformed") from None
+        raise refuse(400, "open311.media_type") from None
+    return kept.sha256[:40] + kept.suffix, kept.content_type, kept.data
 
 
-def _write_media(upload: Upload, media_dir: Path, name: str) -> None:
+def _write_media(data: bytes, media_dir: Path, name: str) -> None:
     media_dir.mkdir(parents=True, exist_ok=True)
     path = media_dir / name
     if not path.exists():
         tmp = media_dir / f".{name}.{secrets.token_hex(4)}"
-        tmp.write_bytes(upload.data)
+        tmp.write_bytes(data)
         tmp.replace(path)
 
 
@@ -510,7 +509,7 @@ def submit(
     lang: str,
     media_dir: Path,
     media_base: str,
-    max_media_bytes: int,
+    media_limits: Limits,
     idempotency_key: str | None = None,
 ) -> Created:
     """POST requests: check the key, the service and the input; then intake, as any channel does."""
@@ -526,10 +525,10 @@ def submit(
         except DomainError as exc:
             raise Refused(404, [exc]) from None
 
-    media = _inspect_media(upload, max_media_bytes) if upload is not None else None
+    media = _inspect_media(upload, media_limits) if upload is not None else None
     checked = _check(params, service, zone, f"{media_base}/{media[0]}" if media else None)
-    if upload is not None and media is not None:
-        _write_media(upload, media_dir, media[0])
+    if media is not None:
+        _write_media(media[2], media_dir, media[0])
 
     def side_row(session: Session, ticket_id: int, _ticket: Ticket) -> None:
         session.add(

@@ -13,7 +13,7 @@ import functools
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,12 @@ from hotline.media import queries as media_queries
 from hotline.media import service as media
 from hotline.media.images import Prepared, prepare
 from hotline.media.routes import photo_response
+from hotline.open311 import queries as open311
 from hotline.portal import access, forms
 from hotline.routing import emergency
 from hotline.routing import queue as routing_queue
+from hotline.routing.places import PlaceUnit, distance_m
+from hotline.routing.routes import runtime_of
 from hotline.tickets import photos as ticket_photos
 from hotline.tickets import queries as tickets
 from hotline.tickets import service as workflow
@@ -269,6 +272,95 @@ def _request_page(
     )
 
 
+NEARBY_RADIUS = 500  # metres around the request
+NEARBY_DAYS = 30
+
+
+def _nearby_page(request: Request, code: str) -> HTMLResponse:
+    """Similar requests near this one, as the Open311 public feed shows them: Open311 requests of
+    the same kind within NEARBY_RADIUS with their published points, and only a count, by street,
+    of the other channels' (their places are never published). Only with code and digits (the
+    centre of the search is the request's own position); throttled like every look-up."""
+    settings: Settings = request.app.state.settings
+    now = request.app.state.clock()
+    lang = request_lang(request)
+    context: dict[str, Any] = {"code": code, "radius": NEARBY_RADIUS, "days": NEARBY_DAYS, "reason": None}
+    try:
+        access.look_ups(request, settings, now.timestamp())
+        with request.app.state.db.read() as s:
+            opened = _open(request, s, code, now)
+            if opened.phone is not None and not opened.full:
+                return _render(request, "portal_locked.html", {"code": code, "error": None})
+            if not opened.full:  # no phone: nothing proves who asks, so the position stays hidden
+                raise forbidden("portal.locked")
+            own = tickets.brief(s, opened.ticket_id)
+            if own is None or own.latitude is None or own.longitude is None:
+                context["reason"] = "portal.nearby_no_place"
+            elif own.category_code is None:
+                context["reason"] = "portal.nearby_no_kind"
+            else:
+                lat, lon = own.latitude, own.longitude
+                places = runtime_of(request).world(s).places
+                here = places.locate(lat, lon)
+                area = (here.street or here.district) if here is not None else None
+
+                def in_area(la: float, lo: float) -> bool:
+                    there = places.locate(la, lo)
+                    return there is not None and area is not None and (there.street or there.district) == area
+
+                view = open311.View(zone=settings.zone, lang=lang, extensions=False, media_base="")
+                found = open311.nearby(
+                    s,
+                    own.category_code,
+                    open311.Near(lat, lon, NEARBY_RADIUS),
+                    now - timedelta(days=NEARBY_DAYS),
+                    view,
+                    exclude=own.id,
+                    in_area=in_area if area is not None else None,
+                )
+                if not found.published:
+                    context["reason"] = "portal.nearby_unpublished"
+                items = sorted(
+                    (_nearby_item(d, lat, lon) for d in found.requests), key=lambda i: i["distance"]
+                )
+                context.update(
+                    lat=lat,
+                    lon=lon,
+                    items=items,
+                    marks=[
+                        {"lon": i["lon"], "lat": i["lat"], "name": str(n)} for n, i in enumerate(items, 1)
+                    ],
+                    others=found.others_in_area,
+                    area=_area_name(area, lang),
+                )
+    except Throttled as exc:
+        return _throttled(request, exc)
+    except DomainError as err:
+        return _refusal(request, err)
+    return _render(request, "portal_nearby.html", context)
+
+
+def _area_name(area: PlaceUnit | None, lang: str) -> str:
+    if area is None:
+        return ""
+    return (area.name_en or area.short_name) if lang == "en" else area.short_name
+
+
+def _nearby_item(doc: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
+    description = doc["description"] or ""
+    return {
+        "service": doc["service_name"],
+        "status": doc["status"],
+        "date": doc["requested_datetime"][:10],
+        "distance": round(distance_m(lat, lon, doc["lat"], doc["long"]) / 10) * 10,
+        "address": doc["address"],
+        "description": description[:120] + ("…" if len(description) > 120 else ""),
+        "agency": doc["agency_responsible"],
+        "lat": doc["lat"],
+        "lon": doc["long"],
+    }
+
+
 def install(app: FastAPI) -> None:
     @app.get("/portal", include_in_schema=False, response_class=HTMLResponse)
     def portal_home(request: Request) -> HTMLResponse:
@@ -413,6 +505,10 @@ def install(app: FastAPI) -> None:
     @app.get("/portal/r/{code}", include_in_schema=False, response_class=HTMLResponse)
     def portal_request(code: str, request: Request) -> HTMLResponse:
         return _request_page(request, normalise_tracking_code(code))
+
+    @app.get("/portal/r/{code}/nearby", include_in_schema=False, response_class=HTMLResponse)
+    def portal_nearby(code: str, request: Request) -> HTMLResponse:
+        return _nearby_page(request, normalise_tracking_code(code))
 
     async def _act(
         request: Request, code: str, act: Callable[[FormData, Unlocked], Any], done: str

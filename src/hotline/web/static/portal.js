@@ -1,5 +1,8 @@
 // The citizen portal's enhancements; every form also works without them.
 // - "Use my phone's position": the browser's Geolocation API (WGS-84), asked only on a tap.
+// - The city map (ECharts over the city's own polygons, no tiles) is loaded only when wanted:
+//   "pick on the map" on the form, or when a request's place map scrolls into view (phones pay
+//   for ECharts' megabyte only then).
 // - Photos are shrunk on the phone (canvas, longest side 1600 px, JPEG) before they are sent, so a
 //   slow connection carries a few hundred kilobytes instead of several megabytes.
 (function () {
@@ -29,6 +32,75 @@
         },
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
       );
+    });
+  }
+
+  var mapScripts = null;
+  function loadMap() {
+    if (mapScripts) return mapScripts;
+    function script(src) {
+      return new Promise(function (resolve, reject) {
+        var el = document.createElement("script");
+        el.src = src;
+        el.onload = resolve;
+        el.onerror = reject;
+        document.head.appendChild(el);
+      });
+    }
+    mapScripts = (window.echarts ? Promise.resolve() : script("/static/vendor/echarts/echarts.min.js"))
+      .then(function () { return window.HotlineCityMap ? null : script("/static/citymap.js"); });
+    return mapScripts;
+  }
+
+  function pickOnMap() {
+    var button = document.getElementById("pick-map");
+    var box = document.getElementById("pickmap");
+    var said = document.getElementById("located");
+    var lat = document.getElementById("latitude");
+    var lon = document.getElementById("longitude");
+    var datum = document.getElementById("datum");
+    if (!button || !box || !lat || !lon) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      button.hidden = true;
+      box.hidden = false;
+      said.textContent = button.dataset.loading;
+      loadMap().then(function () {
+        var have = parseFloat(lat.value), haveLon = parseFloat(lon.value);
+        var known = isFinite(have) && isFinite(haveLon) && (!datum || datum.value === "wgs84");
+        var map = window.HotlineCityMap.mount(box, box.dataset.geojson, function (p) {
+          lat.value = p.lat.toFixed(6);
+          lon.value = p.lon.toFixed(6);
+          if (datum) datum.value = "wgs84"; // the map is drawn in WGS-84, like the city's polygons
+          said.textContent = button.dataset.picked.replace("{lat}", lat.value).replace("{lon}", lon.value);
+        }, known ? { center: [haveLon, have], span: 3000 } : {});
+        if (known) map.setPoint(haveLon, have);
+        said.textContent = button.dataset.hint;
+        if (box.scrollIntoView) box.scrollIntoView({ block: "nearest" }); // the whole map in sight
+      }, function () { said.textContent = button.dataset.failed; box.hidden = true; });
+    });
+  }
+
+  function placeMaps() {
+    Array.prototype.forEach.call(document.querySelectorAll(".placemap[data-lat]"), function (box) {
+      var lat = parseFloat(box.dataset.lat), lon = parseFloat(box.dataset.lon);
+      var marks = [];
+      var data = box.dataset.marks && document.getElementById(box.dataset.marks);
+      if (data) marks = JSON.parse(data.textContent);
+      function draw() {
+        loadMap().then(function () {
+          var map = window.HotlineCityMap.mount(box, box.dataset.geojson, null, {
+            center: [lon, lat], span: parseFloat(box.dataset.span || "2000"), marks: marks,
+            circle: box.dataset.radius ? { lon: lon, lat: lat, radius: parseFloat(box.dataset.radius) } : null,
+          });
+          map.setPoint(lon, lat);
+        });
+      }
+      if (!("IntersectionObserver" in window)) return draw();
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); draw(); }
+      }, { rootMargin: "200px" });
+      seen.observe(box);
     });
   }
 
@@ -77,6 +149,8 @@
 
   function start() {
     locate();
+    pickOnMap();
+    placeMaps();
     Array.prototype.forEach.call(document.querySelectorAll("input[type=file][name=photos]"), photos);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

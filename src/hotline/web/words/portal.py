@@ -142,4 +142,57 @@ WORDS: dict[str, tuple[str, str]] = {
         "请 {n} 分钟后再试。",
         "Please try again in {n} minutes.",
     ),
+    # the map (the city's own polygons) and similar requests nearby
+    "portal.pick_map": ("在地图上选择", "Pick on the map"),
+    "portal.map_loading": ("正在加载地图…", "Loading the map…"),
+    "portal.pick_hint": (
+        "点按地图选定位置，双指可缩放、拖动。",
+        "Tap the map to set the place; pinch to zoom, drag to move.",
+    ),
+    "portal.picked": ("已在地图上选定位置：{lat}, {lon}", "Place set on the map: {lat}, {lon}"),
+    "portal.map_failed": (
+        "地图无法加载，请填写地址。",
+        "The map could not be loaded; please give an address.",
+    ),
+    "portal.map_here": ("这里", "Here"),
+    "portal.map_yours": ("您的诉求", "Your request"),
+    "portal.map_alt": ("地图：诉求的位置", "Map: where the request is"),
+    "portal.nearby_button": ("显示附近的同类诉求", "Show similar requests nearby"),
+    "portal.nearby_hint": (
+        "看看附近是否已有人反映过同样的问题。只显示公开信息，不含任何人的个人信息。",
+        "See whether the problem is already known nearby. Public information only, nobody's personal details.",
+    ),
+    "portal.nearby_title": ("附近的同类诉求", "Similar requests nearby"),
+    "portal.nearby_rule": (
+        "近 {days} 天内、{radius} 米范围内公开提交的同类诉求（Open311 公开数据）。",
+        "Requests of the same kind published within {radius} m in the last {days} days (the Open311 public feed).",
+    ),
+    "portal.nearby_none": ("附近暂无公开提交的同类诉求。", "No published request of this kind nearby."),
+    "portal.nearby_others": (
+        "另有 {n} 件同类诉求经电话、网站等渠道反映，位于{area}。为保护反映人，其位置和内容不公开，不在地图上显示。",
+        "{n} more of this kind came by phone, the web or other channels in {area}. To protect the "
+        "people who made them, their places and words are not published and not on the map.",
+    ),
+    "portal.nearby_others_none": (
+        "经电话、网站等渠道反映的诉求，位置和内容从不公开，因此不在地图上显示。",
+        "Requests made by phone, on the web or through other channels never have their places or words "
+        "published, so they are not on the map.",
+    ),
+    "portal.nearby_unpublished": (
+        "此类诉求不在公开数据中，无法显示附近的同类诉求。",
+        "This kind of request is not in the public feed, so nothing nearby can be shown.",
+    ),
+    "portal.nearby_no_kind": (
+        "诉求尚未分类；分类后即可查看附近的同类诉求。",
+        "The request has not been classified yet; once it is, similar requests nearby can be shown.",
+    ),
+    "portal.nearby_no_place": (
+        "此诉求没有位置，无法查找附近的诉求。",
+        "This request has no position, so nothing nearby can be found.",
+    ),
+    "portal.nearby_open": ("办理中", "Open"),
+    "portal.nearby_closed": ("已办结", "Closed"),
+    "portal.nearby_agency": ("承办单位：{unit}", "Handled by {unit}"),
+    "portal.distance": ("约 {m} 米", "about {m} m"),
+    "portal.back_to_request": ("返回诉求详情", "Back to the request"),
 }
