@@ -33,6 +33,7 @@ from hotline.domain import commands as c
 from hotline.domain.errors import DomainError
 from hotline.domain.ticket import Actor
 from hotline.domain.vocabulary import Kind, Role, TicketStatus
+from hotline.kb import queries as kb
 from hotline.routing import history
 from hotline.routing.emergency import EmergencyResult
 from hotline.routing.models import RoutingRule, TicketRouting
@@ -70,17 +71,20 @@ class Policy:
 @dataclass(frozen=True)
 class Shared:
     """What every ticket of a router's batch is advised with, read once for the batch: the
-    directory view (its fingerprint alone is a query) and the active rules (detached rows)."""
+    directory view (its fingerprint alone is a query), the active rules (detached rows) and the
+    knowledge base in memory."""
 
     world: World
     rules: list[RoutingRule]
+    library: kb.Snapshot
 
     @classmethod
     def read(cls, session: Session, runtime: Runtime) -> Shared:
         world = runtime.world(session)
         rules = active_rules(session)
+        library = runtime.kb(session)
         session.expunge_all()  # kept after the read transaction ends
-        return cls(world, rules)
+        return cls(world, rules, library)
 
 
 @dataclass
@@ -243,6 +247,7 @@ def after_intake(
             duplicate_distance_m=policy.duplicate_distance_m,
             world=shared.world if shared else None,
             rules=shared.rules if shared else None,
+            library=shared.library if shared else None,
         )
     decision = decide(advice, t.kind, t.status, policy)
     decided = decision_json(advice, decision, policy)

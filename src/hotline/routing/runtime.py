@@ -1,6 +1,9 @@
 """Routing's state in a running app: the text classifier (loaded from the data directory only,
 no network) and the cached directory view (`world`), plus the start-up work.
 
+The knowledge base is held in memory too (`kb`), read again when it changes: the router searches
+it for every ticket of a burst.
+
 One `Runtime` per app (``app.state.routing``). The model file is checked at most every
 ``MODEL_CHECK_SECONDS`` and reloaded when a retrain replaced it, so a `hotline routing retrain`
 run beside a serving platform is picked up without a restart.
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline.classifier import files
 from hotline.db.engine import Database
+from hotline.kb import queries as kb
 from hotline.routing import world as world_mod
 from hotline.routing.world import World
 
@@ -33,6 +37,7 @@ class Runtime:
         self.data_dir = Path(data_dir)
         self._lock = threading.Lock()
         self._world: World | None = None
+        self._kb: kb.Snapshot | None = None
         self._fingerprint: tuple[object, ...] | None = None
         self._model: Any = None
         self._model_mtime: float | None = None
@@ -47,6 +52,14 @@ class Runtime:
                 self._world = world_mod.build(session)
                 self._fingerprint = current
             return self._world
+
+    def kb(self, session: Session) -> kb.Snapshot:
+        """The knowledge base in memory, read again when it changed (one cheap query to know)."""
+        current = kb.fingerprint(session)
+        with self._lock:
+            if self._kb is None or current != self._kb.fingerprint:
+                self._kb = kb.Snapshot(session)
+            return self._kb
 
     def forget_world(self) -> None:
         with self._lock:

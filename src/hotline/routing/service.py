@@ -307,9 +307,9 @@ def _shown(world: World, words: set[str], good: list[tuple[str, float]], n: int 
     return [t for t in terms if not any(t != o and t in o for o in terms)][:n]
 
 
-def _kb(session: Session, text: str) -> tuple[list[kb.Found], list[kb.Found]]:
+def _kb(library: kb.Snapshot, text: str) -> tuple[list[kb.Found], list[kb.Found]]:
     """Duty lists and answers matching the request: one search, read from the request's head."""
-    found = kb.search(session, text, limit=16, query_chars=KB_QUERY_CHARS)
+    found = library.search(text, limit=16, query_chars=KB_QUERY_CHARS)
     duties = [f for f in found if f.article.kind == "duty"][:8]
     answers = [f for f in found if f.article.kind == "answer"][:5]
     return duties, answers
@@ -569,9 +569,11 @@ def advise(
     duplicate_distance_m: float = 500,
     world: World | None = None,
     rules: list[RoutingRule] | None = None,
+    library: kb.Snapshot | None = None,
 ) -> Advice:
-    """Suggestions, place, emergency, duplicates and kb answers for one request. ``world`` and
-    ``rules`` may be handed in by a caller advising on a batch (the router): read once for all."""
+    """Suggestions, place, emergency, duplicates and kb answers for one request. ``world``,
+    ``rules`` and the kb ``library`` may be handed in by a caller advising on a batch (the
+    router): read once for all."""
     world = world if world is not None else runtime.world(session)
     raw = req.full_text
     text = raw[:READ_CHARS]
@@ -594,7 +596,7 @@ def advise(
         _rules(board, world, rules if rules is not None else active_rules(session), folded, place)
         _keywords(board, world, what)
         words = _query_words(what)
-        found_duties, found_answers = _kb(session, what)
+        found_duties, found_answers = _kb(library or runtime.kb(session), what)
         _duties(board, world, found_duties, words, place)
         answers = _answers(board, world, found_answers, words)
         alike = history.search_tickets(session, text)
