@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from hotline.auth.service import CurrentUser
@@ -23,6 +23,7 @@ from hotline.directory.queries import UnitInfo
 from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.privacy import mask_address, mask_name, mask_phone
+from hotline.domain.rates import Tally
 from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import OPEN_ASSIGNMENT_STATES, AssignmentState, Role, label
 from hotline.tickets import schemas as out
@@ -1471,3 +1472,139 @@ def statuses(session: Session, ids: Collection[int]) -> dict[int, tuple[str, int
         select(TicketRow.id, TicketRow.status, TicketRow.reopen_count).where(TicketRow.id.in_(list(ids)))
     )
     return {i: (status, reopen) for i, status, reopen in rows}
+
+
+# --- assessment counted in SQL: one GROUP BY per side, the formulas stay in domain.rates ---------
+
+_FOLLOWED_UP = "ticket.followed_up"
+_REOPENED = "ticket.reopened"
+_NOT_COUNTED = ("merged", "withdrawn", "handed_off")
+_OWES_NO_REPLY = (AssignmentState.CANCELLED.value, AssignmentState.SENT_BACK.value)
+
+
+def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def _n(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def assessment_tallies(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    by_closed: bool,
+    as_of: datetime,
+    group: str,
+    only_unit: int | None = None,
+) -> dict[Any, Tally]:
+    """The tally of every group (``group``: unit, category or channel) of the tickets received (or
+    closed) in [start, end), counted as `domain.rates.tally_of` counts the facts `assessment_facts`
+    reads: ticket counts go to the ticket's lead unit, assignment counts to the dispatched
+    assignment's unit. ``only_unit``: a unit's own tickets and assignments only."""
+    t = TicketRow
+    at = t.closed_at if by_closed else t.received_at
+    in_period = and_(at >= start, at < end)
+    chosen = select(t.id).where(in_period)
+    if only_unit is not None:
+        chosen = chosen.where(t.lead_unit_id == only_unit)
+    last = (
+        select(TicketEventRow.ticket_id, func.max(TicketEventRow.seq).label("seq"))
+        .where(
+            TicketEventRow.tag == _FOLLOWED_UP,
+            TicketEventRow.occurred_at <= as_of,
+            TicketEventRow.ticket_id.in_(chosen),
+        )
+        .group_by(TicketEventRow.ticket_id)
+        .subquery()
+    )
+    fu = aliased(TicketEventRow)
+    counted = t.status.not_in(_NOT_COUNTED)
+    followed = and_(counted, fu.id.is_not(None))
+    closed = and_(counted, t.closed_at.is_not(None), t.closed_at <= as_of)
+    dispatched = select(AssignmentRow.id).where(AssignmentRow.ticket_id == t.id).exists()
+    reopened = (
+        select(TicketEventRow.id)
+        .where(
+            TicketEventRow.tag == _REOPENED,
+            TicketEventRow.ticket_id == t.id,
+            TicketEventRow.occurred_at <= as_of,
+        )
+        .exists()
+    )
+    late_lead = (
+        select(AssignmentRow.id)
+        .where(
+            AssignmentRow.ticket_id == t.id,
+            AssignmentRow.parent_no.is_(None),
+            AssignmentRow.role == "lead",
+            AssignmentRow.reply_due_at.is_not(None),
+            AssignmentRow.state.not_in(_OWES_NO_REPLY),
+            or_(AssignmentRow.replied_at.is_(None), AssignmentRow.replied_at > AssignmentRow.reply_due_at),
+        )
+        .exists()
+    )
+    satisfaction = fu.payload["satisfaction"].as_string()
+    ticket_key = {"unit": t.lead_unit_id, "category": t.category_code, "channel": t.channel}[group]
+    seconds = _seconds_between(session, t.received_at, t.closed_at)
+    tickets_q = (
+        select(
+            ticket_key.label("key"),
+            _n(counted),
+            _n(and_(counted, t.answer.is_not(None), ~dispatched)),
+            _n(followed),
+            _n(and_(followed, fu.payload["contacted"].as_boolean())),
+            _n(and_(followed, fu.payload["solved"].as_boolean())),
+            _n(and_(followed, satisfaction == "satisfied")),
+            _n(and_(followed, satisfaction == "fairly_satisfied")),
+            _n(and_(followed, reopened)),
+            _n(closed),
+            _n(and_(closed, ~late_lead)),
+            func.coalesce(func.sum(case((closed, seconds), else_=0.0)), 0.0),
+        )
+        .select_from(t)
+        .outerjoin(last, last.c.ticket_id == t.id)
+        .outerjoin(fu, and_(fu.ticket_id == last.c.ticket_id, fu.seq == last.c.seq))
+        .where(in_period)
+        .group_by(ticket_key)
+    )
+    if only_unit is not None:
+        tickets_q = tickets_q.where(t.lead_unit_id == only_unit)
+    a = AssignmentRow
+    acked = and_(a.acknowledged_at.is_not(None), a.acknowledged_at <= as_of)
+    has_due = a.acknowledge_due_at.is_not(None)
+    assignment_key = {"unit": a.unit_id, "category": t.category_code, "channel": t.channel}[group]
+    assignments_q = (
+        select(
+            assignment_key.label("key"),
+            func.count(),
+            _n(a.overdue),
+            func.coalesce(func.sum(a.improper_send_backs), 0),
+            _n(
+                and_(has_due, or_(acked, and_(a.acknowledge_due_at <= as_of, a.state.not_in(_OWES_NO_REPLY))))
+            ),
+            _n(and_(has_due, acked, a.acknowledged_at <= a.acknowledge_due_at)),
+        )
+        .select_from(a)
+        .join(t, t.id == a.ticket_id)
+        .where(in_period, a.parent_no.is_(None))
+        .group_by(assignment_key)
+    )
+    if only_unit is not None:
+        assignments_q = assignments_q.where(a.unit_id == only_unit)
+    found: dict[Any, Tally] = {}
+    for key, *n in session.execute(tickets_q):
+        found[key] = Tally(*(int(x) for x in n[:-1]), handling_seconds=float(n[-1]))
+    for key, total, overdue, improper, acknowledgeable, timely in session.execute(assignments_q):
+        found[key] = found.get(key, Tally()) + Tally(
+            assignments=int(total),
+            overdue=int(overdue),
+            improper_send_backs=int(improper),
+            acknowledgeable=int(acknowledgeable),
+            timely=int(timely),
+        )
+    return found
