@@ -35,6 +35,8 @@ from hotline.open311 import pages as open311_pages
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.portal import pages as portal_pages
+from hotline.reports import pages as report_pages
+from hotline.reports.routes import router as reports_router
 from hotline.routing.routes import router as routing_router
 from hotline.routing.runtime import warm_in_background
 from hotline.sla.routes import router as time_limits_router
@@ -133,6 +135,7 @@ def create_app(
     intake_pages.install(app)
     media_routes.install(app)
     portal_pages.install(app)
+    report_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -148,6 +151,7 @@ def create_app(
         app.include_router(router)
     app.include_router(audit_router)
     app.include_router(analytics_router)
+    app.include_router(reports_router)
     app.include_router(followup_router)
     app.include_router(open311_admin_router)
     app.include_router(open311_router)  # last: it ends with a catch-all for unknown /open311/v2 paths

@@ -1608,3 +1608,130 @@ def assessment_tallies(
             timely=int(timely),
         )
     return found
+
+
+# --- the cases a weekly or monthly report lists ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    """One ticket a report names: overdue, typical (supervised or reopened), or answered unsatisfied."""
+
+    id: int
+    number: str
+    title: str
+    category_code: str | None
+    lead_unit_id: int | None
+    status: str
+    received_at: datetime
+    reopen_count: int
+    supervised: bool
+    at: datetime | None = None  # the unsatisfied answer's time
+    comment: str | None = None  # what the citizen said
+
+
+@dataclass(frozen=True)
+class ReportCases:
+    overdue: list[ReportCase]
+    overdue_total: int
+    typical: list[ReportCase]
+    unsatisfied: list[ReportCase]
+    unsatisfied_total: int
+
+
+_CASE_COLUMNS = (
+    TicketRow.id,
+    TicketRow.title,
+    TicketRow.content,
+    TicketRow.category_code,
+    TicketRow.lead_unit_id,
+    TicketRow.status,
+    TicketRow.received_at,
+    TicketRow.reopen_count,
+    TicketRow.supervised,
+)
+
+
+def _case(row: Any, zone: ZoneInfo, **extra: Any) -> ReportCase:
+    title = row.title or (row.content[:40] + ("…" if len(row.content) > 40 else ""))
+    return ReportCase(
+        row.id,
+        number(row.id, row.received_at, zone),
+        title,
+        row.category_code,
+        row.lead_unit_id,
+        row.status,
+        row.received_at,
+        row.reopen_count,
+        row.supervised,
+        **extra,
+    )
+
+
+def report_cases(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    by_closed: bool,
+    as_of: datetime,
+    zone: ZoneInfo,
+    limit: int = 50,
+    typical: int = 10,
+) -> ReportCases:
+    """The period's overdue tickets (a centre-dispatched assignment recorded overdue), its typical
+    cases (supervised or reopened, most reopened first) and every unsatisfied answer with the
+    citizen's comment, each list cut at ``limit`` with its full count."""
+    at = TicketRow.closed_at if by_closed else TicketRow.received_at
+    in_period = and_(at >= start, at < end)
+    late = (
+        select(AssignmentRow.id)
+        .where(
+            AssignmentRow.ticket_id == TicketRow.id, AssignmentRow.parent_no.is_(None), AssignmentRow.overdue
+        )
+        .exists()
+    )
+    overdue_total = session.scalar(select(func.count()).select_from(TicketRow).where(in_period, late)) or 0
+    overdue = [
+        _case(row, zone)
+        for row in session.execute(
+            select(*_CASE_COLUMNS)
+            .where(in_period, late)
+            .order_by(TicketRow.received_at, TicketRow.id)
+            .limit(limit)
+        )
+    ]
+    typical_rows = [
+        _case(row, zone)
+        for row in session.execute(
+            select(*_CASE_COLUMNS)
+            .where(in_period, or_(TicketRow.supervised, TicketRow.reopen_count > 0))
+            .order_by(TicketRow.reopen_count.desc(), TicketRow.supervised.desc(), TicketRow.id)
+            .limit(typical)
+        )
+    ]
+    unhappy = and_(
+        TicketEventRow.ticket_id == TicketRow.id,
+        TicketEventRow.tag == _FOLLOWED_UP,
+        TicketEventRow.occurred_at <= as_of,
+        TicketEventRow.payload["satisfaction"].as_string() == "unsatisfied",
+        in_period,
+    )
+    unsatisfied_total = (
+        session.scalar(select(func.count()).select_from(TicketEventRow).join(TicketRow, unhappy)) or 0
+    )
+    unsatisfied = [
+        _case(row, zone, at=row.occurred_at, comment=row.note)
+        for row in session.execute(
+            select(
+                *_CASE_COLUMNS,
+                TicketEventRow.occurred_at,
+                TicketEventRow.payload["note"].as_string().label("note"),
+            )
+            .select_from(TicketEventRow)
+            .join(TicketRow, unhappy)
+            .order_by(TicketEventRow.occurred_at, TicketEventRow.id)
+            .limit(limit)
+        )
+    ]
+    return ReportCases(overdue, overdue_total, typical_rows, unsatisfied, unsatisfied_total)

@@ -9,7 +9,7 @@ from typing import Any
 
 from hotline.domain.errors import MESSAGES
 from hotline.domain.vocabulary import LABELS
-from hotline.web.words import admin, console, followup, portal, shell, tickets, workbench
+from hotline.web.words import admin, console, followup, portal, reports, shell, tickets, workbench
 
 
 def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -32,6 +32,7 @@ PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
     followup.WORDS,
     portal.WORDS,
     workbench.WORDS,
+    reports.WORDS,
 )
 
 

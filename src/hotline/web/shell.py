@@ -32,6 +32,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("/console", "nav.console", frozenset({"operator", "dispatcher", "supervisor"})),
     ("/follow-ups", "nav.followup", frozenset({"operator", "dispatcher"})),
     ("/workbench", "nav.workbench", frozenset({"operator", "dispatcher"})),
+    ("/reports/monthly", "nav.reports", frozenset({"dispatcher", "supervisor", "admin"})),
 ]
 
 
