@@ -23,6 +23,10 @@ from hotline.domain.errors import invalid
 from hotline.tickets import queries as tickets
 
 TOP = 10
+#: How many overdue and unsatisfied cases each shows: a printed page names the first ones (the
+#: count says how many there are), the workbook carries far more.
+PAGE_CASES = 20
+WORKBOOK_CASES = 1000
 #: Peer groups: units are ranked against units of the same standing (DESIGN §5).
 PEER_GROUPS: dict[str, str] = {
     "district": "district",
@@ -167,17 +171,25 @@ def report(
     config: r.AssessmentConfig,
     as_of: datetime,
     lang: str,
+    *,
+    cases: int = PAGE_CASES,
 ) -> Report:
-    """Everything one report shows, read in one transaction."""
+    """Everything one report shows, read in one transaction; ``cases``: the most listed of each kind."""
     start, end = period.bounds(zone)
     by_unit = analytics.report(session, start, end, analytics.GroupBy.UNIT, config, as_of, lang)
     by_category = analytics.report(session, start, end, analytics.GroupBy.CATEGORY, config, as_of, lang)
     by_district = analytics.report(session, start, end, analytics.GroupBy.DISTRICT, config, as_of, lang)
     units = {u.id: u for u in directory.units(session)}
-    cases = tickets.report_cases(
-        session, start, end, by_closed=config.basis is r.PeriodBasis.CLOSED, as_of=as_of, zone=zone
+    found = tickets.report_cases(
+        session,
+        start,
+        end,
+        by_closed=config.basis is r.PeriodBasis.CLOSED,
+        as_of=as_of,
+        zone=zone,
+        limit=cases,
     )
-    listed = [*cases.overdue, *cases.typical, *cases.unsatisfied]
+    listed = [*found.overdue, *found.typical, *found.unsatisfied]
     codes = {c.category_code for c in listed if c.category_code}
     categories = directory.categories_by_code(session, codes)
     assert by_unit.total is not None
@@ -187,11 +199,14 @@ def report(
         as_of=as_of,
         config=config,
         total=by_unit.total,
-        units=[row for row in by_unit.rows if row.key is not None and _received(row) + _assigned(row) > 0],
+        units=sorted(
+            (row for row in by_unit.rows if row.key is not None and _received(row) + _assigned(row) > 0),
+            key=lambda row: units[int(row.key)].path if row.key and int(row.key) in units else "",
+        ),
         ranking=ranking(by_unit.rows, units, config.min_volume),
         categories=_top([row for row in by_category.rows if row.key is not None]),
         places=_top(by_district.rows),
-        cases=cases,
+        cases=found,
         unit_names={u.id: (u.name_en or u.name) if lang == "en" else u.name for u in units.values()},
         category_names={k: (c.name_en or c.name) if lang == "en" else c.name for k, c in categories.items()},
         definitions=[

@@ -37,7 +37,9 @@ def exported(
 ) -> Response:
     """Read the report, record the export, answer the workbook."""
     with db.read() as session:
-        found = queries.report(session, period, zone, r.AssessmentConfig(), now, lang)
+        found = queries.report(
+            session, period, zone, r.AssessmentConfig(), now, lang, cases=queries.WORKBOOK_CASES
+        )
     with db.write() as session:
         service.record_export(session, user, period, lang, now)
     body = workbook.workbook(found, lambda key, default=None, **p: text(key, lang, default, **p), lang)

@@ -69,6 +69,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "reports.no_district": ("不属任何区（市直部门、企业）", "In no district (city departments, enterprises)"),
     "reports.count": ("共 {n} 件", "{n} in all"),
     "reports.cut": ("仅列出前 {shown} 件，共 {total} 件", "The first {shown} of {total} are listed"),
+    "reports.cut_page": (
+        "此处列出前 {shown} 件，完整名单见 Excel",
+        "The first {shown} are listed here; the workbook has them all",
+    ),
     "reports.none": ("本期无", "None this period"),
     "reports.peer.district": ("区（县）", "Districts"),
     "reports.peer.street": ("街道、乡镇", "Streets and towns"),
