@@ -27,6 +27,7 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     assert keys, f"{template.name} shows no word from the catalogue"
     params = {"n": 1, "no": 1, "number": "x", "total": 1, "shown": 1, "name": "x", "unit": "x"}
     params |= {"title": "x", "action": "x", "page": 1, "pages": 1, "first": 1, "last": 1}
+    params |= {"at": "x", "period": "x", "w": "x", "f": 1, "basis": "x"}  # the reports' words
     for key in keys:
         assert text(key, "zh", **params)
         assert text(key, "en", **params)
