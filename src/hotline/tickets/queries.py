@@ -1518,29 +1518,36 @@ def assessment_tallies(
     t = TicketRow
     at = t.closed_at if by_closed else t.received_at
     in_period = and_(at >= start, at < end)
-    chosen = select(t.id).where(in_period)
-    if only_unit is not None:
-        chosen = chosen.where(t.lead_unit_id == only_unit)
-    last = (
-        select(TicketEventRow.ticket_id, func.max(TicketEventRow.seq).label("seq"))
+    # The last answer by as_of, one index probe per ticket of the period (tag, ticket_id, seq):
+    # the work follows the period's tickets, not the whole log.
+    last_answer = (
+        select(TicketEventRow.payload)
         .where(
             TicketEventRow.tag == _FOLLOWED_UP,
+            TicketEventRow.ticket_id == t.id,
             TicketEventRow.occurred_at <= as_of,
-            TicketEventRow.ticket_id.in_(chosen),
         )
-        .group_by(TicketEventRow.ticket_id)
-        .subquery()
+        .order_by(TicketEventRow.seq.desc())
+        .limit(1)
+        .correlate(t)
+        .scalar_subquery()
     )
-    fu = aliased(TicketEventRow)
-    counted = t.status.not_in(_NOT_COUNTED)
-    followed = and_(counted, fu.id.is_not(None))
-    closed = and_(counted, t.closed_at.is_not(None), t.closed_at <= as_of)
-    dispatched = select(AssignmentRow.id).where(AssignmentRow.ticket_id == t.id).exists()
+    period = select(t, last_answer.label("answer_payload")).where(in_period)
+    if only_unit is not None:
+        period = period.where(t.lead_unit_id == only_unit)
+    # OFFSET 0 keeps PostgreSQL from inlining the subquery: the answer is looked up once per
+    # ticket, not once per place the outer query reads it.
+    p = period.offset(0).subquery()
+    counted = p.c.status.not_in(_NOT_COUNTED)
+    answer = p.c.answer_payload
+    followed = and_(counted, answer.is_not(None))
+    closed = and_(counted, p.c.closed_at.is_not(None), p.c.closed_at <= as_of)
+    dispatched = select(AssignmentRow.id).where(AssignmentRow.ticket_id == p.c.id).exists()
     reopened = (
         select(TicketEventRow.id)
         .where(
             TicketEventRow.tag == _REOPENED,
-            TicketEventRow.ticket_id == t.id,
+            TicketEventRow.ticket_id == p.c.id,
             TicketEventRow.occurred_at <= as_of,
         )
         .exists()
@@ -1548,7 +1555,7 @@ def assessment_tallies(
     late_lead = (
         select(AssignmentRow.id)
         .where(
-            AssignmentRow.ticket_id == t.id,
+            AssignmentRow.ticket_id == p.c.id,
             AssignmentRow.parent_no.is_(None),
             AssignmentRow.role == "lead",
             AssignmentRow.reply_due_at.is_not(None),
@@ -1557,32 +1564,23 @@ def assessment_tallies(
         )
         .exists()
     )
-    satisfaction = fu.payload["satisfaction"].as_string()
-    ticket_key = {"unit": t.lead_unit_id, "category": t.category_code, "channel": t.channel}[group]
-    seconds = _seconds_between(session, t.received_at, t.closed_at)
-    tickets_q = (
-        select(
-            ticket_key.label("key"),
-            _n(counted),
-            _n(and_(counted, t.answer.is_not(None), ~dispatched)),
-            _n(followed),
-            _n(and_(followed, fu.payload["contacted"].as_boolean())),
-            _n(and_(followed, fu.payload["solved"].as_boolean())),
-            _n(and_(followed, satisfaction == "satisfied")),
-            _n(and_(followed, satisfaction == "fairly_satisfied")),
-            _n(and_(followed, reopened)),
-            _n(closed),
-            _n(and_(closed, ~late_lead)),
-            func.coalesce(func.sum(case((closed, seconds), else_=0.0)), 0.0),
-        )
-        .select_from(t)
-        .outerjoin(last, last.c.ticket_id == t.id)
-        .outerjoin(fu, and_(fu.ticket_id == last.c.ticket_id, fu.seq == last.c.seq))
-        .where(in_period)
-        .group_by(ticket_key)
-    )
-    if only_unit is not None:
-        tickets_q = tickets_q.where(t.lead_unit_id == only_unit)
+    satisfaction = answer["satisfaction"].as_string()
+    ticket_key = {"unit": p.c.lead_unit_id, "category": p.c.category_code, "channel": p.c.channel}[group]
+    seconds = _seconds_between(session, p.c.received_at, p.c.closed_at)
+    tickets_q = select(
+        ticket_key.label("key"),
+        _n(counted),
+        _n(and_(counted, p.c.answer.is_not(None), ~dispatched)),
+        _n(followed),
+        _n(and_(followed, answer["contacted"].as_boolean())),
+        _n(and_(followed, answer["solved"].as_boolean())),
+        _n(and_(followed, satisfaction == "satisfied")),
+        _n(and_(followed, satisfaction == "fairly_satisfied")),
+        _n(and_(followed, reopened)),
+        _n(closed),
+        _n(and_(closed, ~late_lead)),
+        func.coalesce(func.sum(case((closed, seconds), else_=0.0)), 0.0),
+    ).group_by(ticket_key)
     a = AssignmentRow
     acked = and_(a.acknowledged_at.is_not(None), a.acknowledged_at <= as_of)
     has_due = a.acknowledge_due_at.is_not(None)
