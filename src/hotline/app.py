@@ -40,6 +40,8 @@ from hotline.open311 import pages as open311_pages
 from hotline.open311.routes import admin_router as open311_admin_router
 from hotline.open311.routes import router as open311_router
 from hotline.portal import pages as portal_pages
+from hotline.reports import pages as report_pages
+from hotline.reports.routes import router as reports_router
 from hotline.routing import pages as routing_pages
 from hotline.routing.routes import router as routing_router
 from hotline.routing.runtime import warm_in_background
@@ -150,6 +152,7 @@ def create_app(
     portal_pages.install(app)
     assessment_pages.install(app)
     grid_pages.install(app)
+    report_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         auth_router,
@@ -166,6 +169,7 @@ def create_app(
     app.include_router(audit_router)
     app.include_router(analytics_router)
     app.include_router(assessment_router)
+    app.include_router(reports_router)
     app.include_router(followup_router)
     app.include_router(grid_router)
     app.include_router(open311_admin_router)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from bench.intake import ticket_body
+
 from hotline.kb import queries as kb
 from tests.conftest import Platform
 from tests.integration.api import Api

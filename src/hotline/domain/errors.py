@@ -444,6 +444,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "统计期间最长 {max_days} 天",
         "A period is at most {max_days} days long",
     ),
+    "reports.month": (
+        "月份（month）应写作 2026-11 这样的年-月",
+        "The month is written year-month, like 2026-11",
+    ),
+    "reports.week": (
+        "周（week）应写作 2026-W47 这样的年-W周次",
+        "The week is written year-Wnumber (ISO week), like 2026-W47",
+    ),
+    "permission.reports": (
+        "只有热线中心人员可以查看和导出周报、月报",
+        "Only the hotline centre's staff read and export the weekly and monthly reports",
+    ),
     "rates.period": (
         "结束日期（to）早于开始日期（from）",
         "The end date (to) is before the start date (from)",

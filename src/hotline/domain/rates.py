@@ -411,3 +411,104 @@ def rank(
         place = out[-1].rank if out and out[-1].value == value else i + 1
         out.append(Standing(key, place, value, volume))
     return out + sorted(unranked, key=lambda s: str(s.key))
+
+
+# --- tallies: the same rates from counts a database can add up -----------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The counts every rate of one group is made of, so a database can count them (GROUP BY) and
+    the formulas stay here. Tallies add up: a district's is the sum of its units'. `rates_from`
+    gives exactly what `all_rates` gives on the same facts (tests/unit/test_rate_tallies.py)."""
+
+    received: int = 0  # tickets counted (not merged, withdrawn or handed off)
+    at_intake: int = 0  # of them, answered at intake and never dispatched
+    followed: int = 0  # of them, with a valid follow-up by as_of
+    contacted: int = 0
+    solved: int = 0
+    satisfied: int = 0
+    fairly_satisfied: int = 0
+    reopened: int = 0  # followed-up tickets reopened at least once by as_of
+    closed: int = 0  # closed by as_of
+    on_time: int = 0  # closed, every centre-dispatched lead replied in time
+    handling_seconds: float = 0.0  # summed over the closed ones
+    assignments: int = 0  # centre-dispatched assignments
+    acknowledgeable: int = 0  # acknowledged by as_of, or past their acknowledge limit
+    timely: int = 0  # acknowledged within the limit
+    overdue: int = 0
+    improper_send_backs: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, f) + getattr(other, f) for f in _TALLY_FIELDS))
+
+
+_TALLY_FIELDS = tuple(Tally.__dataclass_fields__)
+
+
+def rates_from(tally: Tally, config: AssessmentConfig, *, first_contact: bool = True) -> dict[RateCode, Rate]:
+    """Every rate of one group from its tally, in the order of `RateCode`."""
+    t = tally
+    n = t.followed
+    points = t.satisfied + config.fairly_satisfied_weight * t.fairly_satisfied
+    wr, ws, wsat = config.weights
+    found = {
+        RateCode.RESPONSE: _share(RateCode.RESPONSE, t.contacted, n),
+        RateCode.RESOLUTION: _share(RateCode.RESOLUTION, t.solved, n),
+        RateCode.SATISFACTION: _share(RateCode.SATISFACTION, points, n),
+        RateCode.COMPOSITE: _share(RateCode.COMPOSITE, wr * t.contacted + ws * t.solved + wsat * points, n),
+        RateCode.TIMELY_ACKNOWLEDGEMENT: _share(RateCode.TIMELY_ACKNOWLEDGEMENT, t.timely, t.acknowledgeable),
+        RateCode.CLOSURE: _share(RateCode.CLOSURE, t.closed, t.received),
+        RateCode.ON_TIME_CLOSURE: _share(RateCode.ON_TIME_CLOSURE, t.on_time, t.closed),
+        RateCode.OVERDUE: _count(RateCode.OVERDUE, t.overdue, t.assignments),
+        RateCode.IMPROPER_SEND_BACKS: _count(
+            RateCode.IMPROPER_SEND_BACKS, t.improper_send_backs, t.assignments
+        ),
+        RateCode.REOPEN: _share(RateCode.REOPEN, t.reopened, n),
+        RateCode.FIRST_CONTACT_RESOLUTION: (
+            _share(RateCode.FIRST_CONTACT_RESOLUTION, t.at_intake, t.received)
+            if first_contact
+            else Rate(RateCode.FIRST_CONTACT_RESOLUTION, 0, 0, None)
+        ),
+        RateCode.HANDLING_TIME: _share(RateCode.HANDLING_TIME, round(t.handling_seconds / 3600, 6), t.closed),
+    }
+    return {code: found[code] for code in RateCode}
+
+
+def tally_of(
+    tickets: Iterable[TicketFacts], assignments: Iterable[AssignmentFacts], as_of: datetime
+) -> Tally:
+    """The tally of facts, counted as `all_rates` counts them (what the SQL tally must equal)."""
+    c = dict.fromkeys(_TALLY_FIELDS, 0)
+    c["handling_seconds"] = 0.0
+    for t in tickets:
+        if not t.counted:
+            continue
+        c["received"] += 1
+        c["at_intake"] += t.answered_at_intake
+        f = valid_follow_up(t, as_of)
+        if f is not None:
+            c["followed"] += 1
+            c["contacted"] += f.contacted
+            c["solved"] += f.solved
+            c["satisfied"] += f.satisfaction is Satisfaction.SATISFIED
+            c["fairly_satisfied"] += f.satisfaction is Satisfaction.FAIRLY_SATISFIED
+            c["reopened"] += any(r <= as_of for r in t.reopened_at)
+        if t.closed_at is None or t.closed_at > as_of:
+            continue
+        c["closed"] += 1
+        c["handling_seconds"] += (t.closed_at - t.received_at).total_seconds()
+        c["on_time"] += all(_replied_in_time(a) for a in t.assignments if a.role is AssignmentRole.LEAD)
+    for a in assignments:
+        c["assignments"] += 1
+        c["overdue"] += a.overdue
+        c["improper_send_backs"] += a.improper_send_backs
+        due = a.acknowledge_due_at
+        if due is None:
+            continue
+        if a.acknowledged_at is not None and a.acknowledged_at <= as_of:
+            c["acknowledgeable"] += 1
+            c["timely"] += a.acknowledged_at <= due
+        elif due <= as_of and a.state not in (AssignmentState.CANCELLED, AssignmentState.SENT_BACK):
+            c["acknowledgeable"] += 1
+    return Tally(**c)

@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base
@@ -40,6 +52,8 @@ class TicketRow(Base):
         ),
         # The workbench's caller history: a caller's latest tickets, newest first, by an index scan.
         Index("ix_tickets_citizen_phone_received_at", "citizen_phone", "received_at"),
+        # Assessment by closed time (basis=closed): the period's range scan.
+        Index("ix_tickets_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +137,9 @@ class AssignmentRow(Base):
     extensions_approved: Mapped[int] = mapped_column(Integer, default=0)
     rejections: Mapped[int] = mapped_column(Integer, default=0)
     improper_send_backs: Mapped[int] = mapped_column(Integer, default=0)
+    # Any step recorded overdue (the `deadlines` JSON says which): a plain column so assessment
+    # counts it in SQL (migration 0019 filled it for rows written before).
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     urges: Mapped[int] = mapped_column(Integer, default=0)
     escalations: Mapped[int] = mapped_column(Integer, default=0)
     # On site (到达现场) and verification on site (核查): see docs/grid.md.
@@ -142,7 +159,11 @@ class TicketEventRow(Base):
     """One entry of a ticket's log. Rows are only ever inserted (see `store.append_events`)."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq"),
+        # Assessment: a ticket's last follow-up answer and its reopens, by (tag, ticket) range.
+        Index("ix_ticket_events_tag_ticket_id_seq", "tag", "ticket_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from hotline.auth.service import CurrentUser
@@ -23,6 +23,7 @@ from hotline.directory.queries import UnitInfo
 from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import forbidden, not_found
 from hotline.domain.privacy import mask_address, mask_name, mask_phone
+from hotline.domain.rates import Tally
 from hotline.domain.ticket import Ticket
 from hotline.domain.vocabulary import OPEN_ASSIGNMENT_STATES, AssignmentState, Role, label
 from hotline.tickets import schemas as out
@@ -1603,3 +1604,274 @@ def reported_by(
         )
         for t in rows
     ]
+
+
+# --- assessment counted in SQL: one GROUP BY per side, the formulas stay in domain.rates ---------
+
+_FOLLOWED_UP = "ticket.followed_up"
+_REOPENED = "ticket.reopened"
+_NOT_COUNTED = ("merged", "withdrawn", "handed_off")
+_OWES_NO_REPLY = (AssignmentState.CANCELLED.value, AssignmentState.SENT_BACK.value)
+
+
+def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def _no_jit(session: Session) -> None:
+    """PostgreSQL compiles a big aggregate with JIT when its cost estimate is high: on these
+    month-sized GROUP BYs that took 1.8 s of a 2.3 s query (bench/assessment.py). Off for this
+    transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def _n(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def assessment_tallies(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    by_closed: bool,
+    as_of: datetime,
+    group: str,
+    only_unit: int | None = None,
+) -> dict[Any, Tally]:
+    """The tally of every group (``group``: unit, category or channel) of the tickets received (or
+    closed) in [start, end), counted as `domain.rates.tally_of` counts the facts `assessment_facts`
+    reads: ticket counts go to the ticket's lead unit, assignment counts to the dispatched
+    assignment's unit. ``only_unit``: a unit's own tickets and assignments only."""
+    _no_jit(session)
+    t = TicketRow
+    at = t.closed_at if by_closed else t.received_at
+    in_period = and_(at >= start, at < end)
+    # The last answer by as_of, one index probe per ticket of the period (tag, ticket_id, seq):
+    # the work follows the period's tickets, not the whole log.
+    last_answer = (
+        select(TicketEventRow.payload)
+        .where(
+            TicketEventRow.tag == _FOLLOWED_UP,
+            TicketEventRow.ticket_id == t.id,
+            TicketEventRow.occurred_at <= as_of,
+        )
+        .order_by(TicketEventRow.seq.desc())
+        .limit(1)
+        .correlate(t)
+        .scalar_subquery()
+    )
+    period = select(t, last_answer.label("answer_payload")).where(in_period)
+    if only_unit is not None:
+        period = period.where(t.lead_unit_id == only_unit)
+    # OFFSET 0 keeps PostgreSQL from inlining the subquery: the answer is looked up once per
+    # ticket, not once per place the outer query reads it.
+    p = period.offset(0).subquery()
+    counted = p.c.status.not_in(_NOT_COUNTED)
+    answer = p.c.answer_payload
+    followed = and_(counted, answer.is_not(None))
+    closed = and_(counted, p.c.closed_at.is_not(None), p.c.closed_at <= as_of)
+    dispatched = select(AssignmentRow.id).where(AssignmentRow.ticket_id == p.c.id).exists()
+    reopened = (
+        select(TicketEventRow.id)
+        .where(
+            TicketEventRow.tag == _REOPENED,
+            TicketEventRow.ticket_id == p.c.id,
+            TicketEventRow.occurred_at <= as_of,
+        )
+        .exists()
+    )
+    late_lead = (
+        select(AssignmentRow.id)
+        .where(
+            AssignmentRow.ticket_id == p.c.id,
+            AssignmentRow.parent_no.is_(None),
+            AssignmentRow.role == "lead",
+            AssignmentRow.reply_due_at.is_not(None),
+            AssignmentRow.state.not_in(_OWES_NO_REPLY),
+            or_(AssignmentRow.replied_at.is_(None), AssignmentRow.replied_at > AssignmentRow.reply_due_at),
+        )
+        .exists()
+    )
+    satisfaction = answer["satisfaction"].as_string()
+    ticket_key = {"unit": p.c.lead_unit_id, "category": p.c.category_code, "channel": p.c.channel}[group]
+    seconds = _seconds_between(session, p.c.received_at, p.c.closed_at)
+    tickets_q = select(
+        ticket_key.label("key"),
+        _n(counted),
+        _n(and_(counted, p.c.answer.is_not(None), ~dispatched)),
+        _n(followed),
+        _n(and_(followed, answer["contacted"].as_boolean())),
+        _n(and_(followed, answer["solved"].as_boolean())),
+        _n(and_(followed, satisfaction == "satisfied")),
+        _n(and_(followed, satisfaction == "fairly_satisfied")),
+        _n(and_(followed, reopened)),
+        _n(closed),
+        _n(and_(closed, ~late_lead)),
+        func.coalesce(func.sum(case((closed, seconds), else_=0.0)), 0.0),
+    ).group_by(ticket_key)
+    a = AssignmentRow
+    acked = and_(a.acknowledged_at.is_not(None), a.acknowledged_at <= as_of)
+    has_due = a.acknowledge_due_at.is_not(None)
+    assignment_key = {"unit": a.unit_id, "category": t.category_code, "channel": t.channel}[group]
+    assignments_q = (
+        select(
+            assignment_key.label("key"),
+            func.count(),
+            _n(a.overdue),
+            func.coalesce(func.sum(a.improper_send_backs), 0),
+            _n(
+                and_(has_due, or_(acked, and_(a.acknowledge_due_at <= as_of, a.state.not_in(_OWES_NO_REPLY))))
+            ),
+            _n(and_(has_due, acked, a.acknowledged_at <= a.acknowledge_due_at)),
+        )
+        .select_from(a)
+        .join(t, t.id == a.ticket_id)
+        .where(in_period, a.parent_no.is_(None))
+        .group_by(assignment_key)
+    )
+    if only_unit is not None:
+        assignments_q = assignments_q.where(a.unit_id == only_unit)
+    found: dict[Any, Tally] = {}
+    for key, *n in session.execute(tickets_q):
+        found[key] = Tally(*(int(x) for x in n[:-1]), handling_seconds=float(n[-1]))
+    for key, total, overdue, improper, acknowledgeable, timely in session.execute(assignments_q):
+        found[key] = found.get(key, Tally()) + Tally(
+            assignments=int(total),
+            overdue=int(overdue),
+            improper_send_backs=int(improper),
+            acknowledgeable=int(acknowledgeable),
+            timely=int(timely),
+        )
+    return found
+
+
+# --- the cases a weekly or monthly report lists ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    """One ticket a report names: overdue, typical (supervised or reopened), or answered unsatisfied."""
+
+    id: int
+    number: str
+    title: str
+    category_code: str | None
+    lead_unit_id: int | None
+    status: str
+    received_at: datetime
+    reopen_count: int
+    supervised: bool
+    at: datetime | None = None  # the unsatisfied answer's time
+    comment: str | None = None  # what the citizen said
+
+
+@dataclass(frozen=True)
+class ReportCases:
+    overdue: list[ReportCase]
+    overdue_total: int
+    typical: list[ReportCase]
+    unsatisfied: list[ReportCase]
+    unsatisfied_total: int
+
+
+_CASE_COLUMNS = (
+    TicketRow.id,
+    TicketRow.title,
+    TicketRow.content,
+    TicketRow.category_code,
+    TicketRow.lead_unit_id,
+    TicketRow.status,
+    TicketRow.received_at,
+    TicketRow.reopen_count,
+    TicketRow.supervised,
+)
+
+
+def _case(row: Any, zone: ZoneInfo, **extra: Any) -> ReportCase:
+    title = row.title or (row.content[:40] + ("…" if len(row.content) > 40 else ""))
+    return ReportCase(
+        row.id,
+        number(row.id, row.received_at, zone),
+        title,
+        row.category_code,
+        row.lead_unit_id,
+        row.status,
+        row.received_at,
+        row.reopen_count,
+        row.supervised,
+        **extra,
+    )
+
+
+def report_cases(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    by_closed: bool,
+    as_of: datetime,
+    zone: ZoneInfo,
+    limit: int = 50,
+    typical: int = 10,
+) -> ReportCases:
+    """The period's overdue tickets (a centre-dispatched assignment recorded overdue), its typical
+    cases (supervised or reopened, most reopened first) and every unsatisfied answer with the
+    citizen's comment, each list cut at ``limit`` with its full count."""
+    _no_jit(session)
+    at = TicketRow.closed_at if by_closed else TicketRow.received_at
+    in_period = and_(at >= start, at < end)
+    late = (
+        select(AssignmentRow.id)
+        .where(
+            AssignmentRow.ticket_id == TicketRow.id, AssignmentRow.parent_no.is_(None), AssignmentRow.overdue
+        )
+        .exists()
+    )
+    overdue_total = session.scalar(select(func.count()).select_from(TicketRow).where(in_period, late)) or 0
+    overdue = [
+        _case(row, zone)
+        for row in session.execute(
+            select(*_CASE_COLUMNS)
+            .where(in_period, late)
+            .order_by(TicketRow.received_at, TicketRow.id)
+            .limit(limit)
+        )
+    ]
+    typical_rows = [
+        _case(row, zone)
+        for row in session.execute(
+            select(*_CASE_COLUMNS)
+            .where(in_period, or_(TicketRow.supervised, TicketRow.reopen_count > 0))
+            .order_by(TicketRow.reopen_count.desc(), TicketRow.supervised.desc(), TicketRow.id)
+            .limit(typical)
+        )
+    ]
+    unhappy = and_(
+        TicketEventRow.ticket_id == TicketRow.id,
+        TicketEventRow.tag == _FOLLOWED_UP,
+        TicketEventRow.occurred_at <= as_of,
+        TicketEventRow.payload["satisfaction"].as_string() == "unsatisfied",
+        in_period,
+    )
+    unsatisfied_total = (
+        session.scalar(select(func.count()).select_from(TicketEventRow).join(TicketRow, unhappy)) or 0
+    )
+    unsatisfied = [
+        _case(row, zone, at=row.occurred_at, comment=row.note)
+        for row in session.execute(
+            select(
+                *_CASE_COLUMNS,
+                TicketEventRow.occurred_at,
+                TicketEventRow.payload["note"].as_string().label("note"),
+            )
+            .select_from(TicketEventRow)
+            .join(TicketRow, unhappy)
+            .order_by(TicketEventRow.occurred_at, TicketEventRow.id)
+            .limit(limit)
+        )
+    ]
+    return ReportCases(overdue, overdue_total, typical_rows, unsatisfied, unsatisfied_total)

@@ -87,6 +87,7 @@ def assignment_columns(a: Assignment) -> dict[str, Any]:
         "extensions_approved": a.extensions_approved,
         "rejections": a.rejections,
         "improper_send_backs": a.improper_send_backs,
+        "overdue": any(d.overdue for d in a.deadlines),
         "urges": a.urges,
         "escalations": a.escalations,
         "arrived_at": a.arrived_at,

@@ -9,7 +9,18 @@ from typing import Any
 
 from hotline.domain.errors import MESSAGES
 from hotline.domain.vocabulary import LABELS
-from hotline.web.words import admin, assessment, console, followup, grid, portal, shell, tickets, workbench
+from hotline.web.words import (
+    admin,
+    assessment,
+    console,
+    followup,
+    grid,
+    portal,
+    reports,
+    shell,
+    tickets,
+    workbench,
+)
 
 
 def _joined(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
@@ -34,6 +45,7 @@ PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
     workbench.WORDS,
     assessment.WORDS,
     grid.WORDS,
+    reports.WORDS,
 )
 
 

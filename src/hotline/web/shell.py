@@ -36,6 +36,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
         frozenset({"dispatcher", "supervisor", "admin", "unit_handler", "unit_reviewer"}),
     ),
     ("/grid", "nav.grid", frozenset({"grid_worker"})),
+    ("/reports/monthly", "nav.reports", frozenset({"dispatcher", "supervisor", "admin"})),
 ]
 
 

@@ -1,7 +1,7 @@
 """pages at a million tickets: postings read index-only in document order; open supervised tickets; undecided send-backs
 
 Revision ID: 0014_pages_indexes
-Revises: 0012_media
+Revises: 0013_admin2
 """
 
 from collections.abc import Sequence

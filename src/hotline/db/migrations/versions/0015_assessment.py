@@ -1,7 +1,7 @@
 """assessment: closed rankings (ranking_snapshots)
 
 Revision ID: 0015_assessment
-Revises: 0012_media
+Revises: 0014_pages_indexes
 """
 
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """follow-up robot calls: one row per call placed by the campaign
 
 Revision ID: 0016_calls
-Revises: 0012_media
+Revises: 0015_assessment
 """
 
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """grid: arrival on site and verification on site (核查) on the assignments
 
 Revision ID: 0018_grid
-Revises: 0012_media
+Revises: 0016_calls
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,307 @@
+"""A report as an Excel workbook: one sheet per part of the page, figures as numbers (shares
+formatted as percentages, so a reader can compute with them), bar charts beside the ranking, the
+top categories and the places, and the definitions on the last sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from io import BytesIO
+from typing import Any, Final
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hotline.analytics.queries import Row
+from hotline.domain import rates as r
+from hotline.reports.queries import Report
+from hotline.tickets.queries import ReportCase
+
+Word = Callable[..., str]
+
+#: The rates a unit's line shows, in this order (the page's columns too).
+UNIT_CODES: Final = (
+    r.RateCode.COMPOSITE,
+    r.RateCode.RESPONSE,
+    r.RateCode.RESOLUTION,
+    r.RateCode.SATISFACTION,
+    r.RateCode.CLOSURE,
+    r.RateCode.ON_TIME_CLOSURE,
+    r.RateCode.TIMELY_ACKNOWLEDGEMENT,
+    r.RateCode.REOPEN,
+    r.RateCode.OVERDUE,
+    r.RateCode.IMPROPER_SEND_BACKS,
+    r.RateCode.HANDLING_TIME,
+)
+NO_RATE: Final = "—"
+_FORMATS = {r.Measure.SHARE: "0.0%", r.Measure.COUNT: "0", r.Measure.HOURS: "0.0"}
+_HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
+_HEAD_FONT = Font(bold=True, color="FFFFFF")
+_TITLE_FONT = Font(bold=True, size=14)
+_THIN = Side(style="thin", color="BFBFBF")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+# A cell starting with one of these is read as a formula: citizens' words stay text.
+_FORMULA: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def _rate_cell(sheet: Worksheet, row: int, col: int, rate: r.Rate) -> None:
+    cell = sheet.cell(row, col, NO_RATE if rate.value is None else rate.value)
+    if rate.value is not None:
+        cell.number_format = _FORMATS[rate.measure]
+    cell.alignment = Alignment(horizontal="right")
+    cell.border = _GRID
+
+
+def _table(
+    sheet: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]
+) -> int:
+    """A header line and plain rows from ``top``; returns the next free row."""
+    for i, h in enumerate(headers, 1):
+        c = sheet.cell(top, i, h)
+        c.font, c.fill, c.border = _HEAD_FONT, _HEAD_FILL, _GRID
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for j, values in enumerate(rows, top + 1):
+        for i, v in enumerate(values, 1):
+            c = sheet.cell(j, i, _safe(v))
+            c.border = _GRID
+            c.alignment = Alignment(vertical="top", wrap_text=isinstance(v, str) and len(v) > 20)
+    for i, w in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = w
+    sheet.freeze_panes = sheet.cell(top + 1, 1)
+    return top + 1 + len(rows)
+
+
+def _title(sheet: Worksheet, text: str) -> None:
+    sheet.cell(1, 1, text).font = _TITLE_FONT
+
+
+def _bar(sheet: Worksheet, title: str, col: int, first: int, last: int, anchor: str, percent: bool) -> None:
+    """A horizontal bar chart of column ``col`` (rows first..last), the names in column A."""
+    if last < first:
+        return
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    chart.title = title
+    chart.legend = None
+    chart.height = max(6.0, 0.6 * (last - first + 1) + 2)
+    chart.width = 16
+    chart.add_data(Reference(sheet, min_col=col, min_row=first, max_row=last), titles_from_data=False)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
+    chart.y_axis.numFmt = "0%" if percent else "0"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as in the table
+    sheet.add_chart(chart, anchor)
+
+
+def _cases(
+    sheet: Worksheet,
+    title: str,
+    cases: Sequence[ReportCase],
+    total: int,
+    report: Report,
+    word: Word,
+    *,
+    comments: bool = False,
+) -> None:
+    _title(sheet, title)
+    headers = [
+        word("reports.col.number"),
+        word("reports.col.title"),
+        word("reports.col.category"),
+        word("reports.col.unit"),
+        word("reports.col.status"),
+        word("reports.col.reopens"),
+    ]
+    if comments:
+        headers += [word("reports.col.answered_at"), word("reports.col.comment")]
+    rows = []
+    for c in cases:
+        line: list[Any] = [
+            c.number,
+            c.title,
+            report.category_names.get(c.category_code or "", c.category_code or ""),
+            report.unit_names.get(c.lead_unit_id, "") if c.lead_unit_id is not None else "",
+            word(c.status, c.status),
+            c.reopen_count,
+        ]
+        if comments:
+            line += [c.at.astimezone(report.zone).strftime("%Y-%m-%d %H:%M") if c.at else "", c.comment or ""]
+        rows.append(line)
+    end = _table(sheet, 3, headers, rows, [17, 36, 16, 22, 10, 8, 17, 40][: len(headers)])
+    if total > len(cases):
+        sheet.cell(end + 1, 1, word("reports.cut", shown=len(cases), total=total))
+    sheet.cell(2, 1, word("reports.count", n=total))
+
+
+def workbook(report: Report, word: Word, lang: str) -> bytes:
+    """The report as .xlsx bytes."""
+    book = Workbook()
+    heading = word(f"reports.{report.period.kind.value}.heading", period=report.period.code)
+
+    summary = book.active
+    assert summary is not None
+    summary.title = word("reports.sheet.summary")
+    _title(summary, heading)
+    summary.cell(2, 1, word("reports.period", first=str(report.period.first), last=str(report.period.last)))
+    summary.cell(
+        3, 1, word("reports.as_of", at=report.as_of.astimezone(report.zone).strftime("%Y-%m-%d %H:%M"))
+    )
+    top = 5
+    headers = [
+        word("reports.col.rate"),
+        word("reports.col.value"),
+        word("reports.col.numerator"),
+        word("reports.col.denominator"),
+    ]
+    _table(summary, top, headers, [], [28, 12, 12, 12])
+    for i, code in enumerate(r.RateCode, top + 1):
+        rate = report.total.rates[code]
+        summary.cell(i, 1, r.NAMES[code][1] if lang == "en" else r.NAMES[code][0]).border = _GRID
+        _rate_cell(summary, i, 2, rate)
+        summary.cell(i, 3, rate.numerator).border = _GRID
+        summary.cell(i, 4, rate.denominator).border = _GRID
+
+    units = book.create_sheet(word("reports.sheet.units"))
+    _title(units, word("reports.units"))
+    names = [r.NAMES[c][1] if lang == "en" else r.NAMES[c][0] for c in UNIT_CODES]
+    _table(
+        units,
+        3,
+        [word("reports.col.unit"), word("reports.col.tickets"), word("reports.col.followed"), *names],
+        [],
+        [24, 9, 9] + [11] * len(names),
+    )
+    for j, row in enumerate(report.units, 4):
+        _unit_line(units, j, row)
+
+    ranking = book.create_sheet(word("reports.sheet.ranking"))
+    _title(ranking, word("reports.ranking"))
+    ranking.cell(2, 1, word("reports.ranking.rule", n=report.config.min_volume))
+    line = 4
+    for group in report.ranking:
+        ranking.cell(line, 1, word(f"reports.peer.{group.code}")).font = Font(bold=True, size=12)
+        first = line + 2
+        rows = [
+            [
+                s.name,
+                s.rank if s.rank is not None else word("reports.unranked"),
+                s.composite.value if s.composite.value is not None else NO_RATE,
+                s.composite.denominator,
+            ]
+            for s in group.standings
+        ]
+        end = _table(
+            ranking,
+            line + 1,
+            [
+                word("reports.col.unit"),
+                word("reports.col.rank"),
+                word("reports.col.composite"),
+                word("reports.col.followed"),
+            ],
+            rows,
+            [24, 8, 12, 10],
+        )
+        for j in range(first, end):
+            ranking.cell(j, 3).number_format = "0.0%"
+        ranked = sum(1 for s in group.standings if s.rank is not None)
+        _bar(ranking, word(f"reports.peer.{group.code}"), 3, first, first + ranked - 1, f"F{line}", True)
+        line = max(end, line + int(0.6 * ranked + 10)) + 2
+    ranking.freeze_panes = None
+
+    cats = book.create_sheet(word("reports.sheet.categories"))
+    _title(cats, word("reports.categories"))
+    _place_sheet(cats, report.categories, word, lang)
+    places = book.create_sheet(word("reports.sheet.places"))
+    _title(places, word("reports.places"))
+    _place_sheet(places, report.places, word, lang)
+
+    c = report.cases
+    _cases(
+        book.create_sheet(word("reports.sheet.overdue")),
+        word("reports.overdue"),
+        c.overdue,
+        c.overdue_total,
+        report,
+        word,
+    )
+    _cases(
+        book.create_sheet(word("reports.sheet.typical")),
+        word("reports.typical"),
+        c.typical,
+        len(c.typical),
+        report,
+        word,
+    )
+    _cases(
+        book.create_sheet(word("reports.sheet.unsatisfied")),
+        word("reports.unsatisfied"),
+        c.unsatisfied,
+        c.unsatisfied_total,
+        report,
+        word,
+        comments=True,
+    )
+
+    defs = book.create_sheet(word("reports.sheet.definitions"))
+    _title(defs, word("reports.definitions"))
+    rows = [[d.name, d.text] for d in report.definitions]
+    rows.append(
+        [
+            word("reports.config.weights"),
+            word(
+                "reports.config.weights_value",
+                w=" / ".join(str(x) for x in report.config.weights),
+                f=report.config.fairly_satisfied_weight,
+                n=report.config.min_volume,
+                basis=word(f"reports.basis.{report.config.basis.value}"),
+            ),
+        ]
+    )
+    _table(defs, 3, [word("reports.col.rate"), word("reports.col.definition")], rows, [24, 100])
+    for row in defs.iter_rows(min_row=4):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+
+    for sheet in book.worksheets:
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToHeight = 0
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _unit_line(sheet: Worksheet, j: int, row: Row) -> None:
+    sheet.cell(j, 1, _safe(row.name or row.key)).border = _GRID
+    sheet.cell(j, 2, row.rates[r.RateCode.CLOSURE].denominator).border = _GRID
+    sheet.cell(j, 3, row.rates[r.RateCode.RESPONSE].denominator).border = _GRID
+    for i, code in enumerate(UNIT_CODES, 4):
+        _rate_cell(sheet, j, i, row.rates[code])
+
+
+def _place_sheet(sheet: Worksheet, rows: list[Row], word: Word, lang: str) -> None:
+    codes = (r.RateCode.SATISFACTION, r.RateCode.CLOSURE, r.RateCode.ON_TIME_CLOSURE)
+    names = [r.NAMES[c][1] if lang == "en" else r.NAMES[c][0] for c in codes]
+    _table(
+        sheet, 3, [word("reports.col.name"), word("reports.col.tickets"), *names], [], [26, 10, 12, 12, 12]
+    )
+    for j, row in enumerate(rows, 4):
+        sheet.cell(
+            j, 1, _safe(row.name or (row.key if row.key is not None else word("reports.no_district")))
+        ).border = _GRID
+        sheet.cell(j, 2, row.rates[r.RateCode.CLOSURE].denominator).border = _GRID
+        for i, code in enumerate(codes, 3):
+            _rate_cell(sheet, j, i, row.rates[code])
+    _bar(sheet, word("reports.col.tickets"), 2, 4, 3 + len(rows), "G3", False)
