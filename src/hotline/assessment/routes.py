@@ -201,4 +201,4 @@ def close(
     chosen = period_of(kind, body.date)
     with db.write() as session:
         service.close(session, chosen, zone, now, Actor.of(user), config, ranking)
-    return rankings(db, user, zone, now, lang, kind, body.date, None)
+    return rankings(db, user, zone, now, lang, config, ranking, kind, body.date, None)

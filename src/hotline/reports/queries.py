@@ -109,7 +109,8 @@ class Standing:
 class PeerGroup:
     code: str  # domain.assessment.PeerGroup
     name: str
-    standings: list[Standing]
+    standings: list[Standing]  # units with a valid follow-up, ranked ones first
+    idle: list[str]  # the names of the group's units with none this period (one line, not rows)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,12 @@ def ranking(
                     tuple(marks.get(p.unit, ())),
                 )
                 for p in view.groups.get(group, [])
+                if p.volume > 0 or p.place is not None
+            ],
+            [
+                names.get(int(str(p.unit)), str(p.unit))
+                for p in view.groups.get(group, [])
+                if p.volume == 0 and p.place is None
             ],
         )
         for group in a.PeerGroup

@@ -222,6 +222,10 @@ def workbook(report: Report, word: Word, lang: str) -> bytes:
         )
         for j in range(first, end):
             ranking.cell(j, 3).number_format = "0.0%"
+        if group.idle:
+            sep = "、" if lang != "en" else ", "
+            ranking.cell(end, 1, word("assess.idle", n=len(group.idle)) + sep.join(group.idle))
+            end += 1
         ranked = sum(1 for s in group.standings if s.rank is not None)
         _bar(ranking, group.name, 3, first, first + ranked - 1, f"H{line}", True)
         line = max(end, line + int(0.6 * ranked + 10)) + 2
