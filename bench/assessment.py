@@ -12,8 +12,9 @@ every peer group, and the Excel monthly report, at 200k and at 2M tickets.
    whole number of four-week blocks within the year before the seed's end, with new ids and
    tracking codes, until the table holds the size asked; then ANALYZE.
 4. For the month before the last (a whole calendar month inside the copies), ``--repeat`` runs of:
-   rates (`analytics.queries.report`, by unit), ranking (the report's rows ranked within the peer
-   groups, `reports.queries.ranking`, including the rates it ranks) and the Excel monthly report
+   rates (`analytics.queries.report`, by unit), ranking (the rankings' own, as the report prints
+   it: `reports.queries.ranking` — the period and the two before it tallied for movement and the
+   watchlist) and the Excel monthly report
    (`reports.queries.report` + `reports.workbook.workbook`). The p50 of each.
 5. At the smallest size also the reference count in Python (`report_from_facts`), once, to show
    what the SQL tally replaced.
@@ -142,8 +143,8 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
 
     from hotline.analytics import queries as analytics
     from hotline.db.engine import Database
-    from hotline.directory import queries as directory
     from hotline.domain import rates as r
+    from hotline.domain.assessment import RankingConfig
     from hotline.reports import queries as reports
     from hotline.reports import workbook
     from hotline.web.catalogue import text as word
@@ -170,9 +171,7 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
                 times["rates_ms"].append((time.perf_counter() - t0) * 1000)
             with db.read() as s:
                 t0 = time.perf_counter()
-                found = analytics.report(s, start, end, analytics.GroupBy.UNIT, config, END, "zh")
-                units = {u.id: u for u in directory.units(s)}
-                groups = reports.ranking(found.rows, units, config.min_volume)
+                groups, _ = reports.ranking(s, period, zone, END, config, RankingConfig(), "zh")
                 times["ranking_ms"].append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             with db.read() as s:

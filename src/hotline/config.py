@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hotline.domain.assessment import RankingConfig
+from hotline.domain.rates import AssessmentConfig
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -192,6 +195,21 @@ class Settings(BaseSettings):
         description="HMAC-SHA256 key of the telephony's signed call-result callbacks (empty: refused).",
     )
 
+    # Rankings (docs/assessment.md): who is ranked, the watchlist (蜗牛席), the red and black lists.
+    assessment_min_volume: int = Field(
+        default=5, ge=1, le=10_000, description="Valid follow-ups in a period before a unit is ranked."
+    )
+    assessment_bottom: int = Field(default=2, ge=1, le=50, description='The watchlist\'s "bottom two".')
+    assessment_watch_periods: int = Field(
+        default=3, ge=1, le=24, description="Periods running in the bottom before the watchlist."
+    )
+    assessment_red_top: int = Field(default=1, ge=0, le=50, description="Red list: the first place(s) …")
+    assessment_red_min: float = Field(default=0.90, ge=0, le=1, description="… scoring at least this.")
+    assessment_black_bottom: int = Field(
+        default=1, ge=0, le=50, description="Black list: the last place(s) …"
+    )
+    assessment_black_max: float = Field(default=0.80, ge=0, le=1, description="… scoring below this.")
+
     @field_validator("calendar")
     @classmethod
     def _known_calendar(cls, value: str) -> str:
@@ -265,6 +283,24 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @cached_property
+    def assessment_config(self) -> AssessmentConfig:
+        """The rates' settings: the defaults, with the ranking's minimum volume."""
+        return AssessmentConfig(min_volume=self.assessment_min_volume)
+
+    @cached_property
+    def ranking_config(self) -> RankingConfig:
+        """The rankings' and lists' settings (`HOTLINE_ASSESSMENT_*`)."""
+        return RankingConfig(
+            min_volume=self.assessment_min_volume,
+            bottom=self.assessment_bottom,
+            watch_periods=self.assessment_watch_periods,
+            red_top=self.assessment_red_top,
+            red_min=self.assessment_red_min,
+            black_bottom=self.assessment_black_bottom,
+            black_max=self.assessment_black_max,
+        )
 
     @field_validator("followup_call_hours")
     @classmethod

@@ -78,6 +78,10 @@ def test_a_supervisor_reads_prints_and_downloads_the_monthly_report(history_url:
     assert page.locator("section[aria-labelledby=s-ranking] h3").count() >= 2
     assert page.locator("table.report.top").first.locator("tbody tr").count() >= 3
     assert page.locator("table.report.cases").count() >= 2
+    ranking = page.locator("section[aria-labelledby=s-ranking]")
+    assert "较上期" in ranking.inner_text() and ranking.locator("td.move").count() >= 3
+    ranking.scroll_into_view_if_needed()
+    ranking.screenshot(path=str(FOLDER / "reports-ranking.png"))
     screenshot(page, "reports-monthly")
     screenshot(page, "reports-monthly-top", full_page=False)
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hotline.assessment import queries, service
-from hotline.assessment.routes import CLOSERS, CONFIG, RANKING, may_read, period_of
+from hotline.assessment.routes import CLOSERS, ConfigDep, RankingDep, may_read, period_of
 from hotline.audit.service import Actor
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSessionDep
 from hotline.domain import assessment as a
@@ -46,7 +46,14 @@ def _period(kind: str | None, raw: str | None, today: date) -> a.Period:
 def install(app: FastAPI) -> None:
     @app.get("/assessment", include_in_schema=False, response_class=HTMLResponse)
     def assessment_page(
-        request: Request, db: DbDep, session: PageSessionDep, zone: ZoneDep, now: NowDep, lang: LangDep
+        request: Request,
+        db: DbDep,
+        session: PageSessionDep,
+        zone: ZoneDep,
+        now: NowDep,
+        lang: LangDep,
+        config: ConfigDep,
+        ranking: RankingDep,
     ) -> HTMLResponse:
         user = session.user
         if not may_read(user):
@@ -57,11 +64,11 @@ def install(app: FastAPI) -> None:
         except DomainError as err:
             raise PageRefusal(err, session) from None
         with db.read() as s:
-            views = queries.history(s, period, zone, now, CONFIG, RANKING)
+            views = queries.history(s, period, zone, now, config, ranking)
             # the history's latest was ranked against the one before it: the same as ranking_of
-            view = views[-1] if len(views) > 1 else queries.ranking_of(s, period, zone, now, CONFIG, RANKING)
+            view = views[-1] if len(views) > 1 else queries.ranking_of(s, period, zone, now, config, ranking)
             names = queries.unit_names(s, lang)
-        found = a.lists([v.groups for v in views], RANKING)
+        found = a.lists([v.groups for v in views], ranking)
         own = None if user.is_centre else a.own_standing(view.groups, user.unit_id)
         groups = [(g, view.groups.get(g, [])) for g in a.PeerGroup] if user.is_centre else []
         chart = {
@@ -97,10 +104,10 @@ def install(app: FastAPI) -> None:
                 "rate_names": r.NAMES,
                 "group_names": a.GROUP_NAMES,
                 "drill": drill,
-                "ranking": RANKING,
-                "definition": CONFIG.definition(r.RateCode.COMPOSITE, lang),
-                "weights": CONFIG.weights,
-                "w": CONFIG.fairly_satisfied_weight,
+                "ranking": ranking,
+                "definition": config.definition(r.RateCode.COMPOSITE, lang),
+                "weights": config.weights,
+                "w": config.fairly_satisfied_weight,
                 "previous": link(period.kind, period.previous().start),
                 "next": link(period.kind, period.end) if ended else None,
                 "weekly": link(a.PeriodKind.WEEK, period.start),
@@ -116,7 +123,13 @@ def install(app: FastAPI) -> None:
 
     @app.post("/assessment/close", include_in_schema=False)
     def assessment_close(
-        db: DbDep, session: PageSessionDep, form: CheckedFormDep, zone: ZoneDep, now: NowDep
+        db: DbDep,
+        session: PageSessionDep,
+        form: CheckedFormDep,
+        zone: ZoneDep,
+        now: NowDep,
+        config: ConfigDep,
+        ranking: RankingDep,
     ) -> RedirectResponse:
         user = session.user
         if user.role not in CLOSERS:
@@ -124,7 +137,7 @@ def install(app: FastAPI) -> None:
         try:
             period = _period(str(form.get("period") or ""), str(form.get("date") or ""), now.date())
             with db.write() as s:
-                service.close(s, period, zone, now, Actor.of(user), CONFIG, RANKING)
+                service.close(s, period, zone, now, Actor.of(user), config, ranking)
         except DomainError as err:
             raise PageRefusal(err, session) from None
         target = "/assessment?" + urlencode(
@@ -134,7 +147,14 @@ def install(app: FastAPI) -> None:
 
     @app.get("/assessment/tickets", include_in_schema=False, response_class=HTMLResponse)
     def assessment_tickets(
-        request: Request, db: DbDep, session: PageSessionDep, zone: ZoneDep, now: NowDep, lang: LangDep
+        request: Request,
+        db: DbDep,
+        session: PageSessionDep,
+        zone: ZoneDep,
+        now: NowDep,
+        lang: LangDep,
+        config: ConfigDep,
+        ranking: RankingDep,
     ) -> HTMLResponse:
         user = session.user
         if not may_read(user):
@@ -163,7 +183,7 @@ def install(app: FastAPI) -> None:
             found = queries.snapshot(s, period)
             frozen = None if found is None else queries.from_snapshot(found)
             as_of = now if frozen is None else frozen.as_of
-            down = queries.behind(s, unit, code, period, zone, as_of, CONFIG)
+            down = queries.behind(s, unit, code, period, zone, as_of, config)
         kept: dict[str, Any] | None = None
         if frozen is not None:
             f = frozen.figures.get(unit, {}).get(code)
@@ -178,7 +198,7 @@ def install(app: FastAPI) -> None:
                 "unit_name": names[unit],
                 "code": code,
                 "rate_name": r.NAMES[code],
-                "definition": CONFIG.definition(code, lang),
+                "definition": config.definition(code, lang),
                 "down": down,
                 "value": value,
                 "kept": kept,

@@ -1,7 +1,9 @@
 """Reads of rankings: a period's ranking (from its snapshot once closed, else computed from the
-ticket facts `analytics.queries.facts` reads), the lists, a unit's standing and the tickets behind
-a figure. A unit's figures are those of the tickets it leads (`domain.rates.rates_by` by lead unit);
-the period is a week or month of the centre's calendar (its time zone)."""
+per-unit tallies the database counts, `analytics.queries.tallies`, turned into rates by
+`domain.rates.rates_from` — the numbers `/api/v1/rates` and the reports show), the lists, a unit's
+standing and the tickets behind a figure (the one read that loads ticket facts, one unit's). A
+unit's figures are those of the tickets it leads; the period is a week or month of the centre's
+calendar (its time zone)."""
 
 from __future__ import annotations
 
@@ -62,12 +64,17 @@ def unit_facts(
 def unit_rates(
     session: Session, period: a.Period, zone: ZoneInfo, config: r.AssessmentConfig, as_of: datetime
 ) -> dict[int, dict[r.RateCode, r.Rate]]:
-    """Every lead unit's follow-up rates and composite score in the period."""
-    by_unit: dict[int, list[r.TicketFacts]] = {}
-    for t in unit_facts(session, period, zone, config):
-        if t.lead_unit is not None:
-            by_unit.setdefault(t.lead_unit, []).append(t)
-    return {u: r.follow_up_rates(ts, config, as_of) for u, ts in by_unit.items()}
+    """Every lead unit's follow-up rates and composite score in the period, counted by the database
+    (the work follows the period's tickets, not every ticket's facts in Python). Units that lead no
+    counted ticket (only assignments, or only merged or withdrawn tickets) have no figures: they
+    are listed unranked, as units with no tickets are."""
+    start, end = bounds(period, zone)
+    found = analytics.tallies(session, start, end, analytics.GroupBy.UNIT, config, as_of)
+    return {
+        u: {c: v for c, v in r.rates_from(t, config).items() if c in FIGURES}
+        for u, t in found.items()
+        if isinstance(u, int) and t.received > 0
+    }
 
 
 def snapshot(session: Session, period: a.Period) -> RankingSnapshot | None:

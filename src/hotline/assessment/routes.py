@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from hotline.assessment import queries, service
 from hotline.assessment import schemas as s
@@ -18,15 +18,25 @@ from hotline.domain import assessment as a
 from hotline.domain import rates as r
 from hotline.domain.errors import forbidden, invalid
 from hotline.domain.vocabulary import Role
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/rankings", tags=["assessment 考核"])
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_REVIEWER})
 CLOSERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-#: The defaults (docs/assessment.md); not yet read from settings.
-CONFIG = r.AssessmentConfig()
-RANKING = a.RankingConfig(min_volume=CONFIG.min_volume)
+
+
+def assessment_config(settings: SettingsDep) -> r.AssessmentConfig:
+    return settings.assessment_config
+
+
+def ranking_config(settings: SettingsDep) -> a.RankingConfig:
+    """The centre's ranking settings (`HOTLINE_ASSESSMENT_*`, docs/assessment.md)."""
+    return settings.ranking_config
+
+
+ConfigDep = Annotated[r.AssessmentConfig, Depends(assessment_config)]
+RankingDep = Annotated[a.RankingConfig, Depends(ranking_config)]
 
 
 def period_of(kind: a.PeriodKind, day: date) -> a.Period:
@@ -85,6 +95,8 @@ def rankings(
     zone: ZoneDep,
     now: NowDep,
     lang: LangDep,
+    config: ConfigDep,
+    ranking: RankingDep,
     period: Annotated[a.PeriodKind, Query(description="week (weekly ranking) or month (assessment)")] = (
         a.PeriodKind.MONTH
     ),
@@ -99,7 +111,7 @@ def rankings(
         raise forbidden("permission.rankings")
     chosen = period_of(period, day or now.astimezone(zone).date())
     with db.read() as session:
-        view = queries.ranking_of(session, chosen, zone, now, CONFIG, RANKING)
+        view = queries.ranking_of(session, chosen, zone, now, config, ranking)
         names = queries.unit_names(session, lang)
     return s.RankingOut(
         period=chosen.key,
@@ -109,8 +121,8 @@ def rankings(
         closed=view.closed,
         closed_at=None if view.closed_at is None else view.closed_at.astimezone(zone),
         as_of=view.as_of.astimezone(zone),
-        min_volume=RANKING.min_volume,
-        definition=CONFIG.definition(r.RateCode.COMPOSITE, lang),
+        min_volume=ranking.min_volume,
+        definition=config.definition(r.RateCode.COMPOSITE, lang),
         groups=[
             s.GroupOut(
                 group=g.value,
@@ -129,6 +141,8 @@ def ranking_lists(
     zone: ZoneDep,
     now: NowDep,
     lang: LangDep,
+    config: ConfigDep,
+    ranking: RankingDep,
     period: Annotated[a.PeriodKind, Query(description="week or month")] = a.PeriodKind.MONTH,
     day: Annotated[date | None, Query(alias="date", description="Any day of the latest period")] = None,
 ) -> s.ListsOut:
@@ -138,9 +152,9 @@ def ranking_lists(
         raise forbidden("permission.rankings")
     chosen = period_of(period, day or now.astimezone(zone).date())
     with db.read() as session:
-        views = queries.history(session, chosen, zone, now, CONFIG, RANKING)
+        views = queries.history(session, chosen, zone, now, config, ranking)
         names = queries.unit_names(session, lang)
-    found = a.lists([v.groups for v in views], RANKING)
+    found = a.lists([v.groups for v in views], ranking)
     latest = views[-1]
 
     def shown(ps: list[a.Placing]) -> list[s.PlacingOut]:
@@ -154,20 +168,27 @@ def ranking_lists(
         red=shown(found.red),
         black=shown(found.black),
         settings={
-            "min_volume": RANKING.min_volume,
-            "bottom": RANKING.bottom,
-            "watch_periods": RANKING.watch_periods,
-            "red_top": RANKING.red_top,
-            "red_min": RANKING.red_min,
-            "black_bottom": RANKING.black_bottom,
-            "black_max": RANKING.black_max,
+            "min_volume": ranking.min_volume,
+            "bottom": ranking.bottom,
+            "watch_periods": ranking.watch_periods,
+            "red_top": ranking.red_top,
+            "red_min": ranking.red_min,
+            "black_bottom": ranking.black_bottom,
+            "black_max": ranking.black_max,
         },
     )
 
 
 @router.post("/close", response_model=s.RankingOut)
 def close(
-    body: s.CloseIn, db: DbDep, user: UserDep, zone: ZoneDep, now: NowDep, lang: LangDep
+    body: s.CloseIn,
+    db: DbDep,
+    user: UserDep,
+    zone: ZoneDep,
+    now: NowDep,
+    lang: LangDep,
+    config: ConfigDep,
+    ranking: RankingDep,
 ) -> s.RankingOut:
     """Freeze a finished period's ranking as a snapshot (audited); afterwards it is read from the
     snapshot and later changes to tickets do not move it. Closing twice is a conflict."""
@@ -179,5 +200,5 @@ def close(
         raise invalid("assessment.period_kind", field="period") from None
     chosen = period_of(kind, body.date)
     with db.write() as session:
-        service.close(session, chosen, zone, now, Actor.of(user), CONFIG, RANKING)
-    return rankings(db, user, zone, now, lang, kind, body.date, None)
+        service.close(session, chosen, zone, now, Actor.of(user), config, ranking)
+    return rankings(db, user, zone, now, lang, config, ranking, kind, body.date, None)

@@ -13,7 +13,7 @@ from hotline.auth.pages import PageRefusal, PageSession, PageSessionDep
 from hotline.domain import rates as r
 from hotline.domain.errors import DomainError
 from hotline.reports import queries, routes, workbook
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -43,11 +43,19 @@ def _install(app: FastAPI, kind: queries.Kind) -> None:
         name=f"report_{kind.value}",
     )
     def report_page(
-        request: Request, db: DbDep, session: PageSessionDep, now: NowDep, zone: ZoneDep, lang: LangDep
+        request: Request,
+        db: DbDep,
+        session: PageSessionDep,
+        now: NowDep,
+        zone: ZoneDep,
+        lang: LangDep,
+        settings: SettingsDep,
     ) -> HTMLResponse:
         period = _period(kind, request, session, now.astimezone(zone).date())
         with db.read() as s:
-            found = queries.report(s, period, zone, r.AssessmentConfig(), now, lang)
+            found = queries.report(
+                s, period, zone, settings.assessment_config, now, lang, rules=settings.ranking_config
+            )
         return pages.render(
             request,
             "report.html",
@@ -67,7 +75,13 @@ def _install(app: FastAPI, kind: queries.Kind) -> None:
 
     @app.get(f"/reports/{kind.value}.xlsx", include_in_schema=False, name=f"report_{kind.value}_xlsx")
     def report_workbook(
-        request: Request, db: DbDep, session: PageSessionDep, now: NowDep, zone: ZoneDep, lang: LangDep
+        request: Request,
+        db: DbDep,
+        session: PageSessionDep,
+        now: NowDep,
+        zone: ZoneDep,
+        lang: LangDep,
+        settings: SettingsDep,
     ) -> Response:
         period = _period(kind, request, session, now.astimezone(zone).date())
-        return routes.exported(db, session.user, period, zone, now, lang)
+        return routes.exported(db, session.user, period, zone, now, lang, settings)

@@ -1,9 +1,11 @@
 """What a weekly or monthly report holds, read once and shown twice (page and workbook).
 
 The rates are `analytics.queries.report` — the numbers `GET /api/v1/rates` answers for the same
-period; the ranking orders units by composite score within their peer group (a simple ranking:
-the assessment package's richer one replaces it); top categories and places are the category and
-district rows with the most tickets counted; the cases come from `tickets.queries.report_cases`.
+period; the ranking is the assessment's own (`assessment.queries`: standings per peer group,
+movement against the previous period, the watchlist and the red and black lists) — the numbers
+`GET /api/v1/rankings` answers, frozen once the period is closed; top categories and places are the
+category and district rows with the most tickets counted; the cases come from
+`tickets.queries.report_cases`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from hotline.analytics import queries as analytics
+from hotline.assessment import queries as assessment
 from hotline.directory import queries as directory
+from hotline.domain import assessment as a
 from hotline.domain import rates as r
 from hotline.domain.errors import invalid
 from hotline.tickets import queries as tickets
@@ -27,15 +31,6 @@ TOP = 10
 #: count says how many there are), the workbook carries far more.
 PAGE_CASES = 20
 WORKBOOK_CASES = 1000
-#: Peer groups: units are ranked against units of the same standing (DESIGN §5).
-PEER_GROUPS: dict[str, str] = {
-    "district": "district",
-    "street": "street",
-    "town": "street",
-    "department": "department",
-    "enterprise": "enterprise",
-}
-PEER_ORDER = ("district", "street", "department", "enterprise", "other")
 
 
 class Kind(StrEnum):
@@ -49,6 +44,12 @@ class Period:
     code: str  # 2026-11 or 2026-W47, as the page's form and the file name say it
     first: date
     last: date  # inclusive
+
+    @property
+    def assessed(self) -> a.Period:
+        """The same week or month as the assessment names it (ISO weeks, calendar months)."""
+        kind = a.PeriodKind.WEEK if self.kind is Kind.WEEKLY else a.PeriodKind.MONTH
+        return a.Period(kind, self.first)
 
     def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
         return (
@@ -92,17 +93,24 @@ def week(text: str | None, today: date) -> Period:
 
 @dataclass(frozen=True)
 class Standing:
+    """One unit's placing, as `/api/v1/rankings` gives it."""
+
     key: str
     name: str
     rank: int | None
     composite: r.Rate
-    rates: dict[r.RateCode, r.Rate]
+    previous_rank: int | None
+    movement: int | None  # places gained since the previous period; None: either unranked
+    bottom: bool  # in the group's bottom places this period
+    marks: tuple[str, ...]  # "watchlist", "red", "black"
 
 
 @dataclass(frozen=True)
 class PeerGroup:
-    code: str
-    standings: list[Standing]
+    code: str  # domain.assessment.PeerGroup
+    name: str
+    standings: list[Standing]  # units with a valid follow-up, ranked ones first
+    idle: list[str]  # the names of the group's units with none this period (one line, not rows)
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,8 @@ class Report:
     total: analytics.Row
     units: list[analytics.Row]
     ranking: list[PeerGroup]
+    ranking_config: a.RankingConfig
+    ranking_closed_at: datetime | None  # the ranking is the frozen one closed then
     categories: list[analytics.Row]  # the most tickets first, at most TOP
     places: list[analytics.Row]  # districts, the most tickets first
     cases: tickets.ReportCases
@@ -134,34 +144,58 @@ def _received(row: analytics.Row) -> int:
 
 
 def ranking(
-    rows: list[analytics.Row], units: dict[int, directory.UnitInfo], min_volume: int
-) -> list[PeerGroup]:
-    """Units by composite score within their peer group, best first; fewer than ``min_volume``
-    valid follow-ups: listed, not ranked (`domain.rates.rank`)."""
-    by_group: dict[str, dict[str, analytics.Row]] = {}
-    for row in rows:
-        if row.key is None:
-            continue
-        unit = units.get(int(row.key))
-        group = PEER_GROUPS.get(unit.kind, "other") if unit else "other"
-        by_group.setdefault(group, {})[row.key] = row
-    out = []
-    for code in PEER_ORDER:
-        members = by_group.get(code)
-        if not members:
-            continue
-        standings = [
-            Standing(
-                str(s.key),
-                members[str(s.key)].name or str(s.key),
-                s.rank,
-                members[str(s.key)].rates[r.RateCode.COMPOSITE],
-                members[str(s.key)].rates,
-            )
-            for s in r.rank({k: v.rates for k, v in members.items()}, min_volume)
-        ]
-        out.append(PeerGroup(code, standings))
-    return out
+    session: Session,
+    period: Period,
+    zone: ZoneInfo,
+    now: datetime,
+    config: r.AssessmentConfig,
+    rules: a.RankingConfig,
+    lang: str,
+) -> tuple[list[PeerGroup], datetime | None]:
+    """The assessment's ranking of the period (its snapshot once closed), every peer group best
+    first, each unit marked when it is on the watchlist, the red or the black list; and when the
+    period was closed (None: computed now)."""
+    views = assessment.history(session, period.assessed, zone, now, config, rules)
+    view = (
+        views[-1]
+        if len(views) > 1
+        else assessment.ranking_of(session, period.assessed, zone, now, config, rules)
+    )
+    found = a.lists([v.groups for v in views], rules)
+    marks: dict[object, list[str]] = {}
+    for mark, placings in (("watchlist", found.watchlist), ("red", found.red), ("black", found.black)):
+        for p in placings:
+            marks.setdefault(p.unit, []).append(mark)
+    names = assessment.unit_names(session, lang)
+    empty = r.Rate(r.RateCode.COMPOSITE, 0, 0, None)
+    out = [
+        PeerGroup(
+            group.value,
+            a.GROUP_NAMES[group][1] if lang == "en" else a.GROUP_NAMES[group][0],
+            [
+                Standing(
+                    str(p.unit),
+                    names.get(int(str(p.unit)), str(p.unit)),
+                    p.place,
+                    view.figures.get(int(str(p.unit)), {}).get(r.RateCode.COMPOSITE, empty),
+                    p.previous_place,
+                    p.movement,
+                    p.bottom,
+                    tuple(marks.get(p.unit, ())),
+                )
+                for p in view.groups.get(group, [])
+                if p.volume > 0 or p.place is not None
+            ],
+            [
+                names.get(int(str(p.unit)), str(p.unit))
+                for p in view.groups.get(group, [])
+                if p.volume == 0 and p.place is None
+            ],
+        )
+        for group in a.PeerGroup
+        if view.groups.get(group)
+    ]
+    return out, view.closed_at
 
 
 def report(
@@ -172,6 +206,7 @@ def report(
     as_of: datetime,
     lang: str,
     *,
+    rules: a.RankingConfig | None = None,
     cases: int = PAGE_CASES,
 ) -> Report:
     """Everything one report shows, read in one transaction; ``cases``: the most listed of each kind."""
@@ -193,6 +228,8 @@ def report(
     codes = {c.category_code for c in listed if c.category_code}
     categories = directory.categories_by_code(session, codes)
     assert by_unit.total is not None
+    rules = rules or a.RankingConfig(min_volume=config.min_volume)
+    groups, closed_at = ranking(session, period, zone, as_of, config, rules, lang)
     return Report(
         period=period,
         zone=zone,
@@ -203,7 +240,9 @@ def report(
             (row for row in by_unit.rows if row.key is not None and _received(row) + _assigned(row) > 0),
             key=lambda row: units[int(row.key)].path if row.key and int(row.key) in units else "",
         ),
-        ranking=ranking(by_unit.rows, units, config.min_volume),
+        ranking=groups,
+        ranking_config=rules,
+        ranking_closed_at=closed_at,
         categories=_top([row for row in by_category.rows if row.key is not None]),
         places=_top(by_district.rows),
         cases=found,

@@ -12,13 +12,13 @@ from fastapi.responses import Response
 
 from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
+from hotline.config import Settings
 from hotline.db.engine import Database
-from hotline.domain import rates as r
 from hotline.domain.errors import forbidden
 from hotline.domain.vocabulary import Role
 from hotline.reports import queries, service, workbook
 from hotline.web.catalogue import text
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1/reports", tags=["assessment 考核"])
 
@@ -33,12 +33,25 @@ def allowed(user: CurrentUser) -> None:
 
 
 def exported(
-    db: Database, user: CurrentUser, period: queries.Period, zone: ZoneInfo, now: datetime, lang: str
+    db: Database,
+    user: CurrentUser,
+    period: queries.Period,
+    zone: ZoneInfo,
+    now: datetime,
+    lang: str,
+    settings: Settings,
 ) -> Response:
     """Read the report, record the export, answer the workbook."""
     with db.read() as session:
         found = queries.report(
-            session, period, zone, r.AssessmentConfig(), now, lang, cases=queries.WORKBOOK_CASES
+            session,
+            period,
+            zone,
+            settings.assessment_config,
+            now,
+            lang,
+            rules=settings.ranking_config,
+            cases=queries.WORKBOOK_CASES,
         )
     with db.write() as session:
         service.record_export(session, user, period, lang, now)
@@ -54,6 +67,7 @@ def monthly_xlsx(
     zone: ZoneDep,
     now: NowDep,
     lang: LangDep,
+    settings: SettingsDep,
     month: Annotated[
         str | None, Query(description="2026-11; none: the last whole month", max_length=20)
     ] = None,
@@ -61,7 +75,7 @@ def monthly_xlsx(
     """The monthly report (月报) as an Excel workbook: rates, ranking, top categories and places,
     overdue, typical and unsatisfied cases, definitions — the numbers of /api/v1/rates."""
     allowed(user)
-    return exported(db, user, queries.month(month, now.astimezone(zone).date()), zone, now, lang)
+    return exported(db, user, queries.month(month, now.astimezone(zone).date()), zone, now, lang, settings)
 
 
 @router.get("/weekly.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
@@ -71,10 +85,11 @@ def weekly_xlsx(
     zone: ZoneDep,
     now: NowDep,
     lang: LangDep,
+    settings: SettingsDep,
     week: Annotated[
         str | None, Query(description="ISO week, 2026-W47; none: the last whole week", max_length=20)
     ] = None,
 ) -> Response:
     """The weekly report (周报) as an Excel workbook, the same parts as the monthly one."""
     allowed(user)
-    return exported(db, user, queries.week(week, now.astimezone(zone).date()), zone, now, lang)
+    return exported(db, user, queries.week(week, now.astimezone(zone).date()), zone, now, lang, settings)

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline.analytics.queries import Row
 from hotline.domain import rates as r
-from hotline.reports.queries import Report
+from hotline.reports.queries import Report, Standing
 from hotline.tickets.queries import ReportCase
 
 Word = Callable[..., str]
@@ -186,10 +186,14 @@ def workbook(report: Report, word: Word, lang: str) -> bytes:
 
     ranking = book.create_sheet(word("reports.sheet.ranking"))
     _title(ranking, word("reports.ranking"))
-    ranking.cell(2, 1, word("reports.ranking.rule", n=report.config.min_volume))
+    rule = word("reports.ranking.rule", n=report.ranking_config.min_volume)
+    if report.ranking_closed_at is not None:
+        at = report.ranking_closed_at.astimezone(report.zone).strftime("%Y-%m-%d %H:%M")
+        rule += " " + word("reports.ranking.frozen", at=at)
+    ranking.cell(2, 1, rule)
     line = 4
     for group in report.ranking:
-        ranking.cell(line, 1, word(f"reports.peer.{group.code}")).font = Font(bold=True, size=12)
+        ranking.cell(line, 1, group.name).font = Font(bold=True, size=12)
         first = line + 2
         rows = [
             [
@@ -197,6 +201,8 @@ def workbook(report: Report, word: Word, lang: str) -> bytes:
                 s.rank if s.rank is not None else word("reports.unranked"),
                 s.composite.value if s.composite.value is not None else NO_RATE,
                 s.composite.denominator,
+                _movement(s, word),
+                ("、" if lang != "en" else ", ").join(word(f"assess.{m}") for m in s.marks),
             ]
             for s in group.standings
         ]
@@ -208,14 +214,20 @@ def workbook(report: Report, word: Word, lang: str) -> bytes:
                 word("reports.col.rank"),
                 word("reports.col.composite"),
                 word("reports.col.followed"),
+                word("assess.col.move"),
+                word("reports.col.marks"),
             ],
             rows,
-            [24, 8, 12, 10],
+            [24, 8, 12, 10, 10, 14],
         )
         for j in range(first, end):
             ranking.cell(j, 3).number_format = "0.0%"
+        if group.idle:
+            sep = "、" if lang != "en" else ", "
+            ranking.cell(end, 1, word("assess.idle", n=len(group.idle)) + sep.join(group.idle))
+            end += 1
         ranked = sum(1 for s in group.standings if s.rank is not None)
-        _bar(ranking, word(f"reports.peer.{group.code}"), 3, first, first + ranked - 1, f"F{line}", True)
+        _bar(ranking, group.name, 3, first, first + ranked - 1, f"H{line}", True)
         line = max(end, line + int(0.6 * ranked + 10)) + 2
     ranking.freeze_panes = None
 
@@ -305,3 +317,14 @@ def _place_sheet(sheet: Worksheet, rows: list[Row], word: Word, lang: str) -> No
         for i, code in enumerate(codes, 3):
             _rate_cell(sheet, j, i, row.rates[code])
     _bar(sheet, word("reports.col.tickets"), 2, 4, 3 + len(rows), "G3", False)
+
+
+def _movement(s: Standing, word: Word) -> str:
+    """▲ 2, ▼ 1, the word for "same" or "new", or — for an unranked unit: as the page says it."""
+    if s.rank is None or s.movement is None:
+        return "—" if s.rank is None else word("assess.new")
+    if s.movement > 0:
+        return f"▲ {s.movement}"
+    if s.movement < 0:
+        return f"▼ {-s.movement}"
+    return word("assess.same")

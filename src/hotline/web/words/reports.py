@@ -74,11 +74,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "The first {shown} are listed here; the workbook has them all",
     ),
     "reports.none": ("本期无", "None this period"),
-    "reports.peer.district": ("区（县）", "Districts"),
-    "reports.peer.street": ("街道、乡镇", "Streets and towns"),
-    "reports.peer.department": ("市直部门", "City departments"),
-    "reports.peer.enterprise": ("公共企业", "Public enterprises"),
-    "reports.peer.other": ("其他单位", "Other units"),
+    "reports.col.marks": ("通报", "Lists"),
+    "reports.ranking.frozen": (
+        "本期已于 {at} 结账，排名为结账时的结果。",
+        "Closed on {at}: the ranking as it was then.",
+    ),
     "reports.config.weights": ("口径", "Settings"),
     "reports.config.weights_value": (
         "权重（响应/解决/满意）{w}；基本满意计 {f}；最少有效回访 {n} 件方可排名；期间口径：{basis}。本期未冻结，数据为截至时点的结果。",
