@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import select
 
 from hotline.routing import queue
@@ -122,3 +123,69 @@ def test_a_stopping_router_hands_back_what_it_did_not_reach(api: RoutedApi) -> N
         rows = {r.ticket_id: (r.lease_until, r.attempts) for r in s.scalars(select(RoutingQueueRow))}
     assert rows == {t: (None, 0) for t in tickets[1:]}
     assert queue.claim(api.p.db, api.p.clock()) == tickets[1:]  # at once, no lease to wait out
+
+
+def test_a_batch_is_stored_at_once_and_one_bad_ticket_does_not_hold_back_the_rest(
+    api: RoutedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, defect 13: a batch is advised in one read and stored in one write; a ticket whose
+    advice fails stays queued (with its error, retried later), the others are routed."""
+    from hotline.routing import auto
+
+    api.p.clock.advance(seconds=queue.LEASE.total_seconds() + 1)  # what earlier tests left claimed
+    api.route_waiting()
+    tickets = [_post(api, f"海滨路{n}号的井盖缺失，晚上有人踩空") for n in range(4)]
+    bad = tickets[1]
+    real = auto.advise_ticket
+
+    def advise_ticket(*args: object, **kwargs: object) -> auto.Advised:
+        if args[3].id == bad:  # type: ignore[attr-defined]
+            raise RuntimeError("the classifier fell over")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(auto, "advise_ticket", advise_ticket)
+    assert _route_batch(api, lambda: False) == 3
+    with api.p.db.read() as s:
+        rows = {r.ticket_id: r.last_error or "" for r in s.scalars(select(RoutingQueueRow))}
+    assert set(rows) == {bad} and "classifier fell over" in rows[bad]
+    api.get("dispatcher", f"/api/v1/tickets/{bad}/routing", expect=404)
+    for t in tickets:
+        if t != bad:
+            assert api.get("dispatcher", f"/api/v1/tickets/{t}/routing")["suggestions"]
+    for t in tickets:  # each routed ticket's decision audited once, the failed one's not yet
+        params = {"entity_type": "ticket", "entity_id": t, "action": "routing"}
+        assert len(api.get("admin", "/api/v1/audit", params=params)["items"]) == (t != bad)
+    monkeypatch.undo()
+    api.p.clock.advance(seconds=120)
+    assert api.route_waiting() == 1 and _waiting(api) == set()
+
+
+def test_indexing_a_batch_gives_the_same_postings_as_one_by_one(api: RoutedApi) -> None:
+    from hotline.search import service as index
+    from hotline.search.models import SearchDocument, SearchPosting
+
+    now = api.p.clock()
+    texts = [(900_001, "望海社区路灯不亮 street light"), (900_002, "幸福路下水道堵了"), (900_003, "")]
+
+    def read(scope: str) -> set[tuple[int, str, int]]:
+        with api.p.db.read() as s:
+            q = (
+                select(SearchDocument.ref_id, SearchPosting.term, SearchPosting.tf)
+                .join(SearchPosting, SearchPosting.document_id == SearchDocument.id)
+                .where(SearchDocument.scope == scope)
+            )
+            return {(r, t, n) for r, t, n in s.execute(q)}
+
+    with api.p.db.write() as s:
+        for ref_id, text in texts:
+            index.index(s, "one", ref_id, text, now)
+        index.index_many(s, "many", texts, now)
+    assert read("many") == read("one") and read("one")
+    with api.p.db.write() as s:  # again: replaced, not added to
+        index.index_many(s, "many", [(900_001, "公交车甩站"), (900_004, "燃气泄漏")], now)
+        index.index(s, "one", 900_001, "公交车甩站", now)
+        index.index(s, "one", 900_004, "燃气泄漏", now)
+    assert read("many") == read("one")
+    with api.p.db.read() as s:
+        counted = s.scalars(select(SearchDocument.length).where(SearchDocument.scope == "many")).all()
+    assert len(counted) == 4

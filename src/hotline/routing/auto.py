@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
@@ -205,6 +206,92 @@ def _decision_note(decision: str) -> str:
     return f"{zh} / {en}"
 
 
+@dataclass
+class Advised:
+    """A ticket advised on, its advice not yet stored (a router stores a batch's at once)."""
+
+    ticket: tickets_queries.TicketBrief
+    advice: Advice
+    decision: str
+    decided: dict[str, Any]
+    now: datetime
+
+
+def advise_ticket(
+    session: Session,
+    runtime: Runtime,
+    policy: Policy,
+    t: tickets_queries.TicketBrief,
+    now: datetime,
+    shared: Shared | None = None,
+) -> Advised:
+    """The advice on a ticket and what to do with it (reads only)."""
+    request = RouteRequest(
+        text=t.content,
+        title=t.title,
+        kind=t.kind,
+        channel=t.channel,
+        address=t.address,
+        latitude=t.latitude,
+        longitude=t.longitude,
+        category_code=t.category_code,
+        ticket_id=t.id,
+    )
+    advice = advise(
+        session,
+        runtime,
+        request,
+        now,
+        duplicate_window_hours=policy.duplicate_window_hours,
+        duplicate_distance_m=policy.duplicate_distance_m,
+        world=shared.world if shared else None,
+        rules=shared.rules if shared else None,
+        library=shared.library if shared else None,
+    )
+    decision = decide(advice, t.kind, t.status, policy)
+    return Advised(t, advice, decision, decision_json(advice, decision, policy), now)
+
+
+def record(session: Session, batch: list[Advised]) -> None:
+    """Store a batch's advice in one transaction: the tickets' text indexed, each advice row
+    (replaced when routed again; new ones inserted in one executemany) and each decision audited."""
+    if not batch:
+        return
+    ids = [a.ticket.id for a in batch]
+    existing = {
+        r.ticket_id: r for r in session.scalars(select(TicketRouting).where(TicketRouting.ticket_id.in_(ids)))
+    }
+    texts = [(a.ticket.id, a.ticket.title, a.ticket.content) for a in batch]
+    history.index_tickets(session, texts, max(a.now for a in batch))
+    fresh = []
+    for a in batch:
+        values = row_values(a.advice, a.decision, a.now)
+        row = existing.get(a.ticket.id)
+        if row is None:
+            fresh.append({"ticket_id": a.ticket.id, **values})
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        audit.record(
+            session,
+            audit.ROUTER,
+            "routing.decided",
+            "ticket",
+            a.ticket.id,
+            at=a.now,
+            after=a.decided,
+            note=_decision_note(a.decision),
+        )
+    if fresh:
+        session.execute(insert(TicketRouting), fresh)
+    session.flush()
+
+
+def dispatch(db: Database, a: Advised, policy: Policy) -> str:
+    """Dispatch an advised ticket at once (its advice stored first); the decision that stands."""
+    return _dispatch(db, a.ticket.id, a.advice, policy, a.now)
+
+
 def after_intake(
     db: Database,
     runtime: Runtime,
@@ -222,58 +309,19 @@ def after_intake(
     runs in the transaction that stores the advice (the router takes the ticket out of its queue
     there) — unless the ticket is to be dispatched: then the caller does it after the dispatch,
     so a router that dies in between leaves the ticket queued, not advised-but-undispatched.
+    The router itself advises a whole batch at once (`queue.route_pending`).
     """
     with db.read() as session:
         t = tickets_queries.brief(session, ticket_id)
         if t is None:
             raise LookupError(f"ticket {ticket_id} not found")
-        request = RouteRequest(
-            text=t.content,
-            title=t.title,
-            kind=t.kind,
-            channel=t.channel,
-            address=t.address,
-            latitude=t.latitude,
-            longitude=t.longitude,
-            category_code=t.category_code,
-            ticket_id=ticket_id,
-        )
-        advice = advise(
-            session,
-            runtime,
-            request,
-            now,
-            duplicate_window_hours=policy.duplicate_window_hours,
-            duplicate_distance_m=policy.duplicate_distance_m,
-            world=shared.world if shared else None,
-            rules=shared.rules if shared else None,
-            library=shared.library if shared else None,
-        )
-    decision = decide(advice, t.kind, t.status, policy)
-    decided = decision_json(advice, decision, policy)
+        a = advise_ticket(session, runtime, policy, t, now, shared)
     with db.write() as session:
-        history.index_ticket(session, ticket_id, t.title, t.content, now)
-        store(session, ticket_id, advice, decision, now)
-        note = _decision_note(decision)
-        audit.record(
-            session, audit.ROUTER, "routing.decided", "ticket", ticket_id, at=now, after=decided, note=note
-        )
-        if done is not None and decision != "auto_dispatched":
+        record(session, [a])
+        if done is not None and a.decision != "auto_dispatched":
             done(session)
-    if decision == "auto_dispatched":
-        decision = _dispatch(db, ticket_id, advice, policy, now)
-    return Outcome(ticket_id, advice, decision, decision == "auto_dispatched")
-
-
-def store(session: Any, ticket_id: int, advice: Advice, decision: str, now: datetime) -> None:
-    values = row_values(advice, decision, now)
-    row = session.get(TicketRouting, ticket_id)
-    if row is None:
-        session.add(TicketRouting(ticket_id=ticket_id, **values))
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    session.flush()
+    decision = dispatch(db, a, policy) if a.decision == "auto_dispatched" else a.decision
+    return Outcome(ticket_id, a.advice, decision, decision == "auto_dispatched")
 
 
 def _dispatch(db: Database, ticket_id: int, advice: Advice, policy: Policy, now: datetime) -> str:

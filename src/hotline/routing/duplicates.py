@@ -13,6 +13,7 @@ hold each ticket's resolved place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -21,11 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain.vocabulary import TicketStatus
+from hotline.routing import history
 from hotline.routing.models import TicketRouting
 from hotline.routing.places import Place, distance_m
 from hotline.routing.world import CategoryInfo, World
-from hotline.search.tokens import char_ngrams, cosine
+from hotline.search.tokens import cosine
 from hotline.tickets import queries as tickets
+from hotline.tickets.queries import TicketBrief
 
 OPEN: Final = (
     TicketStatus.RECEIVED,
@@ -39,7 +42,7 @@ SIMILAR: Final = 0.3
 SIMILAR_SAME_CATEGORY: Final = 0.15
 SIMILAR_NO_PLACE: Final = 0.6
 MAX_CANDIDATES: Final = 500
-COMPARED_CHARS: Final = 300
+COMPARED_CHARS: Final = history.INDEXED_CHARS  # the same n-grams as history's (shared)
 
 
 @dataclass
@@ -74,12 +77,21 @@ def find(
     max_distance_m: float = 500,
     limit: int = 5,
     candidates: list[int] | None = None,
+    rows: Mapping[int, TicketBrief] | None = None,
 ) -> list[Duplicate]:
     """Open tickets that look like the same problem, best first. ``candidates`` are the ids the
     full-text index found alike (history.search_tickets); without them, the newest open tickets
-    of the window are compared one by one."""
+    of the window are compared one by one. ``rows``: the candidates' rows when the caller read
+    them already (`history.candidates`), so they are not read twice."""
     since = now - timedelta(hours=window_hours)
-    rows = tickets.recent_briefs(session, since, [s.value for s in OPEN], candidates, MAX_CANDIDATES)
+    if rows is not None and candidates is not None:
+        open_ = {s.value for s in OPEN}
+        pool = [rows[i] for i in candidates if i in rows]
+        found = [r for r in pool if r.received_at >= since and r.status in open_]
+        found.sort(key=lambda r: r.received_at, reverse=True)
+        window = found[:MAX_CANDIDATES]
+    else:
+        window = tickets.recent_briefs(session, since, [s.value for s in OPEN], candidates, MAX_CANDIDATES)
     routed = {
         r.ticket_id: (r.street_id, r.community_id, r.top_category_code)
         for r in session.execute(
@@ -88,17 +100,17 @@ def find(
                 TicketRouting.street_id,
                 TicketRouting.community_id,
                 TicketRouting.top_category_code,
-            ).where(TicketRouting.ticket_id.in_([r.id for r in rows]))
+            ).where(TicketRouting.ticket_id.in_([r.id for r in window]))
         )
     }
-    mine = char_ngrams(text, COMPARED_CHARS)
+    mine = history.ngrams(text)
     my_community = place.community.id if place and place.community else None
     my_street = place.street.id if place and place.street else None
     found: list[Duplicate] = []
-    for r in rows:
+    for r in window:
         if r.id == exclude:
             continue
-        sim = cosine(mine, char_ngrams(f"{r.title or ''}\n{r.content}", COMPARED_CHARS))
+        sim = cosine(mine, history.ngrams(history.ticket_text(r.title, r.content)))
         if sim < SIMILAR_SAME_CATEGORY:
             continue
         street_id, community_id, top_category_code = routed.get(r.id, (None, None, None))

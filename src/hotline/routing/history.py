@@ -9,6 +9,9 @@ read of this shape yet.
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -36,8 +39,26 @@ def ticket_text(title: str | None, content: str) -> str:
     return f"{title}\n{content}" if title else content
 
 
+@functools.lru_cache(maxsize=4096)
+def ngrams(text: str) -> Counter[str]:
+    """The compared head's character bigrams, remembered: a burst's tickets meet the same past
+    tickets again and again, in history and in duplicates (treat the result as read-only)."""
+    return char_ngrams(text, INDEXED_CHARS)
+
+
+def candidates(session: Session, ids: list[int]) -> dict[int, tickets.TicketBrief]:
+    """The found tickets' rows, read once for both history and duplicates."""
+    return tickets.briefs(session, ids) if ids else {}
+
+
 def index_ticket(session: Session, ticket_id: int, title: str | None, content: str, now: datetime) -> None:
     index.index(session, SCOPE, ticket_id, ticket_text(title, content), now, max_chars=INDEXED_CHARS)
+
+
+def index_tickets(session: Session, texts: list[tuple[int, str | None, str]], now: datetime) -> None:
+    """Index a batch of tickets ``(id, title, content)`` at once (the router's batch)."""
+    documents = [(i, ticket_text(title, content)) for i, title, content in texts]
+    index.index_many(session, SCOPE, documents, now, max_chars=INDEXED_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +85,18 @@ def similar(
     exclude: int | None = None,
     limit: int = 5,
     candidates: list[int] | None = None,
+    rows: Mapping[int, tickets.TicketBrief] | None = None,
 ) -> list[PastTicket]:
-    """The past tickets most alike ``text`` whose routing a person made or the work confirmed."""
+    """The past tickets most alike ``text`` whose routing a person made or the work confirmed.
+    ``rows``: the candidates' rows when the caller read them already (`candidates`)."""
     found_ids = search_tickets(session, text) if candidates is None else candidates
     ids = [i for i in found_ids if i != exclude]
     if not ids:
         return []
-    rows = tickets.briefs(session, ids)
+    if rows is None:
+        rows = tickets.briefs(session, ids)
     last_dispatcher = tickets.last_dispatchers(session, ids)
-    mine = char_ngrams(text[: INDEXED_CHARS * 2], INDEXED_CHARS)
+    mine = ngrams(text)
     found = []
     for ticket_id in ids:
         row = rows.get(ticket_id)
@@ -84,7 +108,7 @@ def similar(
             routed_by = "person"
         else:
             continue
-        sim = cosine(mine, char_ngrams(ticket_text(row.title, row.content), INDEXED_CHARS))
+        sim = cosine(mine, ngrams(ticket_text(row.title, row.content)))
         if sim < MIN_SIMILARITY:
             continue
         found.append(

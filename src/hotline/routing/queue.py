@@ -13,9 +13,10 @@ leases of the batch it works on every `RENEW_AFTER` (a slow batch keeps its tick
 back what it did not reach when it stops; a router killed outright holds its batch for one
 lease at most — then any other router takes it (it was 120 s, which a burst waited out).
 
-A batch is advised with one directory view and one set of rules (`auto.Shared`, read once), and
-each ticket leaves the queue in the transaction that stores its advice (or, when dispatched at
-once, after its dispatch): per ticket one read and one write transaction, plus the dispatch. Routing a ticket twice is
+A batch is advised with one directory view and one set of rules (`auto.Shared`, read once), in
+one read transaction, and its advice stored in one write transaction that also takes the tickets
+out of the queue (or, for those dispatched at once, after their dispatch): per batch, not per
+ticket. A ticket leaves the queue only with its advice stored. Routing a ticket twice is
 harmless anyway (`auto.after_intake` replaces the advice; a second dispatch is refused by the
 workflow). A ticket whose routing fails is retried with a growing pause, at most `MAX_ATTEMPTS`
 times, then left to the operator (it is still listed as received, and the error is kept).
@@ -36,6 +37,7 @@ from hotline.db.engine import Database
 from hotline.routing import auto
 from hotline.routing.models import RoutingQueueRow
 from hotline.routing.runtime import Runtime
+from hotline.tickets import queries as tickets_queries
 
 log = logging.getLogger("hotline.routing")
 
@@ -98,16 +100,15 @@ def release(db: Database, ticket_ids: list[int]) -> None:
             )
 
 
-def _leave(ticket_id: int) -> Callable[[Session], None]:
-    def leave(s: Session) -> None:
-        s.execute(delete(RoutingQueueRow).where(RoutingQueueRow.ticket_id == ticket_id))
-
-    return leave
+def _leave_in(s: Session, ticket_ids: list[int]) -> None:
+    if ticket_ids:
+        s.execute(delete(RoutingQueueRow).where(RoutingQueueRow.ticket_id.in_(ticket_ids)))
 
 
-def _done(db: Database, ticket_id: int) -> None:
-    with db.write() as s:
-        _leave(ticket_id)(s)
+def _leave(db: Database, ticket_ids: list[int]) -> None:
+    if ticket_ids:
+        with db.write() as s:
+            _leave_in(s, ticket_ids)
 
 
 def discard(db: Database, ticket_ids: list[int]) -> None:
@@ -135,32 +136,84 @@ def route_pending(
     stopping: Callable[[], bool] = lambda: False,
 ) -> int:
     """Route what waits (one batch); returns how many tickets were routed. When ``stopping``
-    turns true the rest of the batch is handed back."""
+    turns true the rest of the batch is handed back.
+
+    The batch is advised in one read transaction and its advice stored in one write transaction
+    that also takes the tickets out of the queue — except those to be dispatched at once: they
+    leave after their dispatch. A ticket whose advice fails is retried later; the others go on."""
     claimed_at = clock()
     ids = claim(db, claimed_at, limit)
     if not ids:
         return 0
-    with db.read() as s:
-        shared = auto.Shared.read(s, runtime)
-    routed = 0
-    for i, ticket_id in enumerate(ids):
-        if stopping():
-            release(db, ids[i:])
-            break
-        if clock() - claimed_at >= RENEW_AFTER:
-            claimed_at = clock()
-            renew(db, ids[i:], claimed_at)
-        leave = _leave(ticket_id)
-        try:
-            outcome = auto.after_intake(db, runtime, policy, ticket_id, clock(), shared=shared, done=leave)
-        except Exception as exc:  # routing must never lose a ticket: it stays for the operator
-            log.exception("routing failed for ticket %s; retried later", ticket_id)
-            _failed(db, ticket_id, clock(), f"{type(exc).__name__}: {exc}")
+    advised: list[auto.Advised] = []
+    failed: list[tuple[int, str]] = []
+    todo, handed_back = list(ids), []
+    shared: auto.Shared | None = None
+    while todo:  # a failure ends its read transaction (PostgreSQL aborts it); the rest go on anew
+        with db.read() as s:
+            if shared is None:
+                shared = auto.Shared.read(s, runtime)
+            rows = tickets_queries.briefs(s, todo)
+            while todo:
+                if stopping():
+                    handed_back, todo = todo, []
+                    break
+                if clock() - claimed_at >= RENEW_AFTER:
+                    claimed_at = clock()
+                    renew(db, [a.ticket.id for a in advised] + todo, claimed_at)  # all not yet stored
+                ticket_id = todo.pop(0)
+                try:
+                    t = rows.get(ticket_id)
+                    if t is None:
+                        raise LookupError(f"ticket {ticket_id} not found")
+                    advised.append(auto.advise_ticket(s, runtime, policy, t, clock(), shared))
+                except Exception as exc:  # routing must never lose a ticket: it stays for the operator
+                    log.exception("routing failed for ticket %s; retried later", ticket_id)
+                    failed.append((ticket_id, f"{type(exc).__name__}: {exc}"))
+                    break
+    release(db, handed_back)
+    stored = _store(db, advised, failed)
+    routed = len(stored)
+    for a in stored:
+        if a.decision != "auto_dispatched":
             continue
-        if outcome.decision in ("auto_dispatched", "dispatch_refused"):
-            _done(db, ticket_id)  # after the dispatch (the advice's transaction left it queued)
-        routed += 1
+        try:
+            auto.dispatch(db, a, policy)
+        except Exception as exc:
+            log.exception("auto-dispatch failed for ticket %s; retried later", a.ticket.id)
+            failed.append((a.ticket.id, f"{type(exc).__name__}: {exc}"))
+            routed -= 1
+    dispatched = [a.ticket.id for a in stored if a.decision == "auto_dispatched"]
+    _leave(db, [i for i in dispatched if i not in {f for f, _ in failed}])  # after their dispatch
+    for ticket_id, error in failed:
+        _failed(db, ticket_id, clock(), error)
     return routed
+
+
+def _store(db: Database, advised: list[auto.Advised], failed: list[tuple[int, str]]) -> list[auto.Advised]:
+    """Store the batch's advice and take the undispatched tickets out of the queue, all in one
+    transaction; should that fail, ticket by ticket (one bad ticket does not hold back the rest)."""
+    if not advised:
+        return []
+    try:
+        with db.write() as s:
+            auto.record(s, advised)
+            _leave_in(s, [a.ticket.id for a in advised if a.decision != "auto_dispatched"])
+        return advised
+    except Exception:
+        log.exception("storing a batch's advice failed; stored one by one")
+    stored = []
+    for a in advised:
+        try:
+            with db.write() as s:
+                auto.record(s, [a])
+                if a.decision != "auto_dispatched":
+                    _leave_in(s, [a.ticket.id])
+            stored.append(a)
+        except Exception as exc:
+            log.exception("storing the advice on ticket %s failed; retried later", a.ticket.id)
+            failed.append((a.ticket.id, f"{type(exc).__name__}: {exc}"))
+    return stored
 
 
 def drain(db: Database, runtime: Runtime, policy: auto.Policy, clock: Callable[[], datetime]) -> int:

@@ -406,9 +406,15 @@ _SATISFACTION = {
 
 
 def _history(
-    board: Board, world: World, session: Session, text: str, exclude: int | None, candidates: list[int]
+    board: Board,
+    world: World,
+    session: Session,
+    text: str,
+    exclude: int | None,
+    candidates: list[int],
+    rows: dict[int, Any] | None = None,
 ) -> None:
-    past = history.similar(session, text, exclude=exclude, limit=8, candidates=candidates)
+    past = history.similar(session, text, exclude=exclude, limit=8, candidates=candidates, rows=rows)
     groups: dict[tuple[str | None, int | None], list[history.PastTicket]] = {}
     for p in past:
         groups.setdefault((p.category_code, p.unit_id), []).append(p)
@@ -590,6 +596,7 @@ def advise(
     _operator_category(board, world, req.category_code)
     answers: list[AnswerHit] = []
     alike: list[int] = []
+    found_rows: dict[int, Any] | None = None
     model_used, model_note = False, None
     model = runtime.model()
     if has_words:
@@ -600,7 +607,8 @@ def advise(
         _duties(board, world, found_duties, words, place)
         answers = _answers(board, world, found_answers, words)
         alike = history.search_tickets(session, text)
-        _history(board, world, session, text, req.ticket_id, alike)
+        found_rows = history.candidates(session, alike)  # read once, for history and duplicates
+        _history(board, world, session, text, req.ticket_id, alike, found_rows)
         model_used, model_note = _classifier(board, world, model, text)
     candidates = _place_units(world, board.candidates(), place)
     alone = engine.model_alone(candidates)
@@ -620,6 +628,7 @@ def advise(
             window_hours=duplicate_window_hours,
             max_distance_m=duplicate_distance_m,
             candidates=alike,
+            rows=found_rows,
         )
         if has_words
         else []

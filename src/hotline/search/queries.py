@@ -16,6 +16,7 @@ counted at most once every SIZE_TTL seconds (a minute's growth does not move a B
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -24,7 +25,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import CompoundSelect, Integer, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline.search import tokens
@@ -92,19 +93,34 @@ def _scope_size(session: Session, scope: str, tags: Collection[str] | None) -> t
     return int(n_docs), int(total_length)
 
 
-def _capped_df(session: Session, scope: str, terms: list[str]) -> dict[str, int]:
-    """Each term's document frequency, counted up to MAX_POSTINGS + 1 (index-only, one statement)."""
+@functools.lru_cache(maxsize=MAX_QUERY_TERMS)
+def _capped_df_statement(n_terms: int) -> CompoundSelect:
+    """The statement counting ``n_terms`` terms' postings, built once per term count: building and
+    keying a union of up to 200 selects cost more CPU than the router's whole rest of a ticket
+    (issue 16, defect 13). The terms are bound parameters ``t0``…, the scope ``scope`` and the
+    cap ``cap``."""
     parts = [
-        select(literal(t).label("term"), func.count().label("n")).select_from(
-            select(literal(1).label("one"))
+        select(literal_column(str(i)).label("i"), func.count().label("n")).select_from(
+            select(literal_column("1").label("one"))
             .select_from(SearchPosting)
-            .where(SearchPosting.scope == scope, SearchPosting.term == t)
-            .limit(MAX_POSTINGS + 1)
+            .where(SearchPosting.scope == bindparam("scope"), SearchPosting.term == bindparam(f"t{i}"))
+            .limit(bindparam("cap", type_=Integer))
             .subquery()
         )
-        for t in terms
+        for i in range(n_terms)
     ]
-    return {t: int(n) for t, n in session.execute(union_all(*parts)).all() if n}
+    return union_all(*parts)
+
+
+def _capped_df(session: Session, scope: str, terms: list[str]) -> dict[str, int]:
+    """Each term's document frequency, counted up to MAX_POSTINGS + 1 (index-only, one statement)."""
+    params: dict[str, Any] = {
+        "scope": scope,
+        "cap": MAX_POSTINGS + 1,
+        **{f"t{i}": t for i, t in enumerate(terms)},
+    }
+    rows = session.execute(_capped_df_statement(len(terms)), params).all()
+    return {terms[int(i)]: int(n) for i, n in rows if n}
 
 
 def search(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.search import tokens
@@ -43,6 +43,62 @@ def index(
             insert(SearchPosting),
             [{"document_id": doc_id, "term": t, "scope": scope, "tf": n} for t, n in counts.items()],
         )
+    session.flush()
+
+
+def index_many(
+    session: Session,
+    scope: str,
+    documents: list[tuple[int, str]],
+    now: datetime,
+    *,
+    max_chars: int = tokens.MAX_CHARS,
+) -> None:
+    """:func:`index` for many documents ``(ref_id, text)`` of one scope at once (a router's
+    batch): a handful of statements whatever their number, each an executemany."""
+    if not documents:
+        return
+    counted = {ref_id: tokens.terms(text, max_chars=max_chars) for ref_id, text in documents}
+    existing = dict(
+        session.execute(
+            select(SearchDocument.ref_id, SearchDocument.id).where(
+                SearchDocument.scope == scope, SearchDocument.ref_id.in_(list(counted))
+            )
+        ).all()
+    )
+    if existing:
+        session.execute(delete(SearchPosting).where(SearchPosting.document_id.in_(list(existing.values()))))
+        session.execute(
+            update(SearchDocument),
+            [
+                {"id": doc_id, "tag": None, "length": sum(counted[ref_id].values()), "indexed_at": now}
+                for ref_id, doc_id in existing.items()
+            ],
+        )
+    fresh = [ref_id for ref_id in counted if ref_id not in existing]
+    doc_ids = dict(existing)
+    if fresh:
+        new_ids = session.scalars(
+            insert(SearchDocument).returning(SearchDocument.id, sort_by_parameter_order=True),
+            [
+                {
+                    "scope": scope,
+                    "ref_id": r,
+                    "tag": None,
+                    "length": sum(counted[r].values()),
+                    "indexed_at": now,
+                }
+                for r in fresh
+            ],
+        ).all()
+        doc_ids.update(zip(fresh, new_ids, strict=True))
+    postings = [
+        {"document_id": doc_ids[ref_id], "term": t, "scope": scope, "tf": n}
+        for ref_id, counts in counted.items()
+        for t, n in counts.items()
+    ]
+    if postings:
+        session.execute(insert(SearchPosting), postings)
     session.flush()
 
 
