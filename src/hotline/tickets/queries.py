@@ -1647,7 +1647,8 @@ def _period_assignments(session: Session, pt: Any) -> tuple[Any, ColumnElement[b
         a.acknowledge_due_at,
     ).where(a.parent_no.is_(None))
     if session.get_bind().dialect.name == "postgresql":
-        return columns.where(a.ticket_id == pt.c.id).lateral("period_assignments"), true()
+        # OFFSET 0: without it PostgreSQL pulls the subquery up into a hash join over the table.
+        return columns.where(a.ticket_id == pt.c.id).offset(0).lateral("period_assignments"), true()
     sub = columns.subquery("period_assignments")
     return sub, sub.c.ticket_id == pt.c.id
 
