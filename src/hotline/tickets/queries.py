@@ -1632,6 +1632,27 @@ def _n(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _period_assignments(session: Session, pt: Any) -> tuple[Any, ColumnElement[bool]]:
+    """The centre-dispatched assignments of the tickets in ``pt`` and the join condition: LATERAL
+    on PostgreSQL (one index probe per ticket), a plain join on SQLite (whose planner probes the
+    index anyway and has no LATERAL)."""
+    a = AssignmentRow
+    columns = select(
+        a.ticket_id,
+        a.unit_id,
+        a.state,
+        a.overdue,
+        a.improper_send_backs,
+        a.acknowledged_at,
+        a.acknowledge_due_at,
+    ).where(a.parent_no.is_(None))
+    if session.get_bind().dialect.name == "postgresql":
+        # OFFSET 0: without it PostgreSQL pulls the subquery up into a hash join over the table.
+        return columns.where(a.ticket_id == pt.c.id).offset(0).lateral("period_assignments"), true()
+    sub = columns.subquery("period_assignments")
+    return sub, sub.c.ticket_id == pt.c.id
+
+
 def assessment_tallies(
     session: Session,
     start: datetime,
@@ -1664,7 +1685,19 @@ def assessment_tallies(
         .correlate(t)
         .scalar_subquery()
     )
-    period = select(t, last_answer.label("answer_payload")).where(in_period)
+    # Only the columns counted: the whole row (content, JSON lists) made every ticket of the month
+    # wider than the tally needs.
+    period = select(
+        t.id,
+        t.status,
+        t.answer,
+        t.received_at,
+        t.closed_at,
+        t.lead_unit_id,
+        t.category_code,
+        t.channel,
+        last_answer.label("answer_payload"),
+    ).where(in_period)
     if only_unit is not None:
         period = period.where(t.lead_unit_id == only_unit)
     # OFFSET 0 keeps PostgreSQL from inlining the subquery: the answer is looked up once per
@@ -1713,28 +1746,30 @@ def assessment_tallies(
         _n(and_(closed, ~late_lead)),
         func.coalesce(func.sum(case((closed, seconds), else_=0.0)), 0.0),
     ).group_by(ticket_key)
-    a = AssignmentRow
-    acked = and_(a.acknowledged_at.is_not(None), a.acknowledged_at <= as_of)
-    has_due = a.acknowledge_due_at.is_not(None)
-    assignment_key = {"unit": a.unit_id, "category": t.category_code, "channel": t.channel}[group]
+    # The period's assignments reached from its tickets through `ix_assignments_ticket_id`, not a
+    # hash join over the whole table: on PostgreSQL a LATERAL subquery leaves the planner only the
+    # index probe, so the cost follows the period, not the table's history.
+    pt = select(t.id, t.category_code, t.channel).where(in_period).subquery()
+    a, on = _period_assignments(session, pt)
+    acked = and_(a.c.acknowledged_at.is_not(None), a.c.acknowledged_at <= as_of)
+    has_due = a.c.acknowledge_due_at.is_not(None)
+    owes_reply = a.c.state.not_in(_OWES_NO_REPLY)
+    assignment_key = {"unit": a.c.unit_id, "category": pt.c.category_code, "channel": pt.c.channel}[group]
     assignments_q = (
         select(
             assignment_key.label("key"),
             func.count(),
-            _n(a.overdue),
-            func.coalesce(func.sum(a.improper_send_backs), 0),
-            _n(
-                and_(has_due, or_(acked, and_(a.acknowledge_due_at <= as_of, a.state.not_in(_OWES_NO_REPLY))))
-            ),
-            _n(and_(has_due, acked, a.acknowledged_at <= a.acknowledge_due_at)),
+            _n(a.c.overdue),
+            func.coalesce(func.sum(a.c.improper_send_backs), 0),
+            _n(and_(has_due, or_(acked, and_(a.c.acknowledge_due_at <= as_of, owes_reply)))),
+            _n(and_(has_due, acked, a.c.acknowledged_at <= a.c.acknowledge_due_at)),
         )
-        .select_from(a)
-        .join(t, t.id == a.ticket_id)
-        .where(in_period, a.parent_no.is_(None))
+        .select_from(pt)
+        .join(a, on)
         .group_by(assignment_key)
     )
     if only_unit is not None:
-        assignments_q = assignments_q.where(a.unit_id == only_unit)
+        assignments_q = assignments_q.where(a.c.unit_id == only_unit)
     found: dict[Any, Tally] = {}
     for key, *n in session.execute(tickets_q):
         found[key] = Tally(*(int(x) for x in n[:-1]), handling_seconds=float(n[-1]))
