@@ -69,7 +69,7 @@ def test_the_page_shows_the_apis_numbers_worst_first(own: Platform, walked: dict
 
 
 def test_units_and_operators_are_refused_and_bad_periods_told(
-    own: Platform,
+    own: Platform,  # noqa: F811
     walked: dict[str, int],  # noqa: F811
 ) -> None:
     for user in ("handler.power", "operator1"):
