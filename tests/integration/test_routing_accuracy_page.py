@@ -3,10 +3,15 @@ period, worst first, the definition printed; units and operators refused. SQLite
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from hotline.db.migrate import upgrade
 from tests.conftest import Platform
 from tests.integration.test_pages import logged_in
 from tests.routing_platform.conftest import RoutedApi
@@ -83,3 +88,33 @@ def test_units_and_operators_are_refused_and_bad_periods_told(
     assert b.get("/routing/accuracy?from=2026-13-01").status_code == 422
     assert b.get("/routing/accuracy?from=2026-12-01&to=2026-11-01").status_code == 422
     assert b.get("/routing/accuracy?from=2020-01-01&to=2026-12-01").status_code == 422
+
+
+def test_the_page_reads_its_figures_without_the_classifier(tmp_path: Path) -> None:
+    """The web worker draws the page without scikit-learn or scipy (they stay in `hotline worker`)."""
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    upgrade(url)
+    script = (
+        "import sys, types, datetime\n"
+        "import hotline.asgi\n"
+        "from hotline.routing import accuracy, routes\n"
+        "from hotline.domain.vocabulary import Role\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from fastapi.testclient import TestClient\n"
+        "heavy = {'sklearn', 'scipy', 'hotline.classifier.model', 'hotline.classifier.evaluation'}\n"
+        "with TestClient(hotline.asgi.app) as client:\n"
+        "    assert client.get('/routing/accuracy', follow_redirects=False).status_code == 303\n"
+        "    day = datetime.date(2026, 11, 20)\n"
+        "    who = types.SimpleNamespace(role=Role.SUPERVISOR)\n"
+        "    found = routes.accuracy_report(hotline.asgi.app.state.db, who, ZoneInfo('Asia/Shanghai'), 'zh', day, day)\n"
+        "    assert accuracy.worst_first(found.by_category) == []\n"
+        "    assert not heavy & set(sys.modules), sorted(heavy & set(sys.modules))\n"
+        "print('light')\n"
+    )
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": url}
+    env.update({"HOTLINE_WORKER": "off", "HOTLINE_DEMO": "false"})
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "light"
