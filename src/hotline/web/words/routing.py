@@ -1,7 +1,7 @@
 """Words of the routing pages: how right 秒派 (dispatch at once) was, per category and per unit."""
 
 WORDS: dict[str, tuple[str, str]] = {
-    "nav.routing_accuracy": ("秒派准确率", "Instant-dispatch accuracy"),
+    "nav.routing_accuracy": ("秒派准确率", "Dispatch accuracy"),
     "routing.accuracy.heading": ("秒派准确率", "How right instant dispatch (秒派) was"),
     "routing.accuracy.period": (
         "统计期间：{first} 至 {last}（按秒派时间）",
