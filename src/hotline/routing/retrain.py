@@ -131,7 +131,14 @@ def cross_validated_threshold(
         return None, {"folds": folds, "rows": len(sample), "skipped": str(exc)}
     threshold = ev.choose_threshold(cv.labels, cv.predicted, cv.confidence)
     summary = ev.summarise(cv, threshold)
+    # No confidence met the target (nothing would be dispatched): the threshold then sits just above
+    # the highest confidence seen, which the final model (trained on more) readily passes; so the
+    # classifier's default is kept unless that is higher (never looser than before).
+    met = summary["auto_dispatch"]["share"] > 0
+    if not met:
+        threshold = max(threshold, classifier.DEFAULT_THRESHOLD)
     return threshold, {
+        "target_met": met,
         "folds": folds,
         "rows": len(sample),
         "scored_rows": len(cv.labels),
