@@ -35,6 +35,6 @@ def test_a_supervisor_sees_the_least_right_categories_first(
     screenshot(page, "routing-accuracy")
     screenshot(page, "routing-accuracy-top", full_page=False)
     page.goto(history_url + "/routing/accuracy?lang=en")
-    assert page.inner_text("h1") == "How right instant dispatch (秒派) was"
+    assert page.inner_text("h1") == "How right instant dispatch was"
     screenshot(page, "routing-accuracy-en", full_page=False)
     context.close()

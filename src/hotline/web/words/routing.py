@@ -2,7 +2,7 @@
 
 WORDS: dict[str, tuple[str, str]] = {
     "nav.routing_accuracy": ("秒派准确率", "Dispatch accuracy"),
-    "routing.accuracy.heading": ("秒派准确率", "How right instant dispatch (秒派) was"),
+    "routing.accuracy.heading": ("秒派准确率", "How right instant dispatch was"),
     "routing.accuracy.period": (
         "统计期间：{first} 至 {last}（按秒派时间）",
         "Period: {first} to {last} (by time of the instant dispatch)",
@@ -31,7 +31,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "错派：承办单位退回且中心同意退回、改派他处的秒派工单。"
         "退回被中心驳回的，派单算作正确；退回尚未审核的（退回待审）暂不计入准确率。"
         "准确率 = (秒派 − 退回待审 − 错派) ÷ (秒派 − 退回待审)。",
-        "Dispatched at once (秒派): tickets routing sent straight to a unit with no person involved "
+        "Dispatched at once: tickets routing sent straight to a unit with no person involved "
         "(counted in the period of that dispatch). Wrong: the unit sent the ticket back and the "
         "centre accepted the send-back and re-dispatched it. A send-back the centre rejected leaves "
         "the dispatch right; one not yet decided is left out of the share until it is. "
