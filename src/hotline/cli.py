@@ -316,6 +316,25 @@ def retrain(
     ] = None,
     text_columns: TextColumns = DEFAULT_TEXT_COLUMNS,
     label_column: LabelColumn = DEFAULT_LABEL_COLUMN,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            "--folds",
+            min=0,
+            max=20,
+            help="选阈值的交叉验证折数，0 = 不做 (folds choosing the threshold; 0 = the default 0.9); "
+            "默认 HOTLINE_ROUTING_RETRAIN_FOLDS",
+        ),
+    ] = None,
+    max_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rows",
+            min=50,
+            help="交叉验证最多用多少条 (most examples cross-validated, a random sample); "
+            "默认 HOTLINE_ROUTING_RETRAIN_MAX_ROWS",
+        ),
+    ] = None,
 ) -> None:
     """用平台自己的已办结工单（和给定的 CSV）重新训练分拨模型，存入数据目录 (retrain from the platform's own tickets)."""
     from hotline.routing import retrain as rt
@@ -332,7 +351,13 @@ def retrain(
     try:
         for path in data or []:
             rows += rt.read_csv(path, [c.strip() for c in text_columns.split(",")], label_column)
-        _model, report = rt.train_and_save(rows, data_dir or settings.data_dir, label)
+        _model, report = rt.train_and_save(
+            rows,
+            data_dir or settings.data_dir,
+            label,
+            folds=settings.routing_retrain_folds if folds is None else folds,
+            max_rows=max_rows or settings.routing_retrain_max_rows,
+        )
     except (OSError, ValueError) as exc:
         _fail(str(exc))
     _print_json(report)

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # routing (docs/routing.md): dispatch at once (秒派) when routing is this sure
     routing_auto_dispatch: bool = Field(default=True, description="Dispatch at once when routing is sure.")
     routing_auto_dispatch_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    # `hotline routing retrain` chooses the model's threshold by this many folds of leak-free
+    # cross-validation on at most this many tickets (a sample; more is slower, not much surer)
+    routing_retrain_folds: int = Field(default=5, ge=2, le=20)
+    routing_retrain_max_rows: int = Field(default=3000, ge=50)
     routing_duplicate_window_hours: float = Field(
         default=72, gt=0, description="How far back duplicates are looked for."
     )

@@ -86,6 +86,21 @@ def _grouped(
     return sorted(tallies.values(), key=lambda t: (-t.auto_dispatched, -t.wrong, t.key or ""))
 
 
+def worst_first(tallies: Iterable[Tally]) -> list[Tally]:
+    """The least right first (what the centre should look at), then the most wrong; rows with
+    nothing decided yet last, by volume."""
+    return sorted(
+        tallies,
+        key=lambda t: (
+            t.accuracy is None,
+            t.accuracy if t.accuracy is not None else 0.0,
+            -t.wrong,
+            -t.auto_dispatched,
+            t.key or "",
+        ),
+    )
+
+
 def report(session: Session, start: datetime, end: datetime, lang: str = "zh") -> Report:
     """Auto-dispatches made in [start, end), and how many were wrong, per category and per unit."""
     found = tickets_queries.system_dispatches(session, start, end)

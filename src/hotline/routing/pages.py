@@ -2,11 +2,16 @@
 (keywords, and an area → category and/or unit), created, changed, paused and deleted through the
 API's schemas and `routing.rules` (audited there); a "try a text" box shows which rules the text
 matches, by the same test the router uses (`rules.hit`). A refused form is drawn again with the
-API's message beside the field, what was typed kept."""
+API's message beside the field, what was typed kept.
+
+Also the centre's page of how right 秒派 was (`/routing/accuracy`): the API's own report
+(`routes.accuracy_report`), worst first. It imports no model code (scikit-learn stays out of the
+web process)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +20,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from hotline.audit.service import Actor
-from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageRefusal, PageSession
+from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageRefusal, PageSession, PageSessionDep
 from hotline.directory import queries as directory
-from hotline.domain.errors import DomainError
-from hotline.routing import rules
+from hotline.domain.errors import DomainError, invalid
+from hotline.routing import accuracy, routes, rules
 from hotline.routing import schemas as s
 from hotline.search import tokens
-from hotline.web.deps import DbDep, LangDep, NowDep
+from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 from hotline.web.forms import Refused, checked, text
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
 _WORDS = re.compile(r"[\s,，、;；]+")
 TRY_CHARS = 1000  # routing reads no more of a request (DECISIONS, routing 2)
+#: The accuracy page's default period: the last 30 days, today included.
+DEFAULT_DAYS = 30
+
+
+def _day(request: Request, name: str, default: date) -> date:
+    value = request.query_params.get(name, "").strip()[:20]
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid("routing.period", field=name) from None
 
 
 def _id(form: FormData, name: str) -> int | str | None:
@@ -69,6 +86,33 @@ def _matches(found: tuple[str | None, str | None] | None) -> bool:
 
 
 def install(app: FastAPI) -> None:
+    @app.get("/routing/accuracy", include_in_schema=False, response_class=HTMLResponse)
+    def accuracy_page(
+        request: Request, db: DbDep, session: PageSessionDep, now: NowDep, zone: ZoneDep, lang: LangDep
+    ) -> HTMLResponse:
+        today = now.astimezone(zone).date()
+        try:
+            first = _day(request, "from", today - timedelta(days=DEFAULT_DAYS - 1))
+            last = _day(request, "to", today)
+            found = routes.accuracy_report(db, session.user, zone, lang, first, last)
+        except DomainError as err:
+            raise PageRefusal(err, session) from None
+        return pages.render(
+            request,
+            "routing_accuracy.html",
+            {
+                "report": found,
+                "first": first,
+                "last": last,
+                "by_category": accuracy.worst_first(found.by_category),
+                "by_unit": accuracy.worst_first(found.by_unit),
+                "default_days": DEFAULT_DAYS,
+            },
+            user=session.user,
+            csrf=session.csrf,
+            now=now,
+        )
+
     def rules_page(
         request: Request,
         db: DbDep,

@@ -6,11 +6,19 @@ by the unit they went to), and, when asked, tickets an operator or dispatcher di
 text (title + content) is labelled with the final category code (or the lead unit's code with
 ``label="unit"``). The model is saved in the data directory, which the running platform reloads
 on its own (`runtime.Runtime.model`).
+
+The auto-dispatch threshold is chosen as `hotline routing train` chooses it: by leak-free k-fold
+cross-validation (near-copies of each fold's test tickets kept out of its training,
+`classifier.evaluation.cross_validate`) and the lower-Wilson-bound rule
+(`classifier.evaluation.choose_threshold`), on at most ``max_rows`` examples (a random sample) so
+that a retrain on a year of tickets stays minutes, not hours. Too few examples to cross-validate
+leave the classifier's conservative default (0.9), and the report says so.
 """
 
 from __future__ import annotations
 
 import csv
+import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,11 +104,66 @@ def label_of(e: Example, label: str) -> str | None:
     return e.unit if label == "unit" and e.source != "file" else e.category
 
 
+#: Cross-validation folds for the threshold, and the most examples it runs on (Settings'
+#: ``routing_retrain_folds`` / ``routing_retrain_max_rows`` and the command's options override them).
+FOLDS: Final = 5
+MAX_ROWS: Final = 3000
+
+
+def cross_validated_threshold(
+    pairs: list[tuple[str, str]], checker: bool, folds: int, max_rows: int | None, seed: int = 0
+) -> tuple[float | None, dict[str, object]]:
+    """The threshold leak-free cross-validation chooses on (a sample of) ``pairs``, and what it saw;
+    ``None`` with the reason when there is too little to cross-validate."""
+    from hotline.classifier import evaluation as ev
+    from hotline.classifier import model as classifier
+
+    sample = pairs
+    if max_rows is not None and len(pairs) > max_rows:
+        sample = random.Random(seed).sample(pairs, max_rows)
+
+    def fit(texts: list[str], labels: list[str], unlabelled: list[str]) -> classifier.TextClassifier:
+        return classifier.train(texts, labels, unlabelled, checker_model=checker)
+
+    try:
+        cv = ev.cross_validate(fit, [t for t, _ in sample], [y for _, y in sample], folds=folds, seed=seed)
+    except ValueError as exc:
+        return None, {"folds": folds, "rows": len(sample), "skipped": str(exc)}
+    threshold = ev.choose_threshold(cv.labels, cv.predicted, cv.confidence)
+    summary = ev.summarise(cv, threshold)
+    # No confidence met the target (nothing would be dispatched): the threshold then sits just above
+    # the highest confidence seen, which the final model (trained on more) readily passes; so the
+    # classifier's default is kept unless that is higher (never looser than before).
+    met = summary["auto_dispatch"]["share"] > 0
+    if not met:
+        threshold = max(threshold, classifier.DEFAULT_THRESHOLD)
+    return threshold, {
+        "target_met": met,
+        "folds": folds,
+        "rows": len(sample),
+        "scored_rows": len(cv.labels),
+        "excluded_near_duplicates": cv.excluded_near_duplicates,
+        "target_accuracy": ev.TARGET_ACCURACY,
+        "confidence_level": ev.CONFIDENCE_LEVEL,
+        "macro_f1": summary["macro_f1"],
+        "accuracy": summary["accuracy"],
+        "auto_dispatch": summary["auto_dispatch"],
+    }
+
+
 def train_and_save(
-    rows: list[Example], data_dir: Path, label: str = "category", checker: bool = True
+    rows: list[Example],
+    data_dir: Path,
+    label: str = "category",
+    checker: bool = True,
+    folds: int = 0,
+    max_rows: int | None = MAX_ROWS,
 ) -> tuple[object, dict[str, object]]:
     """Train on the examples and save the model under ``data_dir``; returns it and a report.
 
+    With ``folds`` ≥ 2 the auto-dispatch threshold is chosen by leak-free cross-validation on at
+    most ``max_rows`` examples (`cross_validated_threshold`); with 0 (the demo's first start, which
+    must be quick) or too few examples it is the classifier's default.
     ``checker=False`` leaves out the second opinion (nine tenths of the training time): the
     suggestions' confidence is then the model's own (the demo's first start, docs/demo-city.md).
 
@@ -110,9 +173,17 @@ def train_and_save(
 
     pairs = [(e.text, y) for e in rows if (y := label_of(e, label)) and e.text.strip()]
     counts = Counter(y for _, y in pairs)
-    model = classifier.train([t for t, _ in pairs], [y for _, y in pairs], checker_model=checker)
+    threshold: float | None = None
+    crossval: dict[str, object] = {"skipped": "folds=0"}
+    if folds >= 2:
+        threshold, crossval = cross_validated_threshold(pairs, checker, folds, max_rows)
+    model = classifier.train(
+        [t for t, _ in pairs], [y for _, y in pairs], checker_model=checker, threshold=threshold
+    )
     model.meta["label_space"] = label
     model.meta["sources"] = dict(Counter(e.source for e in rows))
+    model.meta["threshold_chosen_by"] = "crossval" if threshold is not None else "default"
+    model.meta["crossval"] = crossval
     path = model.save(data_dir)
     report = {
         "model": str(path),
@@ -120,5 +191,8 @@ def train_and_save(
         "labels": len(counts),
         "by_source": dict(Counter(e.source for e in rows)),
         "skipped_rare_labels": model.meta.get("skipped_rare_labels", []),
+        "auto_dispatch_threshold": round(model.auto_dispatch_threshold, 4),
+        "threshold_chosen_by": model.meta["threshold_chosen_by"],
+        "crossval": crossval,
     }
     return model, report

@@ -252,6 +252,22 @@ def _accuracy_row(t: accuracy.Tally) -> s.AccuracyRow:
     return s.AccuracyRow.model_validate(t.as_json())
 
 
+def accuracy_report(
+    db: Database, user: CurrentUser, zone: ZoneInfo, lang: str, start: date, end: date
+) -> accuracy.Report:
+    """The period's report for a reader allowed to see it: the API and the page (`pages.py`) both
+    call this, so they show the same numbers and refuse the same periods and people."""
+    _require(user, ACCURACY_READERS, "routing.accuracy")
+    if end < start:
+        raise invalid("routing.period", field="to")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise invalid("routing.period_too_long", field="to", max_days=MAX_DAYS)
+    first = datetime.combine(start, time(), tzinfo=zone)
+    after = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
+    with db.read() as session:
+        return accuracy.report(session, first, after, lang)
+
+
 @router.get("/routing/accuracy", response_model=s.AccuracyOut, response_model_by_alias=True)
 def routing_accuracy(
     db: DbDep,
@@ -263,15 +279,7 @@ def routing_accuracy(
 ) -> s.AccuracyOut:
     """How often tickets dispatched at once (秒派) in the period were wrong — sent back and
     re-dispatched — per category and per unit the router chose (docs/routing-platform.md)."""
-    _require(user, ACCURACY_READERS, "routing.accuracy")
-    if end < start:
-        raise invalid("routing.period", field="to")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise invalid("routing.period_too_long", field="to", max_days=MAX_DAYS)
-    first = datetime.combine(start, time(), tzinfo=zone)
-    after = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
-    with db.read() as session:
-        found = accuracy.report(session, first, after, lang)
+    found = accuracy_report(db, user, zone, lang, start, end)
     return s.AccuracyOut(
         from_=start,
         to=end,

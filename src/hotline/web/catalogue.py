@@ -17,6 +17,7 @@ from hotline.web.words import (
     grid,
     portal,
     reports,
+    routing,
     shell,
     tickets,
     workbench,
@@ -46,6 +47,7 @@ PAGE_TEXT: dict[str, tuple[str, str]] = _joined(
     assessment.WORDS,
     grid.WORDS,
     reports.WORDS,
+    routing.WORDS,
 )
 
 

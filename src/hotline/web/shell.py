@@ -37,6 +37,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ),
     ("/grid", "nav.grid", frozenset({"grid_worker"})),
     ("/reports/monthly", "nav.reports", frozenset({"dispatcher", "supervisor", "admin"})),
+    ("/routing/accuracy", "nav.routing_accuracy", frozenset({"dispatcher", "supervisor", "admin"})),
 ]
 
 
