@@ -8,12 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from hotline.demo import history
+from hotline.demo import history, texts
 from hotline.demo import service as demo
+from hotline.domain import commands as c
 from hotline.domain.errors import DomainError
 from hotline.domain.ticket import replay
+from hotline.domain.vocabulary import Channel, Role
 from hotline.tickets import store
 from hotline.tickets.models import AssignmentRow, TicketEventRow, TicketRow
 from tests.demo.conftest import DEADLINES, END, SHARES, Written, demo_city_database
@@ -210,3 +212,49 @@ def test_routing_dispatched_some_at_once_and_the_live_accuracy_reads_them(writte
     assert found.total.sent_back == sum("assignment.sent_back" in tags(w, t) for t in by_system)
     assert found.total.accuracy is not None and 0.5 < found.total.accuracy < 1
     assert sum(t.auto_dispatched for t in found.by_category) == sum(t.auto_dispatched for t in found.by_unit)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_refused_step_on_the_bulk_route_writes_no_sweeper_record_twice(
+    backend: str, tmp_path: Path
+) -> None:
+    """A step the rules refuse (here: closing a ticket nobody replied to) still lets the sweeper's
+    records that fell due before it stand, once: the batch is written, each log's seq 1, 2, 3 …
+    (before, they were kept without the state they led to and made again: a unique violation on
+    ``ticket_events (ticket_id, seq)``)."""
+    plan = history.Plan(days=14, per_day=1, seed=1, bursts=0)
+    with demo_city_database(backend, tmp_path) as db:
+        gen = history.Generator(db, plan, END, DEADLINES, bulk=True)
+        city = gen.city
+        code = next(iter(city.categories))
+        at = END - timedelta(days=12)
+        spec = history.Spec(at, code, texts.TEMPLATES[code][1][0], city.spots[0], Channel.PHONE)
+        key, _ = gen._submit(spec, at)
+        dispatcher = city.actor(Role.DISPATCHER)
+        unit = city.categories[code].default_unit_id or city.departments[0]
+        gen._do(key, c.Dispatch(lead_unit=unit, category=code), dispatcher, at + timedelta(minutes=5))
+        late = at + timedelta(days=10)  # the acknowledgement's deadlines have passed by now
+        assert gen._try(key, c.Close(), dispatcher, late) is None  # refused: nothing was replied
+        gen._done(key)
+        gen._flush()
+        with db.read() as s:
+            (tid,) = s.scalars(select(TicketRow.id)).all()
+            records = store.load_records(s, tid)
+    assert [r.seq for r in records] == list(range(1, len(records) + 1))
+    overdue = [r.event.step for r in records if r.event.TAG == "assignment.overdue"]
+    assert overdue and len(overdue) == len(set(overdue)), overdue  # each step overdue once
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_bulk_route_asks_the_reviewer_the_platform_asks(backend: str, tmp_path: Path) -> None:
+    """A street's reply to a district with no reviewer of its own is reviewed by the centre, on the
+    bulk route as on the write path: no review is refused, no ticket stalls at 'replied'.
+    (Such refusals, after the sweeper's catch-up, made the unique violation of the bug report.)"""
+    plan = history.Plan(days=3, per_day=100, seed=2026, bursts=0)
+    with demo_city_database(backend, tmp_path) as db:
+        report = history.generate(db, plan, END, DEADLINES, bulk=True)
+        with db.read() as s:
+            assert s.scalar(select(func.count()).select_from(TicketRow)) == report.tickets
+            delegated = s.scalar(select(func.count()).where(TicketEventRow.tag == "assignment.delegated"))
+    assert report.refused == 0, Counter(report.refusals)
+    assert delegated and delegated > 5

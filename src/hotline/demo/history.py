@@ -293,6 +293,7 @@ class Generator:
             with db.read() as s:
                 self._deadlines = deadlines(s)
                 self._paths = directory.unit_paths(s, list(self.city.units))
+                self._reviewers = directory.reviewers(s, list(self.city.units))
             self._superiors = {u.id: u.parent_id for u in self.city.units.values() if u.parent_id is not None}
             self._mem: dict[int, tuple[Ticket, list[Recorded], int | None]] = {}
             self._ready: list[tuple[Ticket, list[Recorded], int | None]] = []
@@ -422,15 +423,23 @@ class Generator:
     def _decide(self, key: int, command: c.Command, actor: Actor, at: datetime) -> Ticket:
         """What `tickets.service.execute` does, without the round trips: the sweeper's records that
         fell due first (as a worker sweeping every few minutes would have made them), then the
-        command, through the workflow's own `handle`."""
+        command, through the workflow's own `handle`.
+
+        The sweeper's records stand even when the rules refuse the command (as on the write path,
+        where the sweeper wrote them before): kept with the state they led to, or the next step
+        would make them again with the same seq."""
         state, records, by = self._mem[key]
-        state = self._catch_up(state, records, at)
+        caught_up: list[Recorded] = []
+        state = self._catch_up(state, caught_up, at)
+        records += caught_up
+        self._mem[key] = (state, records, by)
         ctx = Context(
             actor=actor,
             now=at,
             units=self._paths,
             centre_unit=self.city.centre,
             deadlines=self._deadlines,
+            reviewers=self._reviewers,
         )
         state, made = handle(state, command, ctx)
         records += made
