@@ -87,7 +87,7 @@ def test_an_operator_takes_a_call_and_dispatches_it_with_one_key(
     box = page.locator("#citymap").bounding_box()
     with page.expect_response("**/workbench/suggest"):
         page.mouse.click(box["x"] + box["width"] * 0.62, box["y"] + box["height"] * 0.55)
-    page.wait_for_function("!document.querySelector('.htmx-request')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     assert page.input_value("#latitude") != ""
     assert page.inner_text("#point-shown").startswith("地图选点：")
     assert page.inner_text(".elapsed") != "—"  # the handling time runs from the first keystroke
@@ -159,7 +159,7 @@ def test_the_common_path_by_keyboard_only(platform: Platform, live_url: str, bro
     kb_.type("龙湾区中山街道博爱社区")
     page.wait_for_selector("#suggestions li.route")
     page.wait_for_function(
-        "document.querySelectorAll('#suggestions input[name=route]:not([disabled])').length > 1"
+        "() => document.querySelectorAll('#suggestions input[name=route]:not([disabled])').length > 1"
     )
     page.wait_for_timeout(900)  # the last suggestions (after the address) have settled
     first = page.get_attribute("#suggestions input[name=route]:checked", "value")

@@ -93,7 +93,7 @@ def test_delegate_reply_and_two_reviews_in_the_browser(
     street.set_input_files("#reply-photos-2", files=[not_a_photo])
     street.click("#a2 details.action[open] button:has-text('办理反馈')")
     street.wait_for_selector(".flash .error")
-    street.wait_for_function("document.activeElement && document.activeElement.id === 'reply-photos-2'")
+    street.wait_for_selector("#reply-photos-2:focus")
     assert "照片" in street.inner_text(".flash .error")
     assert street.inner_text("#reply-error-2") in street.inner_text(".flash .error")  # said beside it too
     assert street.input_value("#reply-reply-2") == "已派人更换路灯灯泡，夜间照明恢复"  # kept
@@ -118,7 +118,7 @@ def test_delegate_reply_and_two_reviews_in_the_browser(
     _mark(reviewer)
     reviewer.click("#a2 button:has-text('退回重办')")  # no reason: refused in place, the page says why
     assert reviewer.inner_text(".flash .error") == "审核答复 未能提交： 请填写原因"
-    reviewer.wait_for_function("document.activeElement && document.activeElement.id === 'review-reason-2'")
+    reviewer.wait_for_selector("#review-reason-2:focus")
     assert reviewer.inner_text("#review-error-2") == "请填写原因"
     assert _not_reloaded(reviewer)
     if shots:
