@@ -239,3 +239,23 @@ def test_a_verification_fails_then_passes_on_the_grid_workers_page(platform: Pla
     api.on("dispatcher", ticket, 1, "review", {"approve": True})
     tags = [e["tag"] for e in api.events("dispatcher", ticket)]
     assert tags.count("verification.requested") == 2 and "verification.passed" in tags
+
+
+def test_a_grid_worker_lands_on_the_grid_page_and_a_handler_on_the_inbox(platform: Platform) -> None:
+    """Logged in without a page asked for, each lands on their own first page; an asked-for page wins."""
+    from tests.integration.test_pages import browser
+
+    def land(username: str, next_page: str | None = None) -> str:
+        b = browser(platform)
+        token = csrf_of(b.get("/login" + (f"?next={next_page}" if next_page else "")).text)
+        data = {"username": username, "password": f"Demo-{username}-2026", "csrf": token}
+        if next_page:
+            data["next"] = next_page
+        r = b.post("/login", data=data)
+        assert r.status_code == 303, r.text
+        return r.headers["location"]
+
+    assert land("grid.boai1") == "/grid"
+    assert land("handler.longwan") == "/inbox"
+    assert land("operator1") == "/workbench"
+    assert land("grid.boai1", "/inbox") == "/inbox"

@@ -141,7 +141,7 @@ def _login_page(request: Request, notice: str | None, error: str | None, status:
             "notice": notice,
             "error": error,
             "login_csrf": login_csrf,
-            "next": local_path(request.query_params.get("next")),
+            "next": local_path(request.query_params.get("next"), default=""),
         },
         status_code=status,
     )
@@ -237,7 +237,7 @@ def install(app: FastAPI) -> None:
         username: Annotated[str, Form(max_length=64)] = "",
         password: Annotated[str, Form(max_length=200)] = "",
         csrf: Annotated[str, Form(max_length=100)] = "",
-        next: Annotated[str, Form(max_length=500)] = "/inbox",
+        next: Annotated[str, Form(max_length=500)] = "",
     ) -> Response:
         lang = request_lang(request)
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -263,7 +263,12 @@ def install(app: FastAPI) -> None:
             throttle.add("login-user", name, per_user, stamp)
             throttle.add("login-address", address, per_address, stamp)
             return _login_page(request, None, message(err.code, lang), status=401)
-        response = RedirectResponse(local_path(next), status_code=303)
+        # No page asked for: the person's own first page (the role's desk, the grid's phone page).
+        target = local_path(next, default="")
+        if not target:
+            with db.read() as s:
+                target = home_for(service.user_for_token(s, token, now))
+        response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             token,

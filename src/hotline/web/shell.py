@@ -50,11 +50,16 @@ HOME: dict[str, str] = {
 }
 
 
+#: Where a person lands after logging in: the centre's desks, and the grid worker's phone page (a
+#: grid worker may still open the unit inbox, so it is not in `HOME`).
+LANDING: dict[str, str] = {**HOME, "grid_worker": "/grid"}
+
+
 def home_for(user: Any) -> str:
     """A person's own first page: the unit inbox for units, the role's desk at the centre."""
     if user is None:
         return "/inbox"
-    return HOME.get(str(getattr(user.role, "value", user.role)), "/inbox")
+    return LANDING.get(str(getattr(user.role, "value", user.role)), "/inbox")
 
 
 def nav_for(user: Any) -> list[tuple[str, str]]:
