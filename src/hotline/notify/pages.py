@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
@@ -145,7 +145,8 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/webhooks/{sub_id}/deliveries/{delivery_id}/retry", include_in_schema=False)
     def retry_delivery(sub_id: int, delivery_id: int, post: AdminPostDep) -> Response:
-        with post.db.write() as ws:
+        def step(ws: Any) -> None:
             if not webhooks.retry(ws, delivery_id, post.actor, post.now):
-                raise PageRefusal(not_found("webhook.not_found"), post.session)
-        return RedirectResponse(f"/admin/webhooks/{sub_id}?done=retried", status_code=303)
+                raise not_found("webhook.not_found")
+
+        return admin.press(post, step, f"/admin/webhooks/{sub_id}?done=retried")
