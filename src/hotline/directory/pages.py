@@ -50,6 +50,30 @@ def _words(form: FormData, name: str) -> list[str]:
     return [w for w in _WORDS.split(str(form.get(name) or "")) if w]
 
 
+def _new_unit(form: FormData) -> dict[str, Any]:
+    """The new-unit form as the API's body."""
+    return {
+        "code": text(form, "code") or "",
+        "name": text(form, "name") or "",
+        "name_en": text(form, "name_en"),
+        "public_name": text(form, "public_name"),
+        "kind": text(form, "kind") or "",
+        "parent_id": _id(form, "parent_id"),
+        "keywords": _words(form, "keywords"),
+    }
+
+
+def _new_person(form: FormData) -> dict[str, Any]:
+    """The new-person form as the API's body (the password as typed: the schema judges it)."""
+    return {
+        "username": text(form, "username") or "",
+        "display_name": text(form, "display_name") or "",
+        "role": text(form, "role") or "",
+        "unit_id": _id(form, "unit_id"),
+        "password": str(form.get("password") or ""),
+    }
+
+
 def _history(page: Page, entity_type: str, entity_id: int) -> list[audit_queries.Entry]:
     """The latest changes of one thing, in the centre's zone."""
     zone = page.request.app.state.settings.zone
@@ -128,15 +152,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/units", include_in_schema=False)
     def create_unit(post: AdminPostDep) -> Response:
-        data = {
-            "code": text(post.form, "code") or "",
-            "name": text(post.form, "name") or "",
-            "name_en": text(post.form, "name_en"),
-            "public_name": text(post.form, "public_name"),
-            "kind": text(post.form, "kind") or "",
-            "parent_id": _id(post.form, "parent_id"),
-            "keywords": _words(post.form, "keywords"),
-        }
+        data = _new_unit(post.form)
         return create(
             post, s.UnitIn, data, service.create_unit, "/admin/units", lambda sent: units_page(post, sent)
         )
@@ -251,13 +267,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/admin/people", include_in_schema=False)
     def create_person(post: AdminPostDep) -> Response:
-        data = {
-            "username": text(post.form, "username") or "",
-            "display_name": text(post.form, "display_name") or "",
-            "role": text(post.form, "role") or "",
-            "unit_id": _id(post.form, "unit_id"),
-            "password": str(post.form.get("password") or ""),
-        }
+        data = _new_person(post.form)
         return create(
             post,
             s.UserIn,
