@@ -29,10 +29,11 @@ from hotline.db.engine import Database
 from hotline.directory import service as directory_service
 from hotline.domain.errors import DomainError, forbidden, message
 from hotline.domain.vocabulary import Role
+from hotline.web import admin
 from hotline.web.catalogue import text
-from hotline.web.deps import DbDep, NowDep, SettingsDep, get_db, get_now
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, get_db, get_now
 from hotline.web.errors import STATUS, request_lang
-from hotline.web.shell import Shell, home_for, local_path
+from hotline.web.shell import PageRefusal, Shell, home_for, local_path
 from hotline.web.throttle import Throttled, client_address, throttle_of
 
 SESSION_COOKIE = "hotline_session"
@@ -76,15 +77,6 @@ class PasswordChangeRequired(Exception):
 WHILE_TEMPORARY = frozenset({"/password", "/logout"})
 
 
-class PageRefusal(Exception):
-    """A refusal shown as a page (not problem+json): the status is the API's for the same code."""
-
-    def __init__(self, err: DomainError, session: PageSession | None = None) -> None:
-        super().__init__(err.code)
-        self.err = err
-        self.session = session
-
-
 def get_page_session(
     request: Request,
     db: Annotated[Database, Depends(get_db)],
@@ -126,6 +118,23 @@ def get_admin_session(session: PageSessionDep) -> PageSession:
 
 
 AdminSessionDep = Annotated[PageSession, Depends(get_admin_session)]
+
+
+def get_admin_page(request: Request, db: DbDep, session: AdminSessionDep) -> admin.Page:
+    """An administrator's request for a page of the administration (`web.admin`)."""
+    return admin.Page(request, db, session)
+
+
+AdminPageDep = Annotated[admin.Page, Depends(get_admin_page)]
+
+
+def get_admin_post(page: AdminPageDep, form: CheckedFormDep, now: NowDep, lang: LangDep) -> admin.Post:
+    """An administrator's form posted to the administration: the role checked first, then the CSRF
+    token."""
+    return admin.Post(page.request, page.db, page.session, form, now, lang, Actor.of(page.session.user))
+
+
+AdminPostDep = Annotated[admin.Post, Depends(get_admin_post)]
 
 
 def _secure(request: Request) -> bool:

@@ -7,25 +7,27 @@ thing changed. Administrators only; every change is audited by the service."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from hotline.audit import queries as audit_queries
-from hotline.audit.service import Actor
-from hotline.auth.pages import AdminSessionDep as AdminDep
-from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSession
+from hotline.auth.pages import AdminPageDep, AdminPostDep, PageRefusal
 from hotline.directory import queries, service
 from hotline.directory import schemas as s
-from hotline.directory.queries import CategoryInfo
-from hotline.domain.errors import DomainError, not_found
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
-from hotline.web.forms import Refused, checked, text
+from hotline.directory.queries import category_tree
+from hotline.domain.errors import not_found
+from hotline.web import admin
+from hotline.web.admin import Attempt, Page, Post
+from hotline.web.deps import ZoneDep
+from hotline.web.forms import checked, text
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -48,29 +50,37 @@ def _words(form: FormData, name: str) -> list[str]:
     return [w for w in _WORDS.split(str(form.get(name) or "")) if w]
 
 
-def _history(request: Request, db: DbDep, entity_type: str, entity_id: int) -> list[audit_queries.Entry]:
+def _new_unit(form: FormData) -> dict[str, Any]:
+    """The new-unit form as the API's body."""
+    return {
+        "code": text(form, "code") or "",
+        "name": text(form, "name") or "",
+        "name_en": text(form, "name_en"),
+        "public_name": text(form, "public_name"),
+        "kind": text(form, "kind") or "",
+        "parent_id": _id(form, "parent_id"),
+        "keywords": _words(form, "keywords"),
+    }
+
+
+def _new_person(form: FormData) -> dict[str, Any]:
+    """The new-person form as the API's body (the password as typed: the schema judges it)."""
+    return {
+        "username": text(form, "username") or "",
+        "display_name": text(form, "display_name") or "",
+        "role": text(form, "role") or "",
+        "unit_id": _id(form, "unit_id"),
+        "password": str(form.get("password") or ""),
+    }
+
+
+def _history(page: Page, entity_type: str, entity_id: int) -> list[audit_queries.Entry]:
     """The latest changes of one thing, in the centre's zone."""
-    zone = request.app.state.settings.zone
-    with db.read() as session:
+    zone = page.request.app.state.settings.zone
+    with page.db.read() as session:
         filters = audit_queries.Filters(entity_type=entity_type, entity_id=str(entity_id))
         entries = audit_queries.page(session, filters, HISTORY, 0)[0]
     return [replace(e, at=e.at.astimezone(zone)) for e in entries]
-
-
-def category_tree(categories: Iterable[CategoryInfo]) -> list[CategoryInfo]:
-    """Categories in tree order: each followed by its children, by code."""
-    children: dict[int | None, list[CategoryInfo]] = {}
-    for c in sorted(categories, key=lambda c: c.code):
-        children.setdefault(c.parent_id, []).append(c)
-    ordered: list[CategoryInfo] = []
-
-    def walk(parent: int | None) -> None:
-        for c in children.get(parent, []):
-            ordered.append(c)
-            walk(c.id)
-
-    walk(None)
-    return ordered
 
 
 #: The administration's pages, as `/admin` lists them: (path, title key, one line's key).
@@ -88,87 +98,70 @@ ADMIN_PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def create(
+    post: Post,
+    schema: type[BaseModel],
+    data: dict[str, Any],
+    make: Callable[..., Any],
+    path: str,
+    redraw: Callable[[Attempt], Response],
+    *,
+    shown: dict[str, Any] | None = None,
+) -> Response:
+    """A new unit, person or category: the form checked by the API's schema, made by the service,
+    and the browser sent to it; refused, the list page again with `shown` (what was typed, never a
+    password) kept."""
+
+    def save() -> str:
+        body = checked(schema, data, post.lang)
+        with post.db.write() as ws:
+            made = make(ws, **body.model_dump(), actor=post.actor, now=post.now)
+            return f"{path}/{made.id}?done=created"
+
+    return admin.submit(post, save, redraw, form=data if shown is None else shown)
+
+
 def install(app: FastAPI) -> None:
     @app.get("/admin", include_in_schema=False, response_class=HTMLResponse)
-    def admin_index(request: Request, session: AdminDep) -> HTMLResponse:
+    def admin_index(page: AdminPageDep) -> HTMLResponse:
         """The administrator's home: one link a page, each with the line that says what it keeps."""
-        return pages.render(
-            request, "admin_index.html", {"links": ADMIN_PAGES}, user=session.user, csrf=session.csrf
-        )
+        return admin.render(pages, page, "admin_index.html", {"links": ADMIN_PAGES})
 
     # --- units ------------------------------------------------------------------------------------
-    def units_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        with db.read() as rs:
+    def units_page(page: Page, sent: Attempt | None = None) -> HTMLResponse:
+        with page.db.read() as rs:
             units = queries.units(rs)
             counts = queries.people_counts(rs)
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_units.html",
             {
                 "units": units,
                 "counts": counts,
                 "parents": [u for u in units if u.active and u.level < service.MAX_UNIT_LEVEL],
                 "kinds": KINDS,
-                "form": form or {},
-                "problems": problems or {},
-                "created": request.query_params.get("created"),
+                "created": page.request.query_params.get("created"),
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
         )
 
     @app.get("/admin/units", include_in_schema=False, response_class=HTMLResponse)
-    def admin_units(request: Request, db: DbDep, session: AdminDep) -> HTMLResponse:
-        return units_page(request, db, session)
+    def admin_units(page: AdminPageDep) -> HTMLResponse:
+        return units_page(page)
 
     @app.post("/admin/units", include_in_schema=False)
-    def create_unit(
-        request: Request, db: DbDep, session: AdminDep, form: CheckedFormDep, now: NowDep, lang: LangDep
-    ) -> Response:
-        data = {
-            "code": text(form, "code") or "",
-            "name": text(form, "name") or "",
-            "name_en": text(form, "name_en"),
-            "public_name": text(form, "public_name"),
-            "kind": text(form, "kind") or "",
-            "parent_id": _id(form, "parent_id"),
-            "keywords": _words(form, "keywords"),
-        }
-        try:
-            body = checked(s.UnitIn, data, lang)
-            with db.write() as ws:
-                unit = service.create_unit(ws, **body.model_dump(), actor=Actor.of(session.user), now=now)
-                unit_id = unit.id
-        except DomainError as err:
-            failed = Refused.of(err, lang)
-            return units_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
-        except Refused as failed:
-            return units_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
-        return RedirectResponse(f"/admin/units/{unit_id}?done=created", status_code=303)
+    def create_unit(post: AdminPostDep) -> Response:
+        data = _new_unit(post.form)
+        return create(
+            post, s.UnitIn, data, service.create_unit, "/admin/units", lambda sent: units_page(post, sent)
+        )
 
-    def unit_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        unit_id: int,
-        *,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-        which: str = "",
-    ) -> HTMLResponse:
-        with db.read() as rs:
+    def unit_page(page: Page, unit_id: int, sent: Attempt | None = None) -> HTMLResponse:
+        with page.db.read() as rs:
             unit = queries.unit(rs, unit_id)
             if unit is None:
-                raise PageRefusal(not_found("unit.not_found", unit=unit_id), session)
+                raise PageRefusal(not_found("unit.not_found", unit=unit_id), page.session)
             units = queries.units(rs)
             people = [p for p in queries.people(rs) if p.unit_id == unit_id]
         by_id = {u.id: u for u in units}
@@ -182,8 +175,9 @@ def install(app: FastAPI) -> None:
             and u.level + 1 + depth_below <= service.MAX_UNIT_LEVEL
         ]
         chain = [by_id[int(i)] for i in unit.path.strip("/").split("/") if int(i) in by_id]
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_unit.html",
             {
                 "unit": unit,
@@ -191,54 +185,14 @@ def install(app: FastAPI) -> None:
                 "below": below,
                 "people": people,
                 "parents": parents,
-                "changes": _history(request, db, "unit", unit_id),
-                "problems": problems or {},
-                "which": which,
-                "done": request.query_params.get("done"),
+                "changes": _history(page, "unit", unit_id),
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
         )
 
     @app.get("/admin/units/{unit_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_unit(request: Request, unit_id: int, db: DbDep, session: AdminDep) -> HTMLResponse:
-        return unit_page(request, db, session, unit_id)
-
-    def unit_change(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        unit_id: int,
-        which: str,
-        data: dict[str, Any],
-        lang: str,
-        now: Any,
-    ) -> Response:
-        try:
-            if which == "retire":
-                with db.write() as ws:
-                    service.retire_unit(
-                        ws, unit_id, Actor.of(session.user), now, request.app.state.wiring.open_work
-                    )
-            else:
-                body = checked(s.UnitPatch, data, lang)
-                with db.write() as ws:
-                    service.update_unit(
-                        ws, unit_id, body.model_dump(exclude_unset=True), Actor.of(session.user), now
-                    )
-        except DomainError as err:
-            if err.code == "unit.not_found" and "field" not in err.params:
-                raise PageRefusal(err, session) from None
-            failed = Refused.of(err, lang)
-            return unit_page(
-                request, db, session, unit_id, problems=failed.problems, status=failed.status, which=which
-            )
-        except Refused as failed:
-            return unit_page(
-                request, db, session, unit_id, problems=failed.problems, status=failed.status, which=which
-            )
-        return RedirectResponse(f"/admin/units/{unit_id}?done={which}", status_code=303)
+    def admin_unit(unit_id: int, page: AdminPageDep) -> HTMLResponse:
+        return unit_page(page, unit_id)
 
     def unit_form(form: FormData, which: str) -> dict[str, Any]:
         if which == "moved":
@@ -251,17 +205,21 @@ def install(app: FastAPI) -> None:
         }
 
     def unit_action(which: str) -> Any:
-        def act(
-            request: Request,
-            unit_id: int,
-            db: DbDep,
-            session: AdminDep,
-            form: CheckedFormDep,
-            now: NowDep,
-            lang: LangDep,
-        ) -> Response:
-            data = {} if which == "retire" else unit_form(form, which)
-            return unit_change(request, db, session, unit_id, which, data, lang, now)
+        def act(unit_id: int, post: AdminPostDep) -> Response:
+            def save() -> str:
+                if which == "retire":
+                    with post.db.write() as ws:
+                        open_work = post.request.app.state.wiring.open_work
+                        service.retire_unit(ws, unit_id, post.actor, post.now, open_work)
+                else:
+                    body = checked(s.UnitPatch, unit_form(post.form, which), post.lang)
+                    with post.db.write() as ws:
+                        service.update_unit(
+                            ws, unit_id, body.model_dump(exclude_unset=True), post.actor, post.now
+                        )
+                return f"/admin/units/{unit_id}?done={which}"
+
+            return admin.submit(post, save, lambda sent: unit_page(post, unit_id, sent), which=which)
 
         return act
 
@@ -269,19 +227,10 @@ def install(app: FastAPI) -> None:
         app.post(f"/admin/units/{{unit_id}}{tail}", include_in_schema=False)(unit_action(which))
 
     # --- people -----------------------------------------------------------------------------------
-    def people_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        lang: str,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        q = (request.query_params.get("q") or "").strip()
-        with_disabled = bool(request.query_params.get("disabled"))
-        with db.read() as rs:
+    def people_page(page: Page, sent: Attempt | None = None) -> HTMLResponse:
+        q = (page.request.query_params.get("q") or "").strip()
+        with_disabled = bool(page.request.query_params.get("disabled"))
+        with page.db.read() as rs:
             everyone = queries.people(rs)
             units = [u for u in queries.units(rs) if u.active]
         needle = q.casefold()
@@ -297,8 +246,9 @@ def install(app: FastAPI) -> None:
                 or needle in (p.unit_name_en or "").casefold()
             )
         ]
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_people.html",
             {
                 "people": shown,
@@ -307,165 +257,94 @@ def install(app: FastAPI) -> None:
                 "roles": ROLES,
                 "q": q,
                 "with_disabled": with_disabled,
-                "form": form or {},
-                "problems": problems or {},
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
         )
 
     @app.get("/admin/people", include_in_schema=False, response_class=HTMLResponse)
-    def admin_people(request: Request, db: DbDep, session: AdminDep, lang: LangDep) -> HTMLResponse:
-        return people_page(request, db, session, lang)
+    def admin_people(page: AdminPageDep) -> HTMLResponse:
+        return people_page(page)
 
     @app.post("/admin/people", include_in_schema=False)
-    def create_person(
-        request: Request, db: DbDep, session: AdminDep, form: CheckedFormDep, now: NowDep, lang: LangDep
-    ) -> Response:
-        data = {
-            "username": text(form, "username") or "",
-            "display_name": text(form, "display_name") or "",
-            "role": text(form, "role") or "",
-            "unit_id": _id(form, "unit_id"),
-            "password": str(form.get("password") or ""),
-        }
-        try:
-            body = checked(s.UserIn, data, lang)
-            with db.write() as ws:
-                user_id = service.create_user(
-                    ws, **body.model_dump(), actor=Actor.of(session.user), now=now
-                ).id
-        except DomainError as err:
-            failed = Refused.of(err, lang)
-            data["password"] = ""
-            return people_page(
-                request, db, session, lang, form=data, problems=failed.problems, status=failed.status
-            )
-        except Refused as failed:
-            data["password"] = ""
-            return people_page(
-                request, db, session, lang, form=data, problems=failed.problems, status=failed.status
-            )
-        return RedirectResponse(f"/admin/people/{user_id}?done=created", status_code=303)
+    def create_person(post: AdminPostDep) -> Response:
+        data = _new_person(post.form)
+        return create(
+            post,
+            s.UserIn,
+            data,
+            service.create_user,
+            "/admin/people",
+            lambda sent: people_page(post, sent),
+            shown={**data, "password": ""},
+        )
 
     def person_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
+        page: Page,
         user_id: int,
-        zone: ZoneDep,
+        zone: ZoneInfo,
+        sent: Attempt | None = None,
         *,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-        which: str = "",
         temporary: str | None = None,
         done: str | None = None,
     ) -> HTMLResponse:
-        with db.read() as rs:
+        with page.db.read() as rs:
             found = queries.people(rs, user_id)
             if not found:
-                raise PageRefusal(not_found("user.not_found", user=user_id), session)
+                raise PageRefusal(not_found("user.not_found", user=user_id), page.session)
             units = [u for u in queries.units(rs) if u.active]
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_person.html",
             {
                 "person": found[0],
                 "created_at": found[0].created_at.astimezone(zone),
                 "units": units,
                 "roles": ROLES,
-                "changes": _history(request, db, "user", user_id),
-                "problems": problems or {},
-                "which": which,
+                "changes": _history(page, "user", user_id),
                 "temporary": temporary,
-                "done": done or request.query_params.get("done"),
-                "is_self": user_id == session.user.id,
+                "done": done or page.request.query_params.get("done"),
+                "is_self": user_id == page.session.user.id,
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
+            no_store=done == "password",  # shown once, in this answer: never in a URL or a cache
         )
 
     @app.get("/admin/people/{user_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_person(
-        request: Request, user_id: int, db: DbDep, session: AdminDep, zone: ZoneDep
-    ) -> HTMLResponse:
-        return person_page(request, db, session, user_id, zone)
-
-    def person_change(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        user_id: int,
-        zone: ZoneDep,
-        which: str,
-        lang: str,
-        now: Any,
-        form: FormData,
-    ) -> Response:
-        actor = Actor.of(session.user)
-        temporary = None
-        try:
-            if which == "saved":
-                data = {
-                    "display_name": text(form, "display_name") or "",
-                    "role": text(form, "role") or "",
-                    "unit_id": _id(form, "unit_id"),
-                }
-                body = checked(s.UserPatch, data, lang)
-                with db.write() as ws:
-                    service.update_user(ws, user_id, body.model_dump(exclude_unset=True), actor, now)
-            elif which == "password":
-                password = checked(s.PasswordIn, {"password": str(form.get("password") or "") or None}, lang)
-                with db.write() as ws:
-                    temporary = service.reset_password(ws, user_id, actor, now, password.password)
-            else:
-                with db.write() as ws:
-                    service.set_user_active(ws, user_id, which == "enabled", actor, now)
-        except DomainError as err:
-            if err.code == "user.not_found":
-                raise PageRefusal(err, session) from None
-            failed = Refused.of(err, lang)
-            return person_page(
-                request,
-                db,
-                session,
-                user_id,
-                zone,
-                problems=failed.problems,
-                status=failed.status,
-                which=which,
-            )
-        except Refused as failed:
-            return person_page(
-                request,
-                db,
-                session,
-                user_id,
-                zone,
-                problems=failed.problems,
-                status=failed.status,
-                which=which,
-            )
-        if which == "password":  # shown once, in this answer: never in a URL or a stored page
-            response = person_page(request, db, session, user_id, zone, temporary=temporary, done="password")
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        return RedirectResponse(f"/admin/people/{user_id}?done={which}", status_code=303)
+    def admin_person(user_id: int, page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
+        return person_page(page, user_id, zone)
 
     def person_action(which: str) -> Any:
-        def act(
-            request: Request,
-            user_id: int,
-            db: DbDep,
-            session: AdminDep,
-            form: CheckedFormDep,
-            now: NowDep,
-            lang: LangDep,
-            zone: ZoneDep,
-        ) -> Response:
-            return person_change(request, db, session, user_id, zone, which, lang, now, form)
+        def act(user_id: int, post: AdminPostDep, zone: ZoneDep) -> Response:
+            form = post.form
+
+            def save() -> str | Response:
+                if which == "saved":
+                    data = {
+                        "display_name": text(form, "display_name") or "",
+                        "role": text(form, "role") or "",
+                        "unit_id": _id(form, "unit_id"),
+                    }
+                    body = checked(s.UserPatch, data, post.lang)
+                    with post.db.write() as ws:
+                        service.update_user(
+                            ws, user_id, body.model_dump(exclude_unset=True), post.actor, post.now
+                        )
+                elif which == "password":
+                    password = checked(
+                        s.PasswordIn, {"password": str(form.get("password") or "") or None}, post.lang
+                    )
+                    with post.db.write() as ws:
+                        temporary = service.reset_password(
+                            ws, user_id, post.actor, post.now, password.password
+                        )
+                    return person_page(post, user_id, zone, temporary=temporary, done="password")
+                else:
+                    with post.db.write() as ws:
+                        service.set_user_active(ws, user_id, which == "enabled", post.actor, post.now)
+                return f"/admin/people/{user_id}?done={which}"
+
+            return admin.submit(post, save, lambda sent: person_page(post, user_id, zone, sent), which=which)
 
         return act
 
@@ -478,32 +357,21 @@ def install(app: FastAPI) -> None:
         app.post(f"/admin/people/{{user_id}}{tail}", include_in_schema=False)(person_action(which))
 
     # --- categories -------------------------------------------------------------------------------
-    def categories_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        with db.read() as rs:
+    def categories_page(page: Page, sent: Attempt | None = None) -> HTMLResponse:
+        with page.db.read() as rs:
             cats = category_tree(queries.categories(rs))
             units = queries.units(rs)
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_categories.html",
             {
                 "categories": cats,
                 "parents": [c for c in cats if c.active and c.level < service.MAX_CATEGORY_LEVEL],
                 "units": [u for u in units if u.active],
                 "unit_names": {u.id: u for u in units},
-                "form": form or {},
-                "problems": problems or {},
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
         )
 
     def category_form(form: FormData) -> dict[str, Any]:
@@ -518,45 +386,26 @@ def install(app: FastAPI) -> None:
         }
 
     @app.get("/admin/categories", include_in_schema=False, response_class=HTMLResponse)
-    def admin_categories(request: Request, db: DbDep, session: AdminDep) -> HTMLResponse:
-        return categories_page(request, db, session)
+    def admin_categories(page: AdminPageDep) -> HTMLResponse:
+        return categories_page(page)
 
     @app.post("/admin/categories", include_in_schema=False)
-    def create_category(
-        request: Request, db: DbDep, session: AdminDep, form: CheckedFormDep, now: NowDep, lang: LangDep
-    ) -> Response:
-        data = {"code": text(form, "code") or "", **category_form(form)}
-        try:
-            body = checked(s.CategoryIn, data, lang)
-            with db.write() as ws:
-                cat_id = service.create_category(
-                    ws, **body.model_dump(), actor=Actor.of(session.user), now=now
-                ).id
-        except DomainError as err:
-            failed = Refused.of(err, lang)
-            return categories_page(
-                request, db, session, form=data, problems=failed.problems, status=failed.status
-            )
-        except Refused as failed:
-            return categories_page(
-                request, db, session, form=data, problems=failed.problems, status=failed.status
-            )
-        return RedirectResponse(f"/admin/categories/{cat_id}?done=created", status_code=303)
+    def create_category(post: AdminPostDep) -> Response:
+        data = {"code": text(post.form, "code") or "", **category_form(post.form)}
+        return create(
+            post,
+            s.CategoryIn,
+            data,
+            service.create_category,
+            "/admin/categories",
+            lambda sent: categories_page(post, sent),
+        )
 
-    def category_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        category_id: int,
-        *,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-        which: str = "",
-    ) -> HTMLResponse:
-        with db.read() as rs:
+    def category_page(page: Page, category_id: int, sent: Attempt | None = None) -> HTMLResponse:
+        with page.db.read() as rs:
             cat = queries.category(rs, category_id)
             if cat is None:
-                raise PageRefusal(not_found("category.not_found", category=category_id), session)
+                raise PageRefusal(not_found("category.not_found", category=category_id), page.session)
             cats = category_tree(queries.categories(rs))
             units = queries.units(rs)
         by_id = {c.id: c for c in cats}
@@ -577,8 +426,9 @@ def install(app: FastAPI) -> None:
             and c.id not in below
             and c.level + 1 + depth_below <= service.MAX_CATEGORY_LEVEL
         ]
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_category.html",
             {
                 "cat": cat,
@@ -587,64 +437,29 @@ def install(app: FastAPI) -> None:
                 "parents": parents,
                 "top_allowed": 1 + depth_below <= service.MAX_CATEGORY_LEVEL,
                 "units": [u for u in units if u.active or u.id == cat.default_unit_id],
-                "changes": _history(request, db, "category", category_id),
-                "problems": problems or {},
-                "which": which,
-                "done": request.query_params.get("done"),
+                "changes": _history(page, "category", category_id),
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
         )
 
     @app.get("/admin/categories/{category_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_category(request: Request, category_id: int, db: DbDep, session: AdminDep) -> HTMLResponse:
-        return category_page(request, db, session, category_id)
-
-    def category_change(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        category_id: int,
-        which: str,
-        form: FormData,
-        lang: str,
-        now: Any,
-    ) -> Response:
-        try:
-            if which == "retire":
-                with db.write() as ws:
-                    service.retire_category(ws, category_id, Actor.of(session.user), now)
-            else:
-                body = checked(s.CategoryPatch, category_form(form), lang)
-                with db.write() as ws:
-                    service.update_category(
-                        ws, category_id, body.model_dump(exclude_unset=True), Actor.of(session.user), now
-                    )
-        except DomainError as err:
-            if err.code == "category.not_found" and "field" not in err.params:
-                raise PageRefusal(err, session) from None
-            failed = Refused.of(err, lang)
-            return category_page(
-                request, db, session, category_id, problems=failed.problems, status=failed.status, which=which
-            )
-        except Refused as failed:
-            return category_page(
-                request, db, session, category_id, problems=failed.problems, status=failed.status, which=which
-            )
-        return RedirectResponse(f"/admin/categories/{category_id}?done={which}", status_code=303)
+    def admin_category(category_id: int, page: AdminPageDep) -> HTMLResponse:
+        return category_page(page, category_id)
 
     def category_action(which: str) -> Any:
-        def act(
-            request: Request,
-            category_id: int,
-            db: DbDep,
-            session: AdminDep,
-            form: CheckedFormDep,
-            now: NowDep,
-            lang: LangDep,
-        ) -> Response:
-            return category_change(request, db, session, category_id, which, form, lang, now)
+        def act(category_id: int, post: AdminPostDep) -> Response:
+            def save() -> str:
+                if which == "retire":
+                    with post.db.write() as ws:
+                        service.retire_category(ws, category_id, post.actor, post.now)
+                else:
+                    body = checked(s.CategoryPatch, category_form(post.form), post.lang)
+                    with post.db.write() as ws:
+                        changes = body.model_dump(exclude_unset=True)
+                        service.update_category(ws, category_id, changes, post.actor, post.now)
+                return f"/admin/categories/{category_id}?done={which}"
+
+            return admin.submit(post, save, lambda sent: category_page(post, category_id, sent), which=which)
 
         return act
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -254,6 +254,22 @@ class CategoryInfo:
     keywords: list[str]
     description: str | None
     active: bool
+
+
+def category_tree(categories: Iterable[CategoryInfo]) -> list[CategoryInfo]:
+    """Categories in tree order: each followed by its children, by code (the pages' lists)."""
+    children: dict[int | None, list[CategoryInfo]] = {}
+    for c in sorted(categories, key=lambda c: c.code):
+        children.setdefault(c.parent_id, []).append(c)
+    ordered: list[CategoryInfo] = []
+
+    def walk(parent: int | None) -> None:
+        for c in children.get(parent, []):
+            ordered.append(c)
+            walk(c.id)
+
+    walk(None)
+    return ordered
 
 
 def _unit(u: Unit) -> UnitInfo:

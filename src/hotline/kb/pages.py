@@ -9,18 +9,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from hotline.audit.service import Actor
-from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageRefusal, PageSession
+from hotline.auth.pages import AdminPageDep, AdminPostDep, PageRefusal
 from hotline.directory import queries as directory
-from hotline.domain.errors import DomainError, not_found
+from hotline.domain.errors import not_found
 from hotline.kb import queries, service
 from hotline.kb.schemas import ArticleIn, ArticlePatch
-from hotline.web.deps import DbDep, LangDep, NowDep
-from hotline.web.forms import Refused, checked, text
+from hotline.web import admin
+from hotline.web.admin import Attempt, Page
+from hotline.web.deps import DbDep
+from hotline.web.forms import checked, text
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -46,41 +47,22 @@ def _choices(db: DbDep) -> dict[str, Any]:
     with db.read() as rs:
         units = [u for u in directory.units(rs) if u.active]
         cats = [c for c in directory.categories(rs) if c.active]
-    by_parent: dict[int | None, list[Any]] = {}
-    for c in sorted(cats, key=lambda c: c.code):
-        by_parent.setdefault(c.parent_id, []).append(c)
-    ordered: list[Any] = []
-
-    def walk(parent: int | None) -> None:
-        for c in by_parent.get(parent, []):
-            ordered.append(c)
-            walk(c.id)
-
-    walk(None)
-    return {"units": units, "categories": ordered}
+    return {"units": units, "categories": directory.category_tree(cats)}
 
 
 def install(app: FastAPI) -> None:
-    def list_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        q = request.query_params
+    def list_page(page: Page, sent: Attempt | None = None) -> HTMLResponse:
+        q = page.request.query_params
         kind = q.get("kind") if q.get("kind") in service.KINDS else None
         query = (q.get("q") or "").strip()[:200]
-        page = int(q["page"]) if q.get("page", "").isdigit() and len(q["page"]) < 6 else 1
-        page = max(page, 1)
-        with db.read() as rs:
+        number = int(q["page"]) if q.get("page", "").isdigit() and len(q["page"]) < 6 else 1
+        number = max(number, 1)
+        with page.db.read() as rs:
             if query:
                 found = queries.search(rs, query, kinds=None if kind is None else [kind], limit=PAGE_SIZE)
                 rows, total = [f.article for f in found], len(found)
             else:
-                rows, total = queries.listing(rs, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+                rows, total = queries.listing(rs, kind, PAGE_SIZE, (number - 1) * PAGE_SIZE)
             units, cats = queries.names(rs, rows)
             listed = [
                 {
@@ -92,8 +74,9 @@ def install(app: FastAPI) -> None:
                 }
                 for a in rows
             ]
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_kb.html",
             {
                 "articles": listed,
@@ -102,33 +85,20 @@ def install(app: FastAPI) -> None:
                 "category_names": cats,
                 "kind": kind,
                 "query": query,
-                "page": page,
+                "page": number,
                 "pages": 1 if query else max(1, -(-total // PAGE_SIZE)),
-                "form": form or {"kind": "answer"},
-                "problems": problems or {},
-                "done": q.get("done"),
-                **_choices(db),
+                **_choices(page.db),
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
+            form={"kind": "answer"},
         )
 
-    def article_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        article_id: int,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        with db.read() as rs:
+    def article_page(page: Page, article_id: int, sent: Attempt | None = None) -> HTMLResponse:
+        with page.db.read() as rs:
             article = queries.get(rs, article_id)
             if article is None:
-                raise PageRefusal(not_found("kb.article_not_found", id=article_id), session)
-            shown = form or {
+                raise PageRefusal(not_found("kb.article_not_found", id=article_id), page.session)
+            stored = {
                 "kind": article.kind,
                 "title": article.title,
                 "body": article.body,
@@ -137,86 +107,49 @@ def install(app: FastAPI) -> None:
                 "unit_id": article.unit_id,
             }
             source = article.source
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_kb_article.html",
-            {
-                "article_id": article_id,
-                "source": source,
-                "form": shown,
-                "problems": problems or {},
-                "done": request.query_params.get("done"),
-                **_choices(db),
-            },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            {"article_id": article_id, "source": source, **_choices(page.db)},
+            sent,
+            form=stored,
         )
 
     @app.get("/admin/kb", include_in_schema=False, response_class=HTMLResponse)
-    def admin_kb(request: Request, db: DbDep, session: AdminSessionDep) -> HTMLResponse:
-        return list_page(request, db, session)
+    def admin_kb(page: AdminPageDep) -> HTMLResponse:
+        return list_page(page)
 
     @app.post("/admin/kb", include_in_schema=False)
-    def create_article(
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        data = _form(form)
-        try:
-            body = checked(ArticleIn, data, lang)
-            with db.write() as s:
-                article_id = service.create(s, body.model_dump(), Actor.of(session.user), now).id
-        except Refused as failed:
-            return list_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
-        except DomainError as err:
-            failed = Refused.of(err, lang)
-            return list_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
-        return RedirectResponse(f"/admin/kb/{article_id}?done=created", status_code=303)
+    def create_article(post: AdminPostDep) -> Response:
+        data = _form(post.form)
+
+        def save() -> str:
+            body = checked(ArticleIn, data, post.lang)
+            with post.db.write() as s:
+                article = service.create(s, body.model_dump(), post.actor, post.now)
+                return f"/admin/kb/{article.id}?done=created"
+
+        return admin.submit(post, save, lambda sent: list_page(post, sent), form=data)
 
     @app.get("/admin/kb/{article_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_article(article_id: int, request: Request, db: DbDep, session: AdminSessionDep) -> HTMLResponse:
-        return article_page(request, db, session, article_id)
+    def admin_article(article_id: int, page: AdminPageDep) -> HTMLResponse:
+        return article_page(page, article_id)
 
     @app.post("/admin/kb/{article_id}", include_in_schema=False)
-    def update_article(
-        article_id: int,
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        data = _form(form)
-        try:
-            body = checked(ArticlePatch, data, lang)
-            with db.write() as s:
-                service.update(s, article_id, body.model_dump(), Actor.of(session.user), now)
-        except Refused as failed:
-            return article_page(
-                request, db, session, article_id, form=data, problems=failed.problems, status=failed.status
-            )
-        except DomainError as err:
-            if err.code == "kb.article_not_found":
-                raise PageRefusal(err, session) from None
-            failed = Refused.of(err, lang)
-            return article_page(
-                request, db, session, article_id, form=data, problems=failed.problems, status=failed.status
-            )
-        return RedirectResponse(f"/admin/kb/{article_id}?done=saved", status_code=303)
+    def update_article(article_id: int, post: AdminPostDep) -> Response:
+        data = _form(post.form)
+
+        def save() -> str:
+            body = checked(ArticlePatch, data, post.lang)
+            with post.db.write() as s:
+                service.update(s, article_id, body.model_dump(), post.actor, post.now)
+            return f"/admin/kb/{article_id}?done=saved"
+
+        return admin.submit(post, save, lambda sent: article_page(post, article_id, sent), form=data)
 
     @app.post("/admin/kb/{article_id}/retire", include_in_schema=False)
-    def retire_article(
-        article_id: int, db: DbDep, session: AdminSessionDep, form: CheckedFormDep, now: NowDep
-    ) -> Response:
-        try:
-            with db.write() as s:
-                service.delete(s, article_id, Actor.of(session.user), now)
-        except DomainError as err:
-            raise PageRefusal(err, session) from None
-        return RedirectResponse("/admin/kb?done=retired", status_code=303)
+    def retire_article(article_id: int, post: AdminPostDep) -> Response:
+        return admin.press(
+            post, lambda s: service.delete(s, article_id, post.actor, post.now), "/admin/kb?done=retired"
+        )

@@ -9,22 +9,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from hotline.audit.service import Actor
-from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageRefusal, PageSession
+from hotline.auth.pages import AdminPageDep, AdminPostDep, PageRefusal
 from hotline.directory import queries as directory
 from hotline.domain import events as e
-from hotline.domain.errors import DomainError, not_found
+from hotline.domain.errors import not_found
 from hotline.notify import routes, service, webhooks
 from hotline.notify import schemas as s
 from hotline.notify.models import WebhookSubscription
-from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
-from hotline.web.forms import Refused, checked, text
+from hotline.web import admin
+from hotline.web.admin import Attempt, Page
+from hotline.web.deps import DbDep, SettingsDep, ZoneDep
+from hotline.web.forms import checked, text
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -58,169 +60,93 @@ def install(app: FastAPI) -> None:
         }
 
     def list_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        zone: ZoneDep,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        created: tuple[int, str] | None = None,
-        status: int = 200,
+        page: Page, zone: ZoneInfo, sent: Attempt | None = None, *, created: tuple[int, str] | None = None
     ) -> HTMLResponse:
-        with db.read() as rs:
+        with page.db.read() as rs:
             subs = rs.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)).all()
             rows = [routes._out(rs, sub, zone) for sub in subs]
-        response = pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_webhooks.html",
-            {
-                "subs": sorted(rows, key=lambda r: (not r.active, r.id)),
-                "form": form or {},
-                "problems": problems or {},
-                "created": created,
-                "done": request.query_params.get("done"),
-                **common(db),
-            },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            {"subs": sorted(rows, key=lambda r: (not r.active, r.id)), "created": created, **common(page.db)},
+            sent,
+            no_store=created is not None,  # the secret is in this answer only
         )
-        if created:  # the secret is in this answer only
-            response.headers["Cache-Control"] = "no-store"
-        return response
 
-    def sub_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        zone: ZoneDep,
-        sub_id: int,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        with db.read() as rs:
+    def sub_page(page: Page, zone: ZoneInfo, sub_id: int, sent: Attempt | None = None) -> HTMLResponse:
+        with page.db.read() as rs:
             sub = rs.get(WebhookSubscription, sub_id)
             if sub is None:
-                raise PageRefusal(not_found("webhook.not_found"), session)
+                raise PageRefusal(not_found("webhook.not_found"), page.session)
             out = routes._out(rs, sub, zone)
-        recent = routes.deliveries(sub_id, db, session.user, zone, None, RECENT)
-        shown = form or {
+        recent = routes.deliveries(sub_id, page.db, page.session.user, zone, None, RECENT)
+        stored = {
             "name": out.name,
             "url": out.url,
             "unit_id": out.unit_id,
             "event_tags": out.event_tags,
             "active": out.active,
         }
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_webhook.html",
-            {
-                "sub": out,
-                "deliveries": recent,
-                "failed": webhooks.FAILED,
-                "form": shown,
-                "problems": problems or {},
-                "done": request.query_params.get("done"),
-                **common(db),
-            },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            {"sub": out, "deliveries": recent, "failed": webhooks.FAILED, **common(page.db)},
+            sent,
+            form=stored,
         )
 
     @app.get("/admin/webhooks", include_in_schema=False, response_class=HTMLResponse)
-    def admin_webhooks(request: Request, db: DbDep, session: AdminSessionDep, zone: ZoneDep) -> HTMLResponse:
-        return list_page(request, db, session, zone)
+    def admin_webhooks(page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
+        return list_page(page, zone)
 
     @app.post("/admin/webhooks", include_in_schema=False)
-    def create_webhook(
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-        zone: ZoneDep,
-        settings: SettingsDep,
-    ) -> Response:
-        data = _form(form, editing=False)
-        shown = {k: v for k, v in data.items() if k != "secret"}  # a typed secret is not sent back
-        try:
-            body = checked(s.SubscriptionIn, data, lang)
+    def create_webhook(post: AdminPostDep, zone: ZoneDep, settings: SettingsDep) -> Response:
+        data = _form(post.form, editing=False)
+
+        def save() -> Response:
+            body = checked(s.SubscriptionIn, data, post.lang)
             routes._reachable(body.url, settings)
-            with db.write() as ws:
-                sub, secret = service.create_subscription(ws, body.model_dump(), Actor.of(session.user), now)
+            with post.db.write() as ws:
+                sub, secret = service.create_subscription(ws, body.model_dump(), post.actor, post.now)
                 sub_id = sub.id
-        except Refused as failed:
-            return list_page(
-                request, db, session, zone, form=shown, problems=failed.problems, status=failed.status
-            )
-        except DomainError as err:
-            failed = Refused.of(err, lang)
-            return list_page(
-                request, db, session, zone, form=shown, problems=failed.problems, status=failed.status
-            )
-        return list_page(request, db, session, zone, created=(sub_id, secret))
+            return list_page(post, zone, created=(sub_id, secret))
+
+        shown = {k: v for k, v in data.items() if k != "secret"}  # a typed secret is not sent back
+        return admin.submit(post, save, lambda sent: list_page(post, zone, sent), form=shown)
 
     @app.get("/admin/webhooks/{sub_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_webhook(
-        sub_id: int, request: Request, db: DbDep, session: AdminSessionDep, zone: ZoneDep
-    ) -> HTMLResponse:
-        return sub_page(request, db, session, zone, sub_id)
+    def admin_webhook(sub_id: int, page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
+        return sub_page(page, zone, sub_id)
 
     @app.post("/admin/webhooks/{sub_id}", include_in_schema=False)
-    def update_webhook(
-        sub_id: int,
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-        zone: ZoneDep,
-        settings: SettingsDep,
-    ) -> Response:
-        data = _form(form, editing=True)
-        try:
-            body = checked(s.SubscriptionPatch, data, lang)
+    def update_webhook(sub_id: int, post: AdminPostDep, zone: ZoneDep, settings: SettingsDep) -> Response:
+        data = _form(post.form, editing=True)
+
+        def save() -> str:
+            body = checked(s.SubscriptionPatch, data, post.lang)
             if body.url is not None:
                 routes._reachable(body.url, settings)
-            with db.write() as ws:
-                service.update_subscription(
-                    ws, sub_id, body.model_dump(exclude_unset=True), Actor.of(session.user), now
-                )
-        except Refused as failed:
-            return sub_page(
-                request, db, session, zone, sub_id, form=data, problems=failed.problems, status=failed.status
-            )
-        except DomainError as err:
-            if err.code == "webhook.not_found":
-                raise PageRefusal(err, session) from None
-            failed = Refused.of(err, lang)
-            return sub_page(
-                request, db, session, zone, sub_id, form=data, problems=failed.problems, status=failed.status
-            )
-        return RedirectResponse(f"/admin/webhooks/{sub_id}?done=saved", status_code=303)
+            with post.db.write() as ws:
+                changes = body.model_dump(exclude_unset=True)
+                service.update_subscription(ws, sub_id, changes, post.actor, post.now)
+            return f"/admin/webhooks/{sub_id}?done=saved"
+
+        return admin.submit(post, save, lambda sent: sub_page(post, zone, sub_id, sent), form=data)
 
     @app.post("/admin/webhooks/{sub_id}/deactivate", include_in_schema=False)
-    def deactivate_webhook(
-        sub_id: int, db: DbDep, session: AdminSessionDep, form: CheckedFormDep, now: NowDep
-    ) -> Response:
-        try:
-            with db.write() as ws:
-                service.deactivate_subscription(ws, sub_id, Actor.of(session.user), now)
-        except DomainError as err:
-            raise PageRefusal(err, session) from None
-        return RedirectResponse(f"/admin/webhooks/{sub_id}?done=deactivated", status_code=303)
+    def deactivate_webhook(sub_id: int, post: AdminPostDep) -> Response:
+        return admin.press(
+            post,
+            lambda ws: service.deactivate_subscription(ws, sub_id, post.actor, post.now),
+            f"/admin/webhooks/{sub_id}?done=deactivated",
+        )
 
     @app.post("/admin/webhooks/{sub_id}/deliveries/{delivery_id}/retry", include_in_schema=False)
-    def retry_delivery(
-        sub_id: int, delivery_id: int, db: DbDep, session: AdminSessionDep, form: CheckedFormDep, now: NowDep
-    ) -> Response:
-        with db.write() as ws:
-            if not webhooks.retry(ws, delivery_id, Actor.of(session.user), now):
-                raise PageRefusal(not_found("webhook.not_found"), session)
-        return RedirectResponse(f"/admin/webhooks/{sub_id}?done=retried", status_code=303)
+    def retry_delivery(sub_id: int, delivery_id: int, post: AdminPostDep) -> Response:
+        def step(ws: Any) -> None:
+            if not webhooks.retry(ws, delivery_id, post.actor, post.now):
+                raise not_found("webhook.not_found")
+
+        return admin.press(post, step, f"/admin/webhooks/{sub_id}?done=retried")

@@ -16,18 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from hotline.audit.service import Actor
-from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageRefusal, PageSession, PageSessionDep
+from hotline.auth.pages import AdminPageDep, AdminPostDep, PageRefusal, PageSessionDep
 from hotline.directory import queries as directory
 from hotline.domain.errors import DomainError, invalid
 from hotline.routing import accuracy, routes, rules
 from hotline.routing import schemas as s
 from hotline.search import tokens
+from hotline.web import admin
+from hotline.web.admin import Attempt, Page
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
-from hotline.web.forms import Refused, checked, text
+from hotline.web.forms import checked, text
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -113,28 +114,19 @@ def install(app: FastAPI) -> None:
             now=now,
         )
 
-    def rules_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
-        *,
-        form: dict[str, Any] | None = None,
-        problems: dict[str, str] | None = None,
-        edit: int | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        tried = (request.query_params.get("try") or "").strip()[:TRY_CHARS]
+    def rules_page(page: Page, sent: Attempt | None = None, *, edit: int | None = None) -> HTMLResponse:
+        tried = (page.request.query_params.get("try") or "").strip()[:TRY_CHARS]
         folded = tokens.fold(tried) if tried else ""
-        with db.read() as rs:
+        with page.db.read() as rs:
             listed = rules.listing(rs)
             found = {r.id: rules.hit(r, folded) for r in listed} if tried else {}
             rows = [_row(r) for r in listed]
             all_units = directory.units(rs)
             cats = sorted((c for c in directory.categories(rs) if c.active), key=lambda c: c.code)
         editing = next((r for r in rows if r["id"] == edit), None) if edit is not None else None
-        shown = form if form is not None else (dict(editing) if editing else {"confidence": 0.95})
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_routing_rules.html",
             {
                 "rules": rows,
@@ -145,85 +137,53 @@ def install(app: FastAPI) -> None:
                 "category_names": {c.code: c for c in cats},
                 "units": [u for u in all_units if u.active],
                 "categories": cats,
-                "form": shown,
                 "editing": editing,
-                "problems": problems or {},
-                "done": request.query_params.get("done"),
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
+            form=dict(editing) if editing else {"confidence": 0.95},
         )
 
     @app.get("/admin/routing-rules", include_in_schema=False, response_class=HTMLResponse)
-    def admin_rules(request: Request, db: DbDep, session: AdminSessionDep) -> HTMLResponse:
-        return rules_page(request, db, session)
+    def admin_rules(page: AdminPageDep) -> HTMLResponse:
+        return rules_page(page)
 
     @app.get("/admin/routing-rules/{rule_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_rule(rule_id: int, request: Request, db: DbDep, session: AdminSessionDep) -> HTMLResponse:
-        with db.read() as rs:
+    def admin_rule(rule_id: int, page: AdminPageDep) -> HTMLResponse:
+        with page.db.read() as rs:
             try:
                 rules.get(rs, rule_id)
             except DomainError as err:
-                raise PageRefusal(err, session) from None
-        return rules_page(request, db, session, edit=rule_id)
+                raise PageRefusal(err, page.session) from None
+        return rules_page(page, edit=rule_id)
 
     @app.post("/admin/routing-rules", include_in_schema=False)
-    def create_rule(
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        data = _form(form)
-        try:
-            body = checked(s.RuleIn, data, lang)
-            with db.write() as ws:
-                rule_id = rules.create(ws, body.model_dump(), Actor.of(session.user), now).id
-        except Refused as failed:
-            return rules_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
-        except DomainError as err:
-            failed = Refused.of(err, lang)
-            return rules_page(request, db, session, form=data, problems=failed.problems, status=failed.status)
-        return RedirectResponse(f"/admin/routing-rules?done=created#rule-{rule_id}", status_code=303)
+    def create_rule(post: AdminPostDep) -> Response:
+        data = _form(post.form)
+
+        def save() -> str:
+            body = checked(s.RuleIn, data, post.lang)
+            with post.db.write() as ws:
+                rule = rules.create(ws, body.model_dump(), post.actor, post.now)
+                return f"/admin/routing-rules?done=created#rule-{rule.id}"
+
+        return admin.submit(post, save, lambda sent: rules_page(post, sent), form=data)
 
     @app.post("/admin/routing-rules/{rule_id}", include_in_schema=False)
-    def update_rule(
-        rule_id: int,
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        now: NowDep,
-        lang: LangDep,
-    ) -> Response:
-        data = {**_form(form), "active": form.get("active") == "1"}
-        try:
-            body = checked(s.RulePatch, data, lang)
-            with db.write() as ws:
-                rules.update(ws, rule_id, body.model_dump(), Actor.of(session.user), now)
-        except Refused as failed:
-            return rules_page(
-                request, db, session, form=data, edit=rule_id, problems=failed.problems, status=failed.status
-            )
-        except DomainError as err:
-            if err.code == "routing.rule_not_found":
-                raise PageRefusal(err, session) from None
-            failed = Refused.of(err, lang)
-            return rules_page(
-                request, db, session, form=data, edit=rule_id, problems=failed.problems, status=failed.status
-            )
-        return RedirectResponse(f"/admin/routing-rules?done=saved#rule-{rule_id}", status_code=303)
+    def update_rule(rule_id: int, post: AdminPostDep) -> Response:
+        data = {**_form(post.form), "active": post.form.get("active") == "1"}
+
+        def save() -> str:
+            body = checked(s.RulePatch, data, post.lang)
+            with post.db.write() as ws:
+                rules.update(ws, rule_id, body.model_dump(), post.actor, post.now)
+            return f"/admin/routing-rules?done=saved#rule-{rule_id}"
+
+        return admin.submit(post, save, lambda sent: rules_page(post, sent, edit=rule_id), form=data)
 
     @app.post("/admin/routing-rules/{rule_id}/delete", include_in_schema=False)
-    def delete_rule(
-        rule_id: int, db: DbDep, session: AdminSessionDep, form: CheckedFormDep, now: NowDep
-    ) -> Response:
-        try:
-            with db.write() as ws:
-                rules.delete(ws, rule_id, Actor.of(session.user), now)
-        except DomainError as err:
-            raise PageRefusal(err, session) from None
-        return RedirectResponse("/admin/routing-rules?done=deleted", status_code=303)
+    def delete_rule(rule_id: int, post: AdminPostDep) -> Response:
+        return admin.press(
+            post,
+            lambda ws: rules.delete(ws, rule_id, post.actor, post.now),
+            "/admin/routing-rules?done=deleted",
+        )

@@ -6,16 +6,18 @@ message beside the cell it names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from hotline.audit.service import Actor
-from hotline.auth.pages import AdminSessionDep, CheckedFormDep, PageSession
+from hotline.auth.pages import AdminPageDep, AdminPostDep
 from hotline.directory import queries as directory
 from hotline.domain.deadlines import TimeLimit, TimeLimitError
 from hotline.domain.errors import DomainError, message
@@ -23,8 +25,9 @@ from hotline.domain.vocabulary import Kind, Urgency
 from hotline.sla import schemas as s
 from hotline.sla import service
 from hotline.sla.deps import DeadlinesDep
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
-from hotline.web.errors import STATUS
+from hotline.web import admin
+from hotline.web.admin import Attempt, Page
+from hotline.web.deps import LangDep, NowDep, ZoneDep
 from hotline.web.forms import Refused, checked
 from hotline.web.shell import Shell
 
@@ -85,22 +88,36 @@ def _limit_label(text: str, lang: str) -> str:
     return limit.label_en if lang == "en" else limit.label_zh
 
 
+def _in_its_row(rows: list[dict[str, Any]]) -> Callable[[DomainError, str], Refused]:
+    """The service's refusal of an unknown category, said in the cell of the row that holds it."""
+
+    def said(err: DomainError, lang: str) -> Refused:
+        failed = Refused.of(err, lang)
+        if "category" not in failed.problems:
+            return failed
+        bad = str(err.params.get("category"))
+        row = next((i for i, r in enumerate(rows) if r["category"] == bad), None)
+        return Refused(
+            {"" if row is None else f"rules.{row}.category": failed.problems["category"]}, failed.status
+        )
+
+    return said
+
+
 def install(app: FastAPI) -> None:
     def policy_page(
-        request: Request,
-        db: DbDep,
-        session: PageSession,
+        page: Page,
         deadlines: DeadlinesDep,
-        now: NowDep,
-        zone: ZoneDep,
+        now: datetime,
+        zone: ZoneInfo,
         lang: str,
+        sent: Attempt | None = None,
         *,
         rows: list[dict[str, Any]] | None = None,
-        problems: dict[str, str] | None = None,
-        status: int = 200,
     ) -> HTMLResponse:
-        q = request.query_params
-        with db.read() as rs:
+        q = page.request.query_params
+        problems = sent.problems if sent else {}
+        with page.db.read() as rs:
             stored = service.stored_rules(rs)
             if rows is None:
                 rows = [_shown(r) for r in (stored or service.load_policy(rs).to_config())]
@@ -133,76 +150,50 @@ def install(app: FastAPI) -> None:
             )
         ]
         blank = dict.fromkeys(FIELDS, "")
-        return pages.render(
-            request,
+        return admin.render(
+            pages,
+            page,
             "admin_time_limits.html",
             {
                 "rows": [*rows, *([blank] * BLANK_ROWS)],
                 "source": "stored" if stored else "default",
-                "problems": problems or {},
                 "urgencies": [u.value for u in Urgency],
                 "kinds": [k.value for k in Kind],
                 "categories": sorted(cats, key=lambda c: c.code),
                 "asked": asked,
                 "preview": preview,
                 "now": now.astimezone(zone),
-                "done": q.get("done"),
                 "labels": {  # how each limit reads (none for one that does not parse)
                     (i, step): _limit_label(row[step], lang)
                     for i, row in enumerate(rows)
                     for step in STEPS
-                    if row[step] and f"rules.{i}.{step}" not in (problems or {})
+                    if row[step] and f"rules.{i}.{step}" not in problems
                 },
             },
-            user=session.user,
-            csrf=session.csrf,
-            status_code=status,
+            sent,
         )
 
     @app.get("/admin/time-limits", include_in_schema=False, response_class=HTMLResponse)
     def admin_time_limits(
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        deadlines: DeadlinesDep,
-        now: NowDep,
-        zone: ZoneDep,
-        lang: LangDep,
+        page: AdminPageDep, deadlines: DeadlinesDep, now: NowDep, zone: ZoneDep, lang: LangDep
     ) -> HTMLResponse:
-        return policy_page(request, db, session, deadlines, now, zone, lang)
+        return policy_page(page, deadlines, now, zone, lang)
 
     @app.post("/admin/time-limits", include_in_schema=False)
-    def save_time_limits(
-        request: Request,
-        db: DbDep,
-        session: AdminSessionDep,
-        form: CheckedFormDep,
-        deadlines: DeadlinesDep,
-        now: NowDep,
-        zone: ZoneDep,
-        lang: LangDep,
-    ) -> Response:
-        rows = _rows(form)
-        try:
-            body = checked(s.PolicyIn, {"rules": [_rule(r) for r in rows]}, lang)
-            _check_limits(rows, lang)
+    def save_time_limits(post: AdminPostDep, deadlines: DeadlinesDep, zone: ZoneDep) -> Response:
+        rows = _rows(post.form)
+
+        def save() -> str:
+            body = checked(s.PolicyIn, {"rules": [_rule(r) for r in rows]}, post.lang)
+            _check_limits(rows, post.lang)
             rules = [r.model_dump(mode="json", exclude_none=True) for r in body.rules]
-            with db.write() as ws:
-                service.save_policy(ws, rules, now, Actor.of(session.user))
-        except Refused as failed:
-            return policy_page(
-                request, db, session, deadlines, now, zone, lang,
-                rows=rows, problems=failed.problems, status=failed.status,
-            )  # fmt: skip
-        except DomainError as err:
-            field = str(err.params.get("field") or "")
-            if field == "category":  # name the row whose category is unknown
-                bad = str(err.params.get("category"))
-                row = next((i for i, r in enumerate(rows) if r["category"] == bad), None)
-                field = "" if row is None else f"rules.{row}.category"
-            problems = {field: message(err.code, lang, **err.params)}
-            return policy_page(
-                request, db, session, deadlines, now, zone, lang,
-                rows=rows, problems=problems, status=STATUS[err.kind],
-            )  # fmt: skip
-        return RedirectResponse("/admin/time-limits?done=saved", status_code=303)
+            with post.db.write() as ws:
+                service.save_policy(ws, rules, post.now, post.actor)
+            return "/admin/time-limits?done=saved"
+
+        return admin.submit(
+            post,
+            save,
+            lambda sent: policy_page(post, deadlines, post.now, zone, post.lang, sent, rows=rows),
+            refused=_in_its_row(rows),
+        )

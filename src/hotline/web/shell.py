@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -81,6 +81,26 @@ def local_path(target: str | None, default: str = "/inbox") -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+class Caller(Protocol):
+    """Who a page is drawn for: the signed-in person and the CSRF token their forms carry
+    (`auth.pages.PageSession`; the shell knows no more of it)."""
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def csrf(self) -> str: ...
+
+
+class PageRefusal(Exception):
+    """A refusal shown as a page (not problem+json): the status is the API's for the same code."""
+
+    def __init__(self, err: DomainError, session: Caller | None = None) -> None:
+        super().__init__(err.code)
+        self.err = err
+        self.session = session
 
 
 class Shell:
