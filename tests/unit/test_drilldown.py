@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.domain.drilldown import ASSIGNMENT_RATES, Part, assignment_part, parts, summed, ticket_part
+from hotline.domain.drilldown import (
+    ASSIGNMENT_RATES,
+    REASONS,
+    Part,
+    assignment_part,
+    parts,
+    summed,
+    ticket_part,
+)
 from hotline.domain.rates import (
     MEASURES,
     AssessmentConfig,
@@ -257,3 +265,4 @@ def test_for_random_facts_every_units_lines_add_up_to_its_tally_for_every_code(
         if MEASURES[code] is Measure.SHARE and code is not RateCode.COMPOSITE:
             assert all(0 <= p.numerator <= 1 for p in found), code
         assert all(p.numerator == 0 for p in found if not p.counted), code
+        assert {p.why for p in found} <= set(REASONS), code

@@ -39,6 +39,34 @@ LOWER_IS_BETTER = frozenset(
 )
 
 
+#: Every reason a line gives (`Part.why`); the pages' words are ``assess.why.<reason>``.
+REASONS = (
+    "status",  # merged, withdrawn or handed off: counted nowhere
+    "no_follow_up",
+    "follow_up",
+    "centre_rate",
+    "at_intake",
+    "dispatched",
+    "closed",
+    "open",
+    "on_time",
+    "late",
+    "hours",
+    "reopened",
+    "not_reopened",
+    "acked_in_time",
+    "acked_late",
+    "not_acked",
+    "not_due",
+    "ended_unacked",
+    "no_limit",
+    "overdue",
+    "not_overdue",
+    "improper",
+    "no_improper",
+)
+
+
 @dataclass(frozen=True)
 class Part:
     """One line of a drill-down. ``numerator`` is in the rate's own measure (1 or 0 for a share, a
