@@ -121,6 +121,7 @@ def test_a_late_reply_makes_the_closure_late_and_an_assist_answers_for_its_own_a
     assist = assignment(unit=2, role=ASSIST, acknowledged_at=h(3), replied_at=h(60), reply_due_at=h(48))
     t = ticket(assignments=(late_lead, assist))
     assert whys([t], RateCode.ON_TIME_CLOSURE) == ["late"]
+    assert parts([t], 1, RateCode.ON_TIME_CLOSURE, CFG, AS_OF)[0].assignment == late_lead  # which one, when
     assert figure([t], RateCode.ON_TIME_CLOSURE) == (0, 1)
     # the assist's unit leads nothing: no ticket lines, but its own (late) acknowledgement
     assert parts([t], 2, RateCode.CLOSURE, CFG, AS_OF) == []

@@ -36,7 +36,7 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     params |= {k: "x" for k in ("word", "hint", "delivered", "failed", "pending", "d", "h", "m")}  # admin
     params |= {"lat": 1, "lon": 1, "days": 1, "radius": 1, "m": 1, "area": "x"}  # the portal's map
     params |= {"at": "x", "period": "x", "w": "x", "f": 1, "basis": "x"}  # the reports' words
-    params |= {k: "x" for k in ("status", "closed", "due", "acked", "sum", "mean")}  # drill-downs
+    params |= {k: "x" for k in ("status", "closed", "due", "acked", "sum", "mean", "replied")}  # drill-downs
     for key in keys:
         assert text(key, "zh", **params)
         assert text(key, "en", **params)

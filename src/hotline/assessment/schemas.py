@@ -98,7 +98,8 @@ class DrillLineOut(BaseModel):
     )
     answer: AnswerOut | None = Field(description="The ticket's valid follow-up (its last by as_of)")
     assignment: AssignmentOut | None = Field(
-        description="The assignment the line is about (timely acknowledgement, overdue, improper send-backs)"
+        description="The assignment the line is about (timely acknowledgement, overdue, improper send-backs; "
+        "for a late closure, the lead that replied late)"
     )
 
 

@@ -78,7 +78,7 @@ class Part:
     numerator: float
     counted: bool
     why: str
-    assignment: AssignmentFacts | None = None  # the line of an assignment rate
+    assignment: AssignmentFacts | None = None  # an assignment rate's line; a late closure's late lead
 
 
 def _closed_by(t: TicketFacts, as_of: datetime) -> bool:
@@ -109,9 +109,10 @@ def ticket_part(
         if code is RateCode.HANDLING_TIME:
             assert t.closed_at is not None
             return Part(t, (t.closed_at - t.received_at).total_seconds() / 3600, True, "hours")
-        leads = [a for a in t.assignments if a.role is AssignmentRole.LEAD]
-        on_time = all(replied_in_time(a) for a in leads)
-        return Part(t, float(on_time), True, "on_time" if on_time else "late")
+        late = [a for a in t.assignments if a.role is AssignmentRole.LEAD and not replied_in_time(a)]
+        if late:  # the first lead that replied late (or never), for the unit to see when
+            return Part(t, 0.0, True, "late", late[0])
+        return Part(t, 1.0, True, "on_time")
     f = valid_follow_up(t, as_of)
     if f is None:
         return Part(t, 0.0, False, "no_follow_up")

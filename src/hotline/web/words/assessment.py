@@ -88,6 +88,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "Figure when closed: {num} ÷ {den}. The tickets below are counted as of the closing instant ({at}).",
     ),
     "assess.as_of": ("按截至 {at} 的回访计算", "Counted from follow-ups up to {at}"),
+    "assess.as_of_live": ("按截至 {at} 的工单情况实时计算", "Counted live from the tickets as of {at}"),
     "assess.col.ticket": ("工单", "Ticket"),
     "assess.col.title": ("标题", "Title"),
     "assess.col.received": ("受理时间", "Received"),
@@ -134,7 +135,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "超期办结：有主办单位未在答复时限内答复",
         "closed late: a lead did not reply by its deadline",
     ),
-    "assess.why.hours": ("受理至办结（{closed}）", "from intake to closure ({closed})"),
+    "assess.why.hours": ("{closed} 办结", "closed {closed}"),
+    "assess.why.late_reply": (
+        "超期办结：主办单位答复时限 {due}，答复于 {replied}",
+        "closed late: the lead's reply was due {due}, replied {replied}",
+    ),
     "assess.why.reopened": ("曾被重办", "reopened"),
     "assess.why.not_reopened": ("未重办", "not reopened"),
     "assess.why.acked_in_time": (
