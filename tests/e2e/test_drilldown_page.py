@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,6 +74,22 @@ def test_a_handler_clicks_its_on_time_closure_and_sees_the_late_ticket(
         page.wait_for_url("**rate=handling_time**")
         assert "÷ 2 件办结 = 平均" in page.inner_text(".as-figure .big")
         screenshot(page, "drilldown-handling-time-zh", full_page=False)
+
+        # an assignment rate: one line per assignment, the late acknowledgement first
+        page.locator(".as-figure .others a", has_text="签收及时率").click()
+        page.wait_for_url("**rate=timely_acknowledgement**")
+        assert page.inner_text(".as-figure .big") == "2 ÷ 3 = 66.7%"
+        first = page.locator("table.as-tickets tbody tr").first.inner_text()
+        assert "超时签收" in first and "主办" in first
+        screenshot(page, "drilldown-acknowledgement-zh", full_page=False)
+
+        english = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 768})
+        en = _login(english, live_url, "handler.urban", target)
+        drill = page.url.replace(live_url, "")
+        en.goto(live_url + "/lang/en?next=" + quote(drill, safe=""))
+        en.goto(live_url + drill)
+        assert "acknowledged late" in en.inner_text("table.as-tickets")
+        screenshot(en, "drilldown-acknowledgement-en", full_page=False)
     finally:
         platform.clock.now = saved
         platform.tokens.clear()
