@@ -56,10 +56,11 @@ def unit_names(session: Session, lang: str) -> dict[int, str]:
 
 
 def unit_facts(
-    session: Session, period: a.Period, zone: ZoneInfo, config: r.AssessmentConfig
+    session: Session, period: a.Period, zone: ZoneInfo, config: r.AssessmentConfig, unit: int
 ) -> list[r.TicketFacts]:
+    """The facts of the period's tickets the unit leads or holds a dispatched assignment of."""
     start, end = bounds(period, zone)
-    return analytics.facts(session, start, end, config.basis)
+    return analytics.facts(session, start, end, config.basis, only_unit=unit)
 
 
 def unit_rates(
@@ -241,7 +242,7 @@ def behind(
     or each assignment the centre dispatched to it (acknowledgement, overdue, improper send-backs),
     counted ones first, the ones pulling the figure down first among them. The lines add up to the
     unit's row of `/api/v1/rates` for the period (`domain.drilldown`)."""
-    ts = unit_facts(session, period, zone, config)
+    ts = unit_facts(session, period, zone, config, unit)
     found = d.parts(ts, unit, code, config, as_of)
     briefs = tickets.briefs(session, {p.ticket.id for p in found}) if found else {}
     lines = [

@@ -898,11 +898,27 @@ class AssessmentFacts:
     events: list[AssessedEvent]
 
 
-def assessment_facts(session: Session, start: datetime, end: datetime, *, by_closed: bool) -> AssessmentFacts:
+def assessment_facts(
+    session: Session, start: datetime, end: datetime, *, by_closed: bool, only_unit: int | None = None
+) -> AssessmentFacts:
     """The tickets received (or, ``by_closed``, closed) in [start, end), their top-level assignments,
-    and every follow-up answer and reopen in their logs (the projection keeps only the last answer)."""
+    and every follow-up answer and reopen in their logs (the projection keeps only the last answer).
+    ``only_unit``: only the tickets that unit leads or holds a top-level assignment of (each with
+    all its assignments) — what one unit's drill-down needs, not the whole period's."""
     at = TicketRow.closed_at if by_closed else TicketRow.received_at
-    chosen = select(TicketRow.id).where(at >= start, at < end)
+    period: list[ColumnElement[bool]] = [at >= start, at < end]
+    if only_unit is not None:
+        held = (
+            select(AssignmentRow.id)
+            .where(
+                AssignmentRow.ticket_id == TicketRow.id,
+                AssignmentRow.unit_id == only_unit,
+                AssignmentRow.parent_no.is_(None),
+            )
+            .exists()
+        )
+        period.append(or_(TicketRow.lead_unit_id == only_unit, held))
+    chosen = select(TicketRow.id).where(*period)
     tickets = [
         AssessedTicket(
             r.id,
@@ -928,7 +944,7 @@ def assessment_facts(session: Session, start: datetime, end: datetime, *, by_clo
                 .where(AssignmentRow.ticket_id == TicketRow.id)
                 .exists()
                 .label("dispatched"),
-            ).where(at >= start, at < end)
+            ).where(*period)
         )
     ]
     assignments = [
