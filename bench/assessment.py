@@ -15,9 +15,12 @@ every peer group, and the Excel monthly report, at 200k and at 2M tickets.
    rates (`analytics.queries.report`, by unit), ranking (the rankings' own, as the report prints
    it: `reports.queries.ranking` — the period and the two before it tallied for movement and the
    watchlist) and the Excel monthly report
-   (`reports.queries.report` + `reports.workbook.workbook`). The p50 of each.
+   (`reports.queries.report` + `reports.workbook.workbook`), and the drill-down of the busiest
+   lead unit's on-time closure and timely acknowledgement (`assessment.queries.behind`). The p50
+   of each.
 5. At the smallest size also the reference count in Python (`report_from_facts`), once, to show
-   what the SQL tally replaced.
+   what the SQL tally replaced, and the load of the whole month's facts (what a drill-down read
+   before it read only the unit's tickets).
 Last line: one JSON object with tickets, rates_ms, ranking_ms, excel_ms per size and targets.
 """
 
@@ -142,7 +145,9 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
     from zoneinfo import ZoneInfo
 
     from hotline.analytics import queries as analytics
+    from hotline.assessment import queries as assessment
     from hotline.db.engine import Database
+    from hotline.domain import assessment as a
     from hotline.domain import rates as r
     from hotline.domain.assessment import RankingConfig
     from hotline.reports import queries as reports
@@ -155,7 +160,14 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
     start, end = period.bounds(zone)
     config = r.AssessmentConfig()
     db = Database(url)
-    times: dict[str, list[float]] = {"rates_ms": [], "ranking_ms": [], "excel_ms": []}
+    times: dict[str, list[float]] = {
+        "rates_ms": [],
+        "ranking_ms": [],
+        "excel_ms": [],
+        "drill_ticket_rate_ms": [],
+        "drill_assignment_rate_ms": [],
+    }
+    drilled = a.Period.parse(period.code)
     out: dict[str, Any] = {"month": period.code}
     try:
         with db.read() as s:
@@ -164,6 +176,14 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
                 text("SELECT count(*) FROM tickets WHERE received_at >= :a AND received_at < :b"),
                 {"a": start, "b": end},
             ).scalar_one()
+            busiest = s.execute(
+                text(
+                    "SELECT lead_unit_id FROM tickets WHERE received_at >= :a AND received_at < :b"
+                    " AND lead_unit_id IS NOT NULL GROUP BY lead_unit_id ORDER BY count(*) DESC LIMIT 1"
+                ),
+                {"a": start, "b": end},
+            ).scalar_one()
+        out["drill_unit"] = busiest
         for _ in range(repeat):
             with db.read() as s:
                 t0 = time.perf_counter()
@@ -180,6 +200,15 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
                 whole, lambda key, default=None, **p: word(key, "zh", default, **p), "zh"
             )
             times["excel_ms"].append((time.perf_counter() - t0) * 1000)
+            for key, code in (
+                ("drill_ticket_rate_ms", r.RateCode.ON_TIME_CLOSURE),
+                ("drill_assignment_rate_ms", r.RateCode.TIMELY_ACKNOWLEDGEMENT),
+            ):
+                with db.read() as s:
+                    t0 = time.perf_counter()
+                    down = assessment.behind(s, busiest, code, drilled, zone, END, config)
+                    times[key].append((time.perf_counter() - t0) * 1000)
+                out[f"{key[:-3]}_lines"] = len(down.lines)
         out.update({k: round(statistics.median(v), 1) for k, v in times.items()})
         out["runs"] = {k: [round(x, 1) for x in v] for k, v in times.items()}
         out["ranked_units"] = sum(1 for g in groups for x in g.standings if x.rank is not None)
@@ -190,6 +219,10 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 analytics.report_from_facts(s, start, end, analytics.GroupBy.UNIT, config, END, "zh")
                 out["reference_python_rates_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+            with db.read() as s:  # what a drill-down loaded before it read only the unit's tickets
+                t0 = time.perf_counter()
+                analytics.facts(s, start, end, config.basis)
+                out["reference_whole_period_facts_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     finally:
         db.dispose()
     return out

@@ -225,8 +225,10 @@ def test_a_unit_page_shows_its_own_standing_and_only_its_own_tickets(isolated: P
     assert "回访中答复“已解决”的工单数 ÷ 有效回访工单数" in ok.text
     refused = b.get("/assessment/tickets", params={"unit": other, "rate": "composite", "period": "2026-11"})
     assert refused.status_code == 403
-    bad = b.get("/assessment/tickets", params={"unit": own, "rate": "closure", "period": "2026-11"})
-    assert bad.status_code == 422 and "只能下钻" in bad.text
+    closure = b.get("/assessment/tickets", params={"unit": own, "rate": "closure", "period": "2026-11"})
+    assert closure.status_code == 200 and "办结率" in closure.text  # every rate drills down (issue 14)
+    bad = b.get("/assessment/tickets", params={"unit": own, "rate": "speed", "period": "2026-11"})
+    assert bad.status_code == 422 and "指标（rate）" in bad.text
     assert b.get("/assessment/tickets", params={"unit": own, "period": "Nov"}).status_code == 422
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hotline.analytics import queries as analytics
 from hotline.assessment import queries
 from hotline.db.engine import Database
 from hotline.demo import history
@@ -34,7 +35,8 @@ def _from_facts(
 ) -> dict[int, dict[r.RateCode, r.Rate]]:
     """The reference: every lead unit's rates from its tickets' facts, counted in Python."""
     by_unit: dict[int, list[r.TicketFacts]] = {}
-    for t in queries.unit_facts(s, period, ZONE, config):  # type: ignore[arg-type]
+    start, end = queries.bounds(period, ZONE)
+    for t in analytics.facts(s, start, end, config.basis):  # type: ignore[arg-type]
         if t.lead_unit is not None:
             by_unit.setdefault(t.lead_unit, []).append(t)
     return {u: r.follow_up_rates(ts, config, as_of) for u, ts in by_unit.items()}
@@ -68,3 +70,29 @@ def test_rankings_from_tallies_equal_rankings_from_facts(
                     assert rate.value == pytest.approx(w.value)
             ranked = [p for ps in a.standings(got, kinds, ranking).values() for p in ps if p.place]
             assert len(ranked) >= (3 if kind is a.PeriodKind.MONTH else 0)
+
+
+def test_every_units_drill_down_of_every_rate_equals_its_row_of_the_rates(week: Database) -> None:
+    """The drill-down reads only the unit's tickets (`only_unit`); on a month of demo history with
+    every case (send-backs, merges, withdrawals, reopens, overdue steps) its lines still add up to
+    the unit's own row of `/api/v1/rates` (`analytics.queries.report`, counted in SQL)."""
+    config = r.AssessmentConfig(fairly_satisfied_weight=0.9)
+    period = a.Period.containing(a.PeriodKind.MONTH, END.astimezone(ZONE).date())
+    start, end = queries.bounds(period, ZONE)
+    with week.read() as s:
+        found = analytics.tallies(s, start, end, analytics.GroupBy.UNIT, config, END)
+        units = sorted(u for u in found if isinstance(u, int))
+        assert len(units) >= 10
+        lines = 0
+        for unit in units:
+            [row] = analytics.report(
+                s, start, end, analytics.GroupBy.UNIT, config, END, "zh", only_unit=unit
+            ).rows
+            for code in r.RateCode:
+                down = queries.behind(s, unit, code, period, ZONE, END, config)
+                want = row.rates[code]
+                assert down.denominator == want.denominator, (unit, code)
+                # hours: SQLite subtracts julian days, exact to about a millisecond per ticket
+                assert down.numerator == pytest.approx(want.numerator, abs=1e-5), (unit, code)
+                lines += len(down.lines)
+        assert lines > 1000

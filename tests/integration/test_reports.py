@@ -136,8 +136,13 @@ def test_the_printable_page_shows_the_same_figures(isolated: Platform, reported:
         assert words in html, words
     assert 'href="/reports/monthly.xlsx?month=2026-11"' in html
     assert '<link rel="stylesheet" href="/static/reports.css">' in html
+    # every figure of a unit's row opens the tickets behind it (issue 14)
+    longwan = isolated.unit_id("d-longwan")
+    for code in ("on_time_closure", "overdue", "handling_time", "timely_acknowledgement"):
+        assert f'href="/assessment/tickets?unit={longwan}&amp;rate={code}&amp;period=2026-11"' in html, code
     weekly = b.get("/reports/weekly?week=2026-W47&lang=en")
     assert weekly.status_code == 200 and "12345 Hotline weekly report (2026-W47)" in weekly.text
+    assert f"/assessment/tickets?unit={longwan}&amp;rate=closure&amp;period=2026-W47" in weekly.text
     download = b.get("/reports/monthly.xlsx?month=2026-11")
     assert download.status_code == 200 and download.headers["content-type"] == XLSX
 

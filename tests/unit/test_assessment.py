@@ -18,7 +18,6 @@ from hotline.domain.assessment import (
     lists,
     own_standing,
     peer_group,
-    share,
     standings,
 )
 from hotline.domain.rates import (
@@ -27,7 +26,6 @@ from hotline.domain.rates import (
     Rate,
     RateCode,
     TicketFacts,
-    follow_up_rates,
     rates_by,
 )
 from hotline.domain.vocabulary import Satisfaction
@@ -190,28 +188,6 @@ def _ticket(
         lead_unit=unit,
         follow_ups=tuple(FollowUpAnswer(T0 + timedelta(days=k + 1), *a) for k, a in enumerate(answers)),
     )
-
-
-def test_each_tickets_share_sums_to_the_rate() -> None:
-    cfg = AssessmentConfig(fairly_satisfied_weight=0.9)
-    S, F, U = Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED, Satisfaction.UNSATISFIED
-    ts = [
-        _ticket(1, 1, [(True, True, S)]),
-        _ticket(2, 1, [(True, False, U), (True, True, F)]),  # reopened: the last answer stands
-        _ticket(3, 1, [(False, False, U)]),
-        _ticket(4, 1, []),  # no follow-up: not in the denominator
-        _ticket(5, 1, [(True, True, S)], status="merged"),
-    ]
-    rates = follow_up_rates(ts, cfg, NOW)
-    for code in (RateCode.RESPONSE, RateCode.RESOLUTION, RateCode.SATISFACTION, RateCode.COMPOSITE):
-        parts = [share(t, code, cfg, NOW) for t in ts]
-        assert parts[3] is None and parts[4] is None
-        counted = [p for p in parts if p is not None]
-        assert len(counted) == rates[code].denominator == 3
-        assert sum(counted) == pytest.approx(rates[code].numerator)
-    assert share(ts[1], RateCode.SATISFACTION, cfg, NOW) == 0.9
-    with pytest.raises(ValueError):
-        share(ts[0], RateCode.CLOSURE, cfg, NOW)
 
 
 # --- order of arrival --------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from hotline.domain.drilldown import REASONS
+from hotline.domain.rates import Measure
 from hotline.web.catalogue import PAGE_TEXT, text
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "hotline"
@@ -34,6 +36,7 @@ def test_each_key_a_template_asks_for_is_in_the_catalogue(template: Path) -> Non
     params |= {k: "x" for k in ("word", "hint", "delivered", "failed", "pending", "d", "h", "m")}  # admin
     params |= {"lat": 1, "lon": 1, "days": 1, "radius": 1, "m": 1, "area": "x"}  # the portal's map
     params |= {"at": "x", "period": "x", "w": "x", "f": 1, "basis": "x"}  # the reports' words
+    params |= {k: "x" for k in ("status", "closed", "due", "acked", "sum", "mean", "replied")}  # drill-downs
     for key in keys:
         assert text(key, "zh", **params)
         assert text(key, "en", **params)
@@ -56,3 +59,11 @@ def test_an_unknown_key_is_an_error_not_a_silent_blank() -> None:
     with pytest.raises(KeyError):
         text("inbox.no_such_word", "zh")
     assert text("event.ticket.teleported", "en", default="ticket.teleported") == "ticket.teleported"
+
+
+def test_every_reason_a_drill_down_line_gives_has_words() -> None:
+    for why in REASONS:
+        assert text(f"assess.why.{why}", "zh", status="x", closed="x", due="x", acked="x", n=1)
+        assert text(f"assess.why.{why}", "en", status="x", closed="x", due="x", acked="x", n=1)
+    for measure in Measure:
+        assert text(f"assess.col.adds.{measure.value}", "en")

@@ -50,9 +50,14 @@ class Report:
     total: Row | None
 
 
-def facts(session: Session, start: datetime, end: datetime, basis: r.PeriodBasis) -> list[r.TicketFacts]:
-    """The domain's facts of every ticket that counts in [start, end)."""
-    found = tickets.assessment_facts(session, start, end, by_closed=basis is r.PeriodBasis.CLOSED)
+def facts(
+    session: Session, start: datetime, end: datetime, basis: r.PeriodBasis, *, only_unit: int | None = None
+) -> list[r.TicketFacts]:
+    """The domain's facts of every ticket that counts in [start, end); ``only_unit``: of the tickets
+    that unit leads or holds a dispatched assignment of (one unit's drill-down)."""
+    found = tickets.assessment_facts(
+        session, start, end, by_closed=basis is r.PeriodBasis.CLOSED, only_unit=only_unit
+    )
     assignments: dict[int, list[r.AssignmentFacts]] = defaultdict(list)
     for a in found.assignments:
         assignments[a.ticket_id].append(

@@ -8,17 +8,17 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hotline.assessment import queries, service
-from hotline.assessment.routes import CLOSERS, ConfigDep, RankingDep, may_read, period_of
+from hotline.assessment.routes import CLOSERS, ConfigDep, RankingDep, drill_target, may_read, period_of
 from hotline.audit.service import Actor
 from hotline.auth.pages import CheckedFormDep, PageRefusal, PageSessionDep
 from hotline.domain import assessment as a
+from hotline.domain import drilldown as d
 from hotline.domain import rates as r
 from hotline.domain.errors import DomainError, forbidden, invalid, not_found
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
@@ -68,6 +68,11 @@ def install(app: FastAPI) -> None:
             # the history's latest was ranked against the one before it: the same as ranking_of
             view = views[-1] if len(views) > 1 else queries.ranking_of(s, period, zone, now, config, ranking)
             names = queries.unit_names(s, lang)
+            mine = (
+                None
+                if user.is_centre or user.unit_id is None
+                else queries.own_rates(s, user.unit_id, period, zone, config, now)
+            )
         found = a.lists([v.groups for v in views], ranking)
         own = None if user.is_centre else a.own_standing(view.groups, user.unit_id)
         groups = [(g, view.groups.get(g, [])) for g in a.PeerGroup] if user.is_centre else []
@@ -101,6 +106,13 @@ def install(app: FastAPI) -> None:
                 "watched": [v.period.key for v in views],
                 "chart_json": json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
                 "codes": queries.FIGURES,
+                "mine": None
+                if mine is None
+                else [
+                    (c, v, drill(user.unit_id, c, period))
+                    for c, v in mine.items()
+                    if c not in queries.FIGURES
+                ],
                 "rate_names": r.NAMES,
                 "group_names": a.GROUP_NAMES,
                 "drill": drill,
@@ -157,38 +169,19 @@ def install(app: FastAPI) -> None:
         ranking: RankingDep,
     ) -> HTMLResponse:
         user = session.user
-        if not may_read(user):
-            raise PageRefusal(forbidden("permission.rankings"), session)
         q = request.query_params
         try:
-            period = a.Period.parse(q.get("period") or "")
-        except ValueError:
-            raise PageRefusal(invalid("assessment.period", field="period"), session) from None
-        try:
-            code = r.RateCode(q.get("rate") or "composite")
-            if code not in a.DRILLABLE:
-                raise ValueError(code)
-        except ValueError:
-            raise PageRefusal(invalid("assessment.rate", field="rate"), session) from None
-        unit_raw = q.get("unit") or ""
-        if not unit_raw.isdigit() or len(unit_raw) > 9:
-            raise PageRefusal(invalid("assessment.unit", field="unit"), session)
-        unit = int(unit_raw)
-        if not user.is_centre and unit != user.unit_id:
-            raise PageRefusal(forbidden("permission.rankings_unit"), session)
+            unit, code, period = drill_target(
+                user, q.get("unit") or "", q.get("rate") or "", q.get("period") or ""
+            )
+        except DomainError as err:
+            raise PageRefusal(err, session) from None
         with db.read() as s:
             names = queries.unit_names(s, lang)
             if unit not in names:
                 raise PageRefusal(not_found("assessment.unit_not_found"), session)
-            found = queries.snapshot(s, period)
-            frozen = None if found is None else queries.from_snapshot(found)
-            as_of = now if frozen is None else frozen.as_of
-            down = queries.behind(s, unit, code, period, zone, as_of, config)
-        kept: dict[str, Any] | None = None
-        if frozen is not None:
-            f = frozen.figures.get(unit, {}).get(code)
-            kept = {"numerator": f.numerator if f else 0, "denominator": f.denominator if f else 0}
-        value = down.numerator / down.denominator if down.denominator else None
+            found = queries.explained(s, unit, code, period, zone, now, config)
+        down = found.down
         return pages.render(
             request,
             "assessment_tickets.html",
@@ -200,12 +193,14 @@ def install(app: FastAPI) -> None:
                 "rate_name": r.NAMES[code],
                 "definition": config.definition(code, lang),
                 "down": down,
-                "value": value,
-                "kept": kept,
-                "frozen": frozen,
-                "as_of": as_of.astimezone(zone),
+                "figure": down.figure,
+                "measure": down.figure.measure.value,
+                "kept": found.kept,
+                "as_of": found.as_of.astimezone(zone),
                 "zone": zone,
-                "others": [(c, r.NAMES[c], drill(unit, c, period)) for c in a.DRILLABLE],
+                "per_assignment": code in d.ASSIGNMENT_RATES,
+                "follow_up": code in d.FOLLOW_UP_RATES,
+                "others": [(c, r.NAMES[c], drill(unit, c, period)) for c in r.RateCode],
                 "back": "/assessment?"
                 + urlencode({"period": period.kind.value, "date": period.start.isoformat()}),
             },

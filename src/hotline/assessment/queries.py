@@ -19,11 +19,12 @@ from hotline.analytics import queries as analytics
 from hotline.assessment.models import RankingSnapshot
 from hotline.directory import queries as directory
 from hotline.domain import assessment as a
+from hotline.domain import drilldown as d
 from hotline.domain import rates as r
 from hotline.tickets import queries as tickets
 
 #: The figures a ranking keeps per unit: the score and the three rates it is made of.
-FIGURES = a.DRILLABLE
+FIGURES = d.FOLLOW_UP_RATES
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,11 @@ def unit_names(session: Session, lang: str) -> dict[int, str]:
 
 
 def unit_facts(
-    session: Session, period: a.Period, zone: ZoneInfo, config: r.AssessmentConfig
+    session: Session, period: a.Period, zone: ZoneInfo, config: r.AssessmentConfig, unit: int
 ) -> list[r.TicketFacts]:
+    """The facts of the period's tickets the unit leads or holds a dispatched assignment of."""
     start, end = bounds(period, zone)
-    return analytics.facts(session, start, end, config.basis)
+    return analytics.facts(session, start, end, config.basis, only_unit=unit)
 
 
 def unit_rates(
@@ -196,20 +198,35 @@ def from_snapshot(row: RankingSnapshot) -> RankingView:
 
 @dataclass(frozen=True)
 class TicketLine:
+    """One line behind a figure: a ticket the unit led, or (assignment rates) one of its
+    assignments, with what it adds to the numerator and whether it is in the denominator."""
+
     id: int
     number: str
     title: str | None
     received_at: datetime
+    closed_at: datetime | None
     status: str
     answer: r.FollowUpAnswer | None  # the valid follow-up
-    share: float | None  # what it adds to the numerator; None: not in the denominator
+    adds: float  # to the numerator, in the rate's measure (a share's 0–1, a count, hours)
+    counted: bool  # in the denominator
+    why: str  # the reason's key in the catalogue (assess.why.<why>)
+    assignment: r.AssignmentFacts | None  # the assignment the line is about (assignment rates)
 
 
 @dataclass(frozen=True)
 class DrillDown:
+    code: r.RateCode
     lines: list[TicketLine]
-    numerator: float
-    denominator: int
+    figure: r.Rate  # what the lines add up to: the figure the rates page shows
+
+    @property
+    def numerator(self) -> float:
+        return self.figure.numerator
+
+    @property
+    def denominator(self) -> int:
+        return self.figure.denominator
 
 
 def behind(
@@ -221,22 +238,71 @@ def behind(
     as_of: datetime,
     config: r.AssessmentConfig,
 ) -> DrillDown:
-    """Every ticket the unit led in the period, with what each adds to the figure (counted ones
-    first); the shares add up to the figure's numerator, the counted ones to its denominator."""
-    ts = [t for t in unit_facts(session, period, zone, config) if t.lead_unit == unit]
-    found = tickets.briefs(session, [t.id for t in ts]) if ts else {}
+    """Every line behind one of the unit's figures in the period: the tickets it led (ticket rates)
+    or each assignment the centre dispatched to it (acknowledgement, overdue, improper send-backs),
+    counted ones first, the ones pulling the figure down first among them. The lines add up to the
+    unit's row of `/api/v1/rates` for the period (`domain.drilldown`)."""
+    ts = unit_facts(session, period, zone, config, unit)
+    found = d.parts(ts, unit, code, config, as_of)
+    briefs = tickets.briefs(session, {p.ticket.id for p in found}) if found else {}
     lines = [
         TicketLine(
-            t.id,
-            tickets.number(t.id, t.received_at, zone),
-            found[t.id].title if t.id in found else None,
-            t.received_at,
-            t.status,
-            r.valid_follow_up(t, as_of) if t.counted else None,
-            a.share(t, code, config, as_of),
+            p.ticket.id,
+            tickets.number(p.ticket.id, p.ticket.received_at, zone),
+            briefs[p.ticket.id].title if p.ticket.id in briefs else None,
+            p.ticket.received_at,
+            p.ticket.closed_at,
+            p.ticket.status,
+            r.valid_follow_up(p.ticket, as_of) if p.ticket.counted else None,
+            p.numerator,
+            p.counted,
+            p.why,
+            p.assignment,
         )
-        for t in ts
+        for p in d.worst_first(found, code)
     ]
-    lines.sort(key=lambda x: (x.share is None, x.share if x.share is not None else 0, x.received_at, x.id))
-    counted = [x.share for x in lines if x.share is not None]
-    return DrillDown(lines, sum(counted), len(counted))
+    return DrillDown(code, lines, d.figure(found, code))
+
+
+def own_rates(
+    session: Session,
+    unit: int,
+    period: a.Period,
+    zone: ZoneInfo,
+    config: r.AssessmentConfig,
+    as_of: datetime,
+) -> dict[r.RateCode, r.Rate]:
+    """Every rate of one unit in the period, as its row of `/api/v1/rates` shows it (counted by the
+    database; first-contact resolution is the centre's, no rate for a unit)."""
+    start, end = bounds(period, zone)
+    found = analytics.tallies(session, start, end, analytics.GroupBy.UNIT, config, as_of, only_unit=unit)
+    return r.rates_from(found.get(unit, r.Tally()), config, first_contact=False)
+
+
+@dataclass(frozen=True)
+class Explained:
+    down: DrillDown
+    as_of: datetime  # the lines are counted as of this instant
+    kept: r.Rate | None  # a closed period's ranking figure, as its snapshot keeps it
+
+
+def explained(
+    session: Session,
+    unit: int,
+    code: r.RateCode,
+    period: a.Period,
+    zone: ZoneInfo,
+    now: datetime,
+    config: r.AssessmentConfig,
+) -> Explained:
+    """The drill-down the page and the API show. A ranking figure (`FIGURES`) of a closed period is
+    counted as of the closing instant, beside the figure its snapshot keeps; every other rate is
+    never frozen (as `/api/v1/rates`), so it is counted as of ``now``."""
+    found = snapshot(session, period) if code in FIGURES else None
+    frozen = None if found is None else from_snapshot(found)
+    as_of = now if frozen is None else frozen.as_of
+    down = behind(session, unit, code, period, zone, as_of, config)
+    kept = None
+    if frozen is not None:
+        kept = frozen.figures.get(unit, {}).get(code) or r.Rate(code, 0, 0, None)
+    return Explained(down, as_of, kept)

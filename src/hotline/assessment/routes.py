@@ -4,8 +4,9 @@ close a period (its ranking is frozen)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 
@@ -16,7 +17,7 @@ from hotline.auth.deps import UserDep
 from hotline.auth.service import CurrentUser
 from hotline.domain import assessment as a
 from hotline.domain import rates as r
-from hotline.domain.errors import forbidden, invalid
+from hotline.domain.errors import forbidden, invalid, not_found
 from hotline.domain.vocabulary import Role
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 
@@ -51,6 +52,36 @@ def may_read(user: CurrentUser) -> bool:
     return (user.is_centre or user.role in UNIT_ROLES) and user.role is not Role.SYSTEM
 
 
+def drill_target(user: CurrentUser, unit: str, rate: str, period: str) -> tuple[int, r.RateCode, a.Period]:
+    """The unit, rate and period of a drill-down, or the refusal: 422 naming the field for a period,
+    rate or unit that names none; 403 when a unit's people ask for another unit's tickets."""
+    if not may_read(user):
+        raise forbidden("permission.rankings")
+    try:
+        chosen = a.Period.parse(period)
+    except ValueError:
+        raise invalid("assessment.period", field="period") from None
+    try:
+        code = r.RateCode(rate or r.RateCode.COMPOSITE.value)
+    except ValueError:
+        raise invalid("assessment.rate", field="rate") from None
+    if not unit.isdigit() or len(unit) > 9:
+        raise invalid("assessment.unit", field="unit")
+    if not user.is_centre and int(unit) != user.unit_id:
+        raise forbidden("permission.rankings_unit")
+    return int(unit), code, chosen
+
+
+def figure_out(f: r.Rate, lang: str) -> s.FigureOut:
+    return s.FigureOut(
+        code=f.code.value,
+        name=r.NAMES[f.code][1] if lang == "en" else r.NAMES[f.code][0],
+        numerator=f.numerator,
+        denominator=f.denominator,
+        value=f.value,
+    )
+
+
 def placing_out(p: a.Placing, view: queries.RankingView, names: dict[int, str], lang: str) -> s.PlacingOut:
     unit = int(str(p.unit))
     figures = view.figures.get(unit, {})
@@ -65,16 +96,7 @@ def placing_out(p: a.Placing, view: queries.RankingView, names: dict[int, str], 
         previous_place=p.previous_place,
         movement=p.movement,
         bottom=p.bottom,
-        figures=[
-            s.FigureOut(
-                code=c.value,
-                name=r.NAMES[c][1] if lang == "en" else r.NAMES[c][0],
-                numerator=f.numerator,
-                denominator=f.denominator,
-                value=f.value,
-            )
-            for c, f in figures.items()
-        ],
+        figures=[figure_out(f, lang) for f in figures.values()],
     )
 
 
@@ -176,6 +198,88 @@ def ranking_lists(
             "black_bottom": ranking.black_bottom,
             "black_max": ranking.black_max,
         },
+    )
+
+
+@router.get("/tickets", response_model=s.DrillDownOut)
+def ranking_tickets(
+    db: DbDep,
+    user: UserDep,
+    zone: ZoneDep,
+    now: NowDep,
+    lang: LangDep,
+    config: ConfigDep,
+    unit: Annotated[str, Query(description="The unit's id")] = "",
+    rate: Annotated[
+        str, Query(description="Any rate code of /api/v1/rates (composite, closure, overdue, …)")
+    ] = "composite",
+    period: Annotated[str, Query(description="2026-11 (a month) or 2026-W48 (an ISO week)")] = "",
+) -> s.DrillDownOut:
+    """The tickets behind one of a unit's figures: every ticket it led in the period (or, for
+    timely acknowledgement, overdue and improper send-backs, every assignment dispatched to it),
+    what each adds to the numerator in the rate's measure and whether it is in the denominator,
+    counted ones first. The lines add up to `numerator` and `denominator`, the unit's figure on
+    `/api/v1/rates` for the period. A unit's people may read their own unit's only."""
+    unit_id, code, chosen = drill_target(user, unit, rate, period)
+    with db.read() as session:
+        names = queries.unit_names(session, lang)
+        if unit_id not in names:
+            raise not_found("assessment.unit_not_found")
+        found = queries.explained(session, unit_id, code, chosen, zone, now, config)
+    f = found.down.figure
+    return s.DrillDownOut(
+        unit_id=unit_id,
+        unit=names[unit_id],
+        period=chosen.key,
+        code=code.value,
+        name=r.NAMES[code][1] if lang == "en" else r.NAMES[code][0],
+        measure=f.measure.value,
+        definition=config.definition(code, lang),
+        numerator=f.numerator,
+        denominator=f.denominator,
+        value=f.value,
+        as_of=found.as_of.astimezone(zone),
+        kept=None if found.kept is None else figure_out(found.kept, lang),
+        lines=[line_out(x, zone) for x in found.down.lines],
+    )
+
+
+def line_out(x: queries.TicketLine, zone: ZoneInfo) -> s.DrillLineOut:
+    def local(at: datetime | None) -> datetime | None:
+        return None if at is None else at.astimezone(zone)
+
+    a_ = x.assignment
+    return s.DrillLineOut(
+        ticket_id=x.id,
+        number=x.number,
+        title=x.title,
+        status=x.status,
+        received_at=x.received_at.astimezone(zone),
+        closed_at=local(x.closed_at),
+        counted=x.counted,
+        adds=x.adds,
+        why=x.why,
+        answer=None
+        if x.answer is None
+        else s.AnswerOut(
+            at=x.answer.at.astimezone(zone),
+            contacted=x.answer.contacted,
+            solved=x.answer.solved,
+            satisfaction=x.answer.satisfaction.value,
+        ),
+        assignment=None
+        if a_ is None
+        else s.AssignmentOut(
+            role=a_.role.value,
+            state=a_.state.value,
+            dispatched_at=a_.dispatched_at.astimezone(zone),
+            acknowledge_due_at=local(a_.acknowledge_due_at),
+            acknowledged_at=local(a_.acknowledged_at),
+            reply_due_at=local(a_.reply_due_at),
+            replied_at=local(a_.replied_at),
+            overdue=a_.overdue,
+            improper_send_backs=a_.improper_send_backs,
+        ),
     )
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
-from hotline.domain.rates import AssessmentConfig, Rate, RateCode, TicketFacts, rank, valid_follow_up
-from hotline.domain.vocabulary import Satisfaction
+from hotline.domain.rates import Rate, RateCode, rank
 
 
 class PeriodKind(StrEnum):
@@ -258,28 +257,3 @@ def own_standing(ranking: Ranking, unit: Hashable) -> Placing | None:
             if p.unit == unit:
                 return p
     return None
-
-
-#: The rates a drill-down explains ticket by ticket: the ones the ranking is made of.
-DRILLABLE = (RateCode.COMPOSITE, RateCode.RESPONSE, RateCode.RESOLUTION, RateCode.SATISFACTION)
-
-
-def share(ticket: TicketFacts, code: RateCode, config: AssessmentConfig, as_of: datetime) -> float | None:
-    """What one ticket adds to a follow-up rate's numerator (its denominator gets 1), or None when
-    it is not in the denominator (no valid follow-up, or merged, withdrawn, handed off). Summed over
-    a unit's tickets it gives `rates.follow_up_rates`' numerator: the drill-down adds up."""
-    if code not in DRILLABLE:
-        raise ValueError(f"{code} is not explained ticket by ticket")
-    f = valid_follow_up(ticket, as_of) if ticket.counted else None
-    if f is None:
-        return None
-    points = {Satisfaction.SATISFIED: 1.0, Satisfaction.FAIRLY_SATISFIED: config.fairly_satisfied_weight}.get(
-        f.satisfaction, 0.0
-    )
-    wr, ws, wsat = config.weights
-    return {
-        RateCode.RESPONSE: float(f.contacted),
-        RateCode.RESOLUTION: float(f.solved),
-        RateCode.SATISFACTION: points,
-        RateCode.COMPOSITE: wr * f.contacted + ws * f.solved + wsat * points,
-    }[code]

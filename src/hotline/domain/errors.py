@@ -513,8 +513,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A period is written 2026-11 (a month) or 2026-W48 (a week)",
     ),
     "assessment.rate": (
-        "只能下钻综合得分、响应率、解决率和满意率",
-        "Only the composite score and the response, resolution and satisfaction rates drill down",
+        "指标（rate）须为统计指标中的一项，如 composite、closure、on_time_closure",
+        "The rate (rate) is one of the rates' codes, e.g. composite, closure, on_time_closure",
     ),
     "followup.not_found": ("回访任务不存在", "No such follow-up task"),
     "followup.finished": (

@@ -222,6 +222,14 @@ def _count(code: RateCode, numerator: int, denominator: int) -> Rate:
     return Rate(code, numerator, denominator, float(numerator) if denominator else None)
 
 
+def rate(code: RateCode, numerator: float, denominator: int) -> Rate:
+    """The rate of a numerator and denominator, read in the code's measure (a count is its
+    numerator; a share or mean is the quotient); an empty denominator is no rate."""
+    if MEASURES[code] is Measure.COUNT:
+        return Rate(code, numerator, denominator, float(numerator) if denominator else None)
+    return _share(code, numerator, denominator)
+
+
 # --- which period, which follow-up -------------------------------------------------------------
 
 
@@ -286,7 +294,7 @@ def ticket_rates(
             continue
         closed += 1
         seconds += (t.closed_at - t.received_at).total_seconds()
-        on_time += all(_replied_in_time(a) for a in t.assignments if a.role is AssignmentRole.LEAD)
+        on_time += all(replied_in_time(a) for a in t.assignments if a.role is AssignmentRole.LEAD)
     rates = {
         RateCode.CLOSURE: _share(RateCode.CLOSURE, closed, received),
         RateCode.ON_TIME_CLOSURE: _share(RateCode.ON_TIME_CLOSURE, on_time, closed),
@@ -301,8 +309,9 @@ def ticket_rates(
     return rates
 
 
-def _replied_in_time(a: AssignmentFacts) -> bool:
-    """A lead that sent the ticket back (accepted) or was cancelled owes no reply."""
+def replied_in_time(a: AssignmentFacts) -> bool:
+    """Whether a lead assignment replied by its deadline. A lead that sent the ticket back
+    (accepted) or was cancelled owes no reply."""
     if a.reply_due_at is None or a.state in (AssignmentState.CANCELLED, AssignmentState.SENT_BACK):
         return True
     return a.replied_at is not None and a.replied_at <= a.reply_due_at
@@ -498,7 +507,7 @@ def tally_of(
             continue
         c["closed"] += 1
         c["handling_seconds"] += (t.closed_at - t.received_at).total_seconds()
-        c["on_time"] += all(_replied_in_time(a) for a in t.assignments if a.role is AssignmentRole.LEAD)
+        c["on_time"] += all(replied_in_time(a) for a in t.assignments if a.role is AssignmentRole.LEAD)
     for a in assignments:
         c["assignments"] += 1
         c["overdue"] += a.overdue

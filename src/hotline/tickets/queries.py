@@ -898,11 +898,91 @@ class AssessmentFacts:
     events: list[AssessedEvent]
 
 
-def assessment_facts(session: Session, start: datetime, end: datetime, *, by_closed: bool) -> AssessmentFacts:
+_FACT_CHUNK = 1000  # ticket ids per probing statement (SQLite's bound parameters are limited)
+
+
+def assessment_facts(
+    session: Session, start: datetime, end: datetime, *, by_closed: bool, only_unit: int | None = None
+) -> AssessmentFacts:
     """The tickets received (or, ``by_closed``, closed) in [start, end), their top-level assignments,
-    and every follow-up answer and reopen in their logs (the projection keeps only the last answer)."""
+    and every follow-up answer and reopen in their logs (the projection keeps only the last answer).
+    ``only_unit``: only the tickets that unit leads or holds a top-level assignment of (each with
+    all its assignments) — what one unit's drill-down needs, not the whole period's.
+
+    The tickets first, then their assignments and log entries probed by ticket id in chunks through
+    their ticket_id indexes: given the tickets as a subquery, PostgreSQL hash-joined them to a scan
+    of the whole assignments and log tables, a cost that grew with every past year (docs/assessment.md)."""
+    _no_jit(session)
     at = TicketRow.closed_at if by_closed else TicketRow.received_at
-    chosen = select(TicketRow.id).where(at >= start, at < end)
+    period: list[ColumnElement[bool]] = [at >= start, at < end]
+    if only_unit is not None:
+        held = (
+            select(AssignmentRow.id)
+            .where(
+                AssignmentRow.ticket_id == TicketRow.id,
+                AssignmentRow.unit_id == only_unit,
+                AssignmentRow.parent_no.is_(None),
+            )
+            .exists()
+        )
+        period.append(or_(TicketRow.lead_unit_id == only_unit, held))
+    rows = session.execute(
+        select(
+            TicketRow.id,
+            TicketRow.channel,
+            TicketRow.category_code,
+            TicketRow.status,
+            TicketRow.received_at,
+            TicketRow.closed_at,
+            TicketRow.lead_unit_id,
+            TicketRow.answer.is_not(None).label("answered"),
+        )
+        .where(*period)
+        .order_by(TicketRow.id)
+    ).all()
+    ids = [r.id for r in rows]
+    assignments: list[AssessedAssignment] = []
+    events: list[AssessedEvent] = []
+    for k in range(0, len(ids), _FACT_CHUNK):
+        chunk = ids[k : k + _FACT_CHUNK]
+        assignments += [
+            AssessedAssignment(*a)
+            for a in session.execute(
+                select(
+                    AssignmentRow.ticket_id,
+                    AssignmentRow.unit_id,
+                    AssignmentRow.role,
+                    AssignmentRow.state,
+                    AssignmentRow.dispatched_at,
+                    AssignmentRow.acknowledged_at,
+                    AssignmentRow.acknowledge_due_at,
+                    AssignmentRow.replied_at,
+                    AssignmentRow.reply_due_at,
+                    AssignmentRow.overdue,  # written by the store from the deadlines (0019)
+                    AssignmentRow.improper_send_backs,
+                )
+                .where(AssignmentRow.ticket_id.in_(chunk), AssignmentRow.parent_no.is_(None))
+                .order_by(AssignmentRow.ticket_id, AssignmentRow.no)
+            )
+        ]
+        events += [
+            AssessedEvent(*e)
+            for e in session.execute(
+                select(
+                    TicketEventRow.ticket_id,
+                    TicketEventRow.tag,
+                    TicketEventRow.occurred_at,
+                    TicketEventRow.payload,
+                )
+                .where(
+                    TicketEventRow.ticket_id.in_(chunk),
+                    TicketEventRow.tag.in_(("ticket.followed_up", "ticket.reopened")),
+                )
+                .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
+            )
+        ]
+    # every dispatch makes a top-level assignment, so a ticket with none was never dispatched
+    dispatched = {a.ticket_id for a in assignments}
     tickets = [
         AssessedTicket(
             r.id,
@@ -912,60 +992,9 @@ def assessment_facts(session: Session, start: datetime, end: datetime, *, by_clo
             r.received_at,
             r.closed_at,
             r.lead_unit_id,
-            r.answer is not None and not r.dispatched,
+            bool(r.answered) and r.id not in dispatched,
         )
-        for r in session.execute(
-            select(
-                TicketRow.id,
-                TicketRow.channel,
-                TicketRow.category_code,
-                TicketRow.status,
-                TicketRow.received_at,
-                TicketRow.closed_at,
-                TicketRow.lead_unit_id,
-                TicketRow.answer,
-                select(AssignmentRow.id)
-                .where(AssignmentRow.ticket_id == TicketRow.id)
-                .exists()
-                .label("dispatched"),
-            ).where(at >= start, at < end)
-        )
-    ]
-    assignments = [
-        AssessedAssignment(
-            a.ticket_id,
-            a.unit_id,
-            a.role,
-            a.state,
-            a.dispatched_at,
-            a.acknowledged_at,
-            a.acknowledge_due_at,
-            a.replied_at,
-            a.reply_due_at,
-            any(d.get("overdue") for d in a.deadlines or []),
-            a.improper_send_backs,
-        )
-        for a in session.scalars(
-            select(AssignmentRow).where(
-                AssignmentRow.ticket_id.in_(chosen), AssignmentRow.parent_no.is_(None)
-            )
-        )
-    ]
-    events = [
-        AssessedEvent(e.ticket_id, e.tag, e.occurred_at, e.payload)
-        for e in session.execute(
-            select(
-                TicketEventRow.ticket_id,
-                TicketEventRow.tag,
-                TicketEventRow.occurred_at,
-                TicketEventRow.payload,
-            )
-            .where(
-                TicketEventRow.ticket_id.in_(chosen),
-                TicketEventRow.tag.in_(("ticket.followed_up", "ticket.reopened")),
-            )
-            .order_by(TicketEventRow.ticket_id, TicketEventRow.seq)
-        )
+        for r in rows
     ]
     return AssessmentFacts(tickets, assignments, events)
 
