@@ -183,16 +183,19 @@ def _rank(
             matched[ref_id].append((part, term))
             doc_tag[ref_id] = tag
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [
-        Hit(
-            ref_id=ref_id,
-            score=round(score, 6),
-            matched=tuple(t for _, t in sorted(matched[ref_id], reverse=True)),
-            tag=doc_tag[ref_id],
-            parts=tuple((t, round(part, 6)) for part, t in sorted(matched[ref_id], reverse=True)),
+    hits = []
+    for ref_id, score in best:
+        strongest = sorted(matched[ref_id], reverse=True)
+        hits.append(
+            Hit(
+                ref_id=ref_id,
+                score=round(score, 6),
+                matched=tuple(t for _, t in strongest),
+                tag=doc_tag[ref_id],
+                parts=tuple((t, round(part, 6)) for part, t in strongest),
+            )
         )
-        for ref_id, score in best
-    ]
+    return hits
 
 
 def _group(rows: Any) -> dict[str, list[Posting]]:
