@@ -54,12 +54,12 @@ def child(url: str, data_dir: Path) -> None:
     """One router process, as `hotline routing work` runs one; records when each advice was stored."""
     from hotline import bootstrap
     from hotline.routing import queue
+    from hotline.routing.runtime import settle
 
     wiring = bootstrap.wire(_settings(url, data_dir), pool_size=4)
     runtime = wiring.routing_runtime()
     wiring.start_routing(runtime)
-    with wiring.db.read() as s:
-        runtime.world(s)
+    settle(wiring.db, runtime)  # as `hotline routing work` does before its first ticket
     stored: dict[int, float] = {}
     store = queue._store
 
