@@ -54,12 +54,16 @@ def child(url: str, data_dir: Path) -> None:
     """One router process, as `hotline routing work` runs one; records when each advice was stored."""
     from hotline import bootstrap
     from hotline.routing import queue
-    from hotline.routing.runtime import settle
+    from hotline.routing import runtime as routing_runtime
 
     wiring = bootstrap.wire(_settings(url, data_dir), pool_size=4)
     runtime = wiring.routing_runtime()
     wiring.start_routing(runtime)
-    settle(wiring.db, runtime)  # as `hotline routing work` does before its first ticket
+    if hasattr(routing_runtime, "settle"):  # as `hotline routing work` does before its first ticket
+        routing_runtime.settle(wiring.db, runtime)
+    else:  # older code (PYTHONPATH=/work/main/src, to compare): the directory view only
+        with wiring.db.read() as s:
+            runtime.world(s)
     stored: dict[int, float] = {}
     store = queue._store
 
