@@ -231,3 +231,21 @@ def test_a_batch_read_at_once_gets_the_advice_each_ticket_gets_alone(api: Routed
         ev["source"] == "history" for c in first["suggestions"] for ev in c["reasons"]
     )
     api.route_waiting()
+
+
+def test_when_the_batch_read_fails_the_batch_is_routed_ticket_by_ticket(
+    api: RoutedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.routing import auto
+
+    api.p.clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    api.route_waiting()
+    tickets = [_post(api, f"椰海大道{n}号的树枝挡住了路牌") for n in range(3)]
+
+    def look_up(*_: object) -> auto.Lookups:
+        raise RuntimeError("the search fell over")
+
+    monkeypatch.setattr(auto, "look_up", look_up)
+    assert _route_batch(api, lambda: False) == 3
+    assert _waiting(api) == set()
+    assert all(api.get("dispatcher", f"/api/v1/tickets/{t}/routing")["ticket_id"] == t for t in tickets)

@@ -159,9 +159,7 @@ def route_pending(
             if read_at_once:  # the batch's past tickets in a few statements, not ~6 per ticket
                 try:
                     lookups = auto.look_up(s, [rows[i] for i in todo if i in rows])
-                except (
-                    Exception
-                ):  # then ticket by ticket, in a fresh transaction (PostgreSQL aborted this one)
+                except Exception:  # ticket by ticket then, in a new transaction (PostgreSQL aborts this one)
                     log.exception("reading a batch's past tickets failed; read ticket by ticket")
                     read_at_once = False
                     continue
