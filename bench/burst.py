@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,7 @@ def one_run(args: argparse.Namespace, rate: float, processes: int) -> dict[str, 
         for p in routers:
             outs.append(json.loads(p.communicate("stop\n", timeout=120)[0].strip().splitlines()[-1]))
         engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     stored = {int(k): v for out in outs for k, v in out["stored"].items()}
     delays = sorted(stored[i] - at for i, at in acked.items() if i in stored)
     routed = sum(out["routed"] for out in outs)
