@@ -207,6 +207,7 @@ class _LeanConnection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.body = b""  # the last answer's body
 
     async def request(self, data: bytes) -> int:
         if self.writer is None:
@@ -224,8 +225,7 @@ class _LeanConnection:
                     length = int(value)
                 elif name == b"connection" and value.strip().lower() == b"close":
                     close = True
-            if length:
-                await self.reader.readexactly(length)
+            self.body = await self.reader.readexactly(length) if length else b""  # bench/burst.py reads it
         except BaseException:
             self.close()
             raise

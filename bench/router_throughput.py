@@ -91,12 +91,12 @@ def child(url: str, data_dir: Path, profile: str) -> None:
 
     from hotline import bootstrap
     from hotline.routing import queue
+    from hotline.routing.runtime import settle
 
     wiring = bootstrap.wire(_settings(url, data_dir), pool_size=4)
     runtime = wiring.routing_runtime()
     wiring.start_routing(runtime)
-    with wiring.db.read() as s:
-        runtime.world(s)
+    settle(wiring.db, runtime)  # as `hotline routing work` does before its first ticket
     counts = {"statements": 0, "commits": 0}
 
     def statement(*_: Any) -> None:

@@ -22,6 +22,7 @@ from hotline.routing.cli import (
     TextColumns,
     routing_app,
 )
+from hotline.routing.runtime import settle
 
 app = typer.Typer(help="Hotline 12345 政务服务便民热线 platform.", no_args_is_help=True)
 app.add_typer(routing_app, name="routing", help="Train and score the text classifier 智能分拨模型.")
@@ -223,6 +224,7 @@ def worker(
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+        settle(wiring.db, routing)
         typer.echo("工作进程已启动 worker started", err=True)
         router.start()
         w.run(stop, on_pass=report)
@@ -403,6 +405,7 @@ def work(
         stopped = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stopped.set())
+        settle(db, runtime)
         router.start()
         _say("智能分拨进程已启动 routing worker started")
         stopped.wait()

@@ -89,6 +89,34 @@ def test_search_read_in_full_ranks_as_every_posting_does(platform: Platform, sco
         assert found and found[0][0] in {1000 + i for i in range(60) if "路灯不亮" in TEXTS[i % len(TEXTS)]}
 
 
+QUERIES = ["路灯不亮", "晚上噪音", "社会保险", "", "供暖不热", "完全无关的词语", "路灯不亮"]
+
+
+def test_a_batch_of_queries_finds_what_each_query_finds_alone(platform: Platform, scope: str) -> None:
+    """The router searches its batch at once (one count, the union of the terms, one read of the
+    postings): every query gets the same hits, scores and order as when searched alone — also
+    when the union of the terms needs more than one counting statement."""
+    long = "".join(chr(0x4E00 + i) for i in range(450))  # ~450 distinct bigrams: past one statement
+    queries = [*QUERIES, long + "路灯"]
+    with platform.db.read() as s:
+        alone = [search.search(s, scope, q, limit=20) for q in queries]
+        together = search.search_many(s, scope, queries, limit=20)
+    assert together == alone
+    assert together[0] and together[0] == together[-2]  # the repeated query, the same hits
+
+
+def test_a_common_query_in_a_batch_is_searched_over_the_window(
+    platform: Platform, scope: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "MAX_POSTINGS", 5)
+    monkeypatch.setattr(search, "WINDOW_DOCS", 20)
+    with platform.db.read() as s:
+        alone = [search.search(s, scope, q, limit=50) for q in QUERIES]
+        together = search.search_many(s, scope, QUERIES, limit=50)
+    assert together == alone
+    assert together[0] and all(h.ref_id >= 1040 for h in together[0])
+
+
 def test_a_common_query_is_ranked_over_the_newest_documents(
     platform: Platform, scope: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -189,3 +189,63 @@ def test_indexing_a_batch_gives_the_same_postings_as_one_by_one(api: RoutedApi) 
     with api.p.db.read() as s:
         counted = s.scalars(select(SearchDocument.length).where(SearchDocument.scope == "many")).all()
     assert len(counted) == 4
+
+
+def test_a_batch_read_at_once_gets_the_advice_each_ticket_gets_alone(api: RoutedApi) -> None:
+    """Issue 16, defect 13: the router reads its batch's past tickets at once (one search of all
+    texts, their rows, dispatchers and places); each ticket's advice — suggestions with their
+    reasons, similar tickets, duplicates, decision — is what reading them ticket by ticket gives."""
+    from hotline.routing import auto
+    from hotline.routing.views import advice_json
+    from hotline.tickets import queries as tickets_queries
+
+    api.p.clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    api.route_waiting()
+    for n in range(3):  # the past: dispatched by hand, open, at one address (history, duplicates)
+        past = api.intake(content=f"椰海大道{n}号的共享单车堆成小山，盲道全堵住了", address="椰海大道88号")
+        if past["status"] == "received":
+            api.act("dispatcher", past["id"], "dispatch", {"lead_unit_id": api.p.unit_id("d-longwan")})
+    # their own words, so that later tests' advice does not meet these tickets as history
+    texts = [
+        "椰海大道的共享单车把盲道堵住了",
+        "椰海大道盲道上全是共享单车",
+        "椰海大道的广告牌被风吹歪了",
+        "🙂🙂",
+    ]
+    waiting = [_post(api, t) for t in texts]
+    state = api.client.app.state  # type: ignore[attr-defined]
+    runtime, policy, now = state.routing, state.wiring.routing_policy, api.p.clock()
+
+    def advice(batch: bool) -> list[tuple[dict, str]]:  # type: ignore[type-arg]
+        with api.p.db.read() as s:
+            shared = auto.Shared.read(s, runtime)
+            rows = tickets_queries.briefs(s, waiting)
+            lookups = auto.look_up(s, list(rows.values())) if batch else None
+            advised = [auto.advise_ticket(s, runtime, policy, rows[t], now, shared, lookups) for t in waiting]
+        return [(advice_json(a.advice), a.decision) for a in advised]
+
+    together, alone = advice(True), advice(False)
+    assert together == alone
+    first = together[0][0]
+    assert first["duplicates"] and any(  # the lookups were used: past tickets found and compared
+        ev["source"] == "history" for c in first["suggestions"] for ev in c["reasons"]
+    )
+    api.route_waiting()
+
+
+def test_when_the_batch_read_fails_the_batch_is_routed_ticket_by_ticket(
+    api: RoutedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.routing import auto
+
+    api.p.clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    api.route_waiting()
+    tickets = [_post(api, f"椰海大道{n}号的树枝挡住了路牌") for n in range(3)]
+
+    def look_up(*_: object) -> auto.Lookups:
+        raise RuntimeError("the search fell over")
+
+    monkeypatch.setattr(auto, "look_up", look_up)
+    assert _route_batch(api, lambda: False) == 3
+    assert _waiting(api) == set()
+    assert all(api.get("dispatcher", f"/api/v1/tickets/{t}/routing")["ticket_id"] == t for t in tickets)

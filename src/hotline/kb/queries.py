@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -27,17 +28,29 @@ class Found:
     parts: tuple[tuple[str, float], ...] = ()
 
 
+@functools.lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    """An article's text (or line) folded, remembered: the router searches the same few hundred
+    articles for every ticket of a burst, and folding their lines was a tenth of its time."""
+    return tokens.fold(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _lines(body: str) -> tuple[str, ...]:
+    return tuple(line for line in body.splitlines() if line.strip())
+
+
 def best_line(body: str, matched: tuple[str, ...]) -> str:
     """The line of ``body`` that holds most of the matched terms (longer terms count more): for a
     duty list, the one duty that matched."""
-    lines = [line for line in body.splitlines() if line.strip()]
+    lines = _lines(body)
     if not lines:
         return ""
     if not matched:
         return lines[0]
 
     def weight(line: str) -> int:
-        folded = tokens.fold(line)
+        folded = _folded(line)
         return sum(len(t) for t in matched if t in folded)
 
     return max(lines, key=weight)
@@ -45,7 +58,7 @@ def best_line(body: str, matched: tuple[str, ...]) -> str:
 
 def snippet(body: str, matched: tuple[str, ...], width: int = SNIPPET_CHARS) -> str:
     """About ``width`` characters of ``body`` around its first matched term."""
-    folded = tokens.fold(body)
+    folded = _folded(body)
     positions = [folded.find(t) for t in matched if t in folded]
     start = min(positions) if positions and len(folded) == len(body) else 0
     begin = max(0, start - width // 4)

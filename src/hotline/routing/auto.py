@@ -39,7 +39,7 @@ from hotline.routing import history
 from hotline.routing.emergency import EmergencyResult
 from hotline.routing.models import RoutingRule, TicketRouting
 from hotline.routing.runtime import Runtime
-from hotline.routing.service import Advice, RouteRequest, active_rules, advise
+from hotline.routing.service import Advice, Lookups, RouteRequest, active_rules, advise
 from hotline.routing.world import World
 from hotline.tickets import queries as tickets_queries
 from hotline.tickets import service as tickets
@@ -217,16 +217,9 @@ class Advised:
     now: datetime
 
 
-def advise_ticket(
-    session: Session,
-    runtime: Runtime,
-    policy: Policy,
-    t: tickets_queries.TicketBrief,
-    now: datetime,
-    shared: Shared | None = None,
-) -> Advised:
-    """The advice on a ticket and what to do with it (reads only)."""
-    request = RouteRequest(
+def request_of(t: tickets_queries.TicketBrief) -> RouteRequest:
+    """What routing is asked about a stored ticket."""
+    return RouteRequest(
         text=t.content,
         title=t.title,
         kind=t.kind,
@@ -237,16 +230,35 @@ def advise_ticket(
         category_code=t.category_code,
         ticket_id=t.id,
     )
+
+
+def look_up(session: Session, batch: list[tickets_queries.TicketBrief]) -> Lookups:
+    """The past tickets a batch's advice needs, read for the batch at once."""
+    return Lookups.read(session, [request_of(t) for t in batch])
+
+
+def advise_ticket(
+    session: Session,
+    runtime: Runtime,
+    policy: Policy,
+    t: tickets_queries.TicketBrief,
+    now: datetime,
+    shared: Shared | None = None,
+    lookups: Lookups | None = None,
+) -> Advised:
+    """The advice on a ticket and what to do with it (reads only). ``lookups``: the past tickets
+    read for the ticket's whole batch (`look_up`)."""
     advice = advise(
         session,
         runtime,
-        request,
+        request_of(t),
         now,
         duplicate_window_hours=policy.duplicate_window_hours,
         duplicate_distance_m=policy.duplicate_distance_m,
         world=shared.world if shared else None,
         rules=shared.rules if shared else None,
         library=shared.library if shared else None,
+        lookups=lookups,
     )
     decision = decide(advice, t.kind, t.status, policy)
     return Advised(t, advice, decision, decision_json(advice, decision, policy), now)
@@ -283,7 +295,7 @@ def record(session: Session, batch: list[Advised]) -> None:
             note=_decision_note(a.decision),
         )
     if fresh:
-        session.execute(insert(TicketRouting), fresh)
+        session.connection().execute(insert(TicketRouting.__table__), fresh)  # Core: plain parameters
     session.flush()
 
 

@@ -62,6 +62,27 @@ class Duplicate:
     en: list[str] = field(default_factory=list)
 
 
+#: A routed ticket's stored street, community and top category (its advice row).
+RoutedPlace = tuple[int | None, int | None, str | None]
+
+
+def places_of(session: Session, ids: list[int]) -> dict[int, RoutedPlace]:
+    """The stored place and top category of those of these tickets that routing advised on."""
+    if not ids:
+        return {}
+    return {
+        r.ticket_id: (r.street_id, r.community_id, r.top_category_code)
+        for r in session.execute(
+            select(
+                TicketRouting.ticket_id,
+                TicketRouting.street_id,
+                TicketRouting.community_id,
+                TicketRouting.top_category_code,
+            ).where(TicketRouting.ticket_id.in_(ids))
+        )
+    }
+
+
 def find(
     session: Session,
     world: World,
@@ -78,11 +99,12 @@ def find(
     limit: int = 5,
     candidates: list[int] | None = None,
     rows: Mapping[int, TicketBrief] | None = None,
+    places: Mapping[int, RoutedPlace] | None = None,
 ) -> list[Duplicate]:
     """Open tickets that look like the same problem, best first. ``candidates`` are the ids the
     full-text index found alike (history.search_tickets); without them, the newest open tickets
     of the window are compared one by one. ``rows``: the candidates' rows when the caller read
-    them already (`history.candidates`), so they are not read twice."""
+    them already (`history.candidates`), so they are not read twice; ``places`` likewise (`places_of`)."""
     since = now - timedelta(hours=window_hours)
     if rows is not None and candidates is not None:
         open_ = {s.value for s in OPEN}
@@ -92,17 +114,7 @@ def find(
         window = found[:MAX_CANDIDATES]
     else:
         window = tickets.recent_briefs(session, since, [s.value for s in OPEN], candidates, MAX_CANDIDATES)
-    routed = {
-        r.ticket_id: (r.street_id, r.community_id, r.top_category_code)
-        for r in session.execute(
-            select(
-                TicketRouting.ticket_id,
-                TicketRouting.street_id,
-                TicketRouting.community_id,
-                TicketRouting.top_category_code,
-            ).where(TicketRouting.ticket_id.in_([r.id for r in window]))
-        )
-    }
+    routed = places if places is not None else places_of(session, [r.id for r in window])
     mine = history.ngrams(text)
     my_community = place.community.id if place and place.community else None
     my_street = place.street.id if place and place.street else None

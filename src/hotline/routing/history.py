@@ -79,6 +79,17 @@ def search_tickets(session: Session, text: str, limit: int = 20) -> list[int]:
     return [h.ref_id for h in search.search(session, SCOPE, text, limit=limit, query_chars=INDEXED_CHARS)]
 
 
+def search_many(session: Session, texts: list[str], limit: int = 20) -> list[list[int]]:
+    """:func:`search_tickets` of each text, searched at once (a router's batch)."""
+    found = search.search_many(session, SCOPE, list(texts), limit=limit, query_chars=INDEXED_CHARS)
+    return [[h.ref_id for h in hits] for hits in found]
+
+
+def dispatchers(session: Session, ids: list[int]) -> dict[int, str]:
+    """Who last dispatched each of these tickets (a role), for :func:`similar`."""
+    return tickets.last_dispatchers(session, ids) if ids else {}
+
+
 def similar(
     session: Session,
     text: str,
@@ -86,16 +97,19 @@ def similar(
     limit: int = 5,
     candidates: list[int] | None = None,
     rows: Mapping[int, tickets.TicketBrief] | None = None,
+    last_dispatcher: Mapping[int, str] | None = None,
 ) -> list[PastTicket]:
     """The past tickets most alike ``text`` whose routing a person made or the work confirmed.
-    ``rows``: the candidates' rows when the caller read them already (`candidates`)."""
+    ``rows`` and ``last_dispatcher``: the candidates' rows and dispatchers when the caller read
+    them already (`candidates`, `dispatchers`: a router reads them for its whole batch)."""
     found_ids = search_tickets(session, text) if candidates is None else candidates
     ids = [i for i in found_ids if i != exclude]
     if not ids:
         return []
     if rows is None:
         rows = tickets.briefs(session, ids)
-    last_dispatcher = tickets.last_dispatchers(session, ids)
+    if last_dispatcher is None:
+        last_dispatcher = dispatchers(session, ids)
     mine = ngrams(text)
     found = []
     for ticket_id in ids:

@@ -140,6 +140,36 @@ class RouteRequest:
         text = self.text or ""
         return f"{self.title}\n{text}" if self.title else text
 
+    @property
+    def read_text(self) -> str:
+        """What routing reads of the request: its head."""
+        return self.full_text[:READ_CHARS]
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What a batch's requests need of past tickets, read for the whole batch at once (a router's
+    batch of 20 shares most of its words and many of its past tickets; issue 16, defect 13): each
+    text's BM25 candidates, their rows, who last dispatched them, and their stored places. The
+    advice is the same as with the reads made ticket by ticket in the same transaction."""
+
+    alike: dict[str, list[int]]  # request text (`read_text`) → candidate ids, best first
+    rows: dict[int, Any]  # candidate id → its TicketBrief
+    dispatchers: dict[int, str]
+    places: dict[int, dup.RoutedPlace]
+
+    @classmethod
+    def read(cls, session: Session, requests: list[RouteRequest]) -> Lookups:
+        texts = list(dict.fromkeys(r.read_text for r in requests))
+        alike = dict(zip(texts, history.search_many(session, texts), strict=True))
+        ids = sorted({i for found in alike.values() for i in found})
+        return cls(
+            alike,
+            history.candidates(session, ids),
+            history.dispatchers(session, ids),
+            dup.places_of(session, ids),
+        )
+
 
 @dataclass
 class AnswerHit:
@@ -413,8 +443,11 @@ def _history(
     exclude: int | None,
     candidates: list[int],
     rows: dict[int, Any] | None = None,
+    dispatchers: dict[int, str] | None = None,
 ) -> None:
-    past = history.similar(session, text, exclude=exclude, limit=8, candidates=candidates, rows=rows)
+    past = history.similar(
+        session, text, exclude=exclude, limit=8, candidates=candidates, rows=rows, last_dispatcher=dispatchers
+    )
     groups: dict[tuple[str | None, int | None], list[history.PastTicket]] = {}
     for p in past:
         groups.setdefault((p.category_code, p.unit_id), []).append(p)
@@ -576,13 +609,14 @@ def advise(
     world: World | None = None,
     rules: list[RoutingRule] | None = None,
     library: kb.Snapshot | None = None,
+    lookups: Lookups | None = None,
 ) -> Advice:
     """Suggestions, place, emergency, duplicates and kb answers for one request. ``world``,
-    ``rules`` and the kb ``library`` may be handed in by a caller advising on a batch (the
-    router): read once for all."""
+    ``rules``, the kb ``library`` and the past tickets' ``lookups`` may be handed in by a caller
+    advising on a batch (the router): read once for all."""
     world = world if world is not None else runtime.world(session)
     raw = req.full_text
-    text = raw[:READ_CHARS]
+    text = req.read_text
     truncated = len(raw) > READ_CHARS
     emergency = recognise(text)
     place = locate(world, req)
@@ -597,6 +631,8 @@ def advise(
     answers: list[AnswerHit] = []
     alike: list[int] = []
     found_rows: dict[int, Any] | None = None
+    dispatchers: dict[int, str] | None = None  # read for the batch (lookups), else by history
+    places: dict[int, dup.RoutedPlace] | None = None  # likewise, else by duplicates
     model_used, model_note = False, None
     model = runtime.model()
     if has_words:
@@ -606,9 +642,14 @@ def advise(
         found_duties, found_answers = _kb(library or runtime.kb(session), what)
         _duties(board, world, found_duties, words, place)
         answers = _answers(board, world, found_answers, words)
-        alike = history.search_tickets(session, text)
-        found_rows = history.candidates(session, alike)  # read once, for history and duplicates
-        _history(board, world, session, text, req.ticket_id, alike, found_rows)
+        if lookups is not None and text in lookups.alike:
+            alike = lookups.alike[text]
+            found_rows = {i: lookups.rows[i] for i in alike if i in lookups.rows}
+            dispatchers, places = lookups.dispatchers, lookups.places
+        else:
+            alike = history.search_tickets(session, text)
+            found_rows = history.candidates(session, alike)  # read once, for history and duplicates
+        _history(board, world, session, text, req.ticket_id, alike, found_rows, dispatchers)
         model_used, model_note = _classifier(board, world, model, text)
     candidates = _place_units(world, board.candidates(), place)
     alone = engine.model_alone(candidates)
@@ -629,6 +670,7 @@ def advise(
             max_distance_m=duplicate_distance_m,
             candidates=alike,
             rows=found_rows,
+            places=places,
         )
         if has_words
         else []

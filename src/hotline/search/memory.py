@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.search import tokens
 from hotline.search.models import SearchDocument, SearchPosting
-from hotline.search.queries import K1, MAX_POSTINGS, MAX_QUERY_TERMS, B, Hit, idf
+from hotline.search.queries import MAX_QUERY_TERMS, Hit, Posting, _kept_exact, _rank, idf
 
 
 def fingerprint(session: Session, scope: str) -> tuple[int, datetime | None, int | None]:
@@ -84,35 +84,12 @@ class ScopeIndex:
         avg_length = max(sum(lengths) / n_docs, 1.0)
         df = {t: len(self._postings[t]) for t in set(wanted) if t in self._postings}
         present = sorted((t for t in wanted if t in df), key=lambda t: df[t])
-        kept: list[str] = []
-        read = 0
-        for term in present:
-            common = n_docs >= 50 and df[term] > n_docs / 2
-            if kept and (common or read + df[term] > MAX_POSTINGS):
-                continue
-            kept.append(term)
-            read += df[term]
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
-        doc_tag: dict[int, str | None] = {}
+        kept = _kept_exact(present, df, n_docs)
+        by_term: dict[str, list[Posting]] = {}
         for term in kept:
-            weight = idf(n_docs, df[term])
-            for doc_id, tf in self._postings[term]:
-                doc = self._docs[doc_id]
-                if tagged is not None and doc.tag not in tagged:
-                    continue
-                part = weight * tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.length / avg_length))
-                scores[doc.ref_id] += part
-                matched[doc.ref_id].append((part, term))
-                doc_tag[doc.ref_id] = doc.tag
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return [
-            Hit(
-                ref_id=ref_id,
-                score=round(score, 6),
-                matched=tuple(t for _, t in sorted(matched[ref_id], reverse=True)),
-                tag=doc_tag[ref_id],
-                parts=tuple((t, round(part, 6)) for part, t in sorted(matched[ref_id], reverse=True)),
-            )
-            for ref_id, score in best
-        ]
+            docs = ((self._docs[doc_id], tf) for doc_id, tf in self._postings[term])
+            by_term[term] = [
+                (tf, d.ref_id, d.length, d.tag) for d, tf in docs if tagged is None or d.tag in tagged
+            ]
+        weight = {t: idf(n_docs, df[t]) for t in kept}
+        return _rank(by_term, kept, weight, avg_length, limit)

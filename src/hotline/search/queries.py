@@ -93,12 +93,18 @@ def _scope_size(session: Session, scope: str, tags: Collection[str] | None) -> t
     return int(n_docs), int(total_length)
 
 
-@functools.lru_cache(maxsize=MAX_QUERY_TERMS)
+#: Term counts the frequency statement is built for: a query's terms are padded up to the next
+#: one with a term no document has, so a process compiles at most these few statements.
+TERM_BUCKETS: Final = (8, 16, 32, 64, 128, MAX_QUERY_TERMS)
+_NO_TERM: Final = ""  # never indexed: the padding counts nothing
+
+
+@functools.lru_cache(maxsize=len(TERM_BUCKETS))
 def _capped_df_statement(n_terms: int) -> CompoundSelect:
-    """The statement counting ``n_terms`` terms' postings, built once per term count: building and
-    keying a union of up to 200 selects cost more CPU than the router's whole rest of a ticket
-    (issue 16, defect 13). The terms are bound parameters ``t0``…, the scope ``scope`` and the
-    cap ``cap``."""
+    """The statement counting ``n_terms`` terms' postings, built once per bucket of term counts:
+    building and keying a union of up to 200 selects cost more CPU than the router's whole rest
+    of a ticket (issue 16, defect 13), and compiling one ~30 ms. The terms are bound parameters
+    ``t0``…, the scope ``scope`` and the cap ``cap``."""
     parts = [
         select(literal_column(str(i)).label("i"), func.count().label("n")).select_from(
             select(literal_column("1").label("one"))
@@ -113,14 +119,126 @@ def _capped_df_statement(n_terms: int) -> CompoundSelect:
 
 
 def _capped_df(session: Session, scope: str, terms: list[str]) -> dict[str, int]:
-    """Each term's document frequency, counted up to MAX_POSTINGS + 1 (index-only, one statement)."""
-    params: dict[str, Any] = {
-        "scope": scope,
-        "cap": MAX_POSTINGS + 1,
-        **{f"t{i}": t for i, t in enumerate(terms)},
-    }
-    rows = session.execute(_capped_df_statement(len(terms)), params).all()
-    return {terms[int(i)]: int(n) for i, n in rows if n}
+    """Each term's document frequency, counted up to MAX_POSTINGS + 1 (index-only; one statement
+    per MAX_QUERY_TERMS terms)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(terms), MAX_QUERY_TERMS):
+        chunk = terms[start : start + MAX_QUERY_TERMS]
+        size = next(b for b in TERM_BUCKETS if b >= len(chunk))
+        padded = chunk + [_NO_TERM] * (size - len(chunk))
+        params: dict[str, Any] = {
+            "scope": scope,
+            "cap": MAX_POSTINGS + 1,
+            **{f"t{i}": t for i, t in enumerate(padded)},
+        }
+        rows = session.execute(_capped_df_statement(size), params).all()
+        found.update((padded[int(i)], int(n)) for i, n in rows if n and int(i) < len(chunk))
+    return found
+
+
+def _kept_exact(present: list[str], df: dict[str, int], n_docs: int) -> list[str]:
+    """The terms whose postings are all read (rarest first): terms in more than half of a large
+    scope's documents are skipped, and no more than MAX_POSTINGS postings are read in all."""
+    kept: list[str] = []
+    read = 0
+    for term in present:
+        common = n_docs >= 50 and df[term] > n_docs / 2
+        if kept and (common or read + df[term] > MAX_POSTINGS):
+            continue
+        kept.append(term)
+        read += df[term]
+    return kept
+
+
+#: One posting as the ranking reads it: (tf, the document's ref_id, length, tag).
+Posting = tuple[int, int, int, "str | None"]
+
+_P, _D = SearchPosting.__table__.c, SearchDocument.__table__.c
+#: A batch's postings: Core columns and an expanding list of terms, so the statement is compiled
+#: once and its rows are plain tuples (an ORM select cost ~1 ms a search in loading alone).
+_POSTINGS: Final = (
+    select(_P.term, _P.tf, _D.ref_id, _D.length, _D.tag)
+    .select_from(SearchPosting.__table__.join(SearchDocument.__table__, _D.id == _P.document_id))
+    .where(_P.scope == bindparam("scope"), _P.term.in_(bindparam("terms", expanding=True)))
+)
+
+
+def _rank(
+    by_term: dict[str, list[Posting]],
+    kept: list[str],
+    weight: dict[str, float],
+    avg_length: float,
+    limit: int,
+) -> list[Hit]:
+    """BM25 over the kept terms' postings, best first. Terms are added in sorted order, so a
+    document's score is the same float however its postings were read (one query or a batch)."""
+    scores: dict[int, float] = defaultdict(float)
+    matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    doc_tag: dict[int, str | None] = {}
+    for term in sorted(kept):
+        w = weight[term]
+        for tf, ref_id, length, tag in by_term.get(term, ()):
+            part = w * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg_length))
+            scores[ref_id] += part
+            matched[ref_id].append((part, term))
+            doc_tag[ref_id] = tag
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    hits = []
+    for ref_id, score in best:
+        strongest = sorted(matched[ref_id], reverse=True)
+        hits.append(
+            Hit(
+                ref_id=ref_id,
+                score=round(score, 6),
+                matched=tuple(t for _, t in strongest),
+                tag=doc_tag[ref_id],
+                parts=tuple((t, round(part, 6)) for part, t in strongest),
+            )
+        )
+    return hits
+
+
+def _group(rows: Any) -> dict[str, list[Posting]]:
+    by_term: dict[str, list[Posting]] = defaultdict(list)
+    for term, tf, ref_id, length, tag in rows:
+        by_term[term].append((tf, ref_id, length, tag))
+    return by_term
+
+
+def search_many(
+    session: Session, scope: str, queries: list[str | None], limit: int = 10, *, query_chars: int = 500
+) -> list[list[Hit]]:
+    """:func:`search` of each query (no tags), the same hits, read for all at once: one count of
+    the scope, the union of the queries' terms counted once, and the postings of every term some
+    query keeps read in one statement. A burst's tickets share most of their terms (the router
+    searches a batch of 20; issue 16, defect 13). A query so common that it needs the newest
+    window (see the module) is searched on its own."""
+    wanted = [tokens.query_terms(q, max_chars=query_chars)[:MAX_QUERY_TERMS] for q in queries]
+    out: list[list[Hit]] = [[] for _ in queries]
+    if limit <= 0 or not any(wanted):
+        return out
+    n_docs, total_length = _scope_size(session, scope, None)
+    if not n_docs:
+        return out
+    avg_length = max(total_length / n_docs, 1.0)
+    df = _capped_df(session, scope, list(dict.fromkeys(t for w in wanted for t in w)))
+    kept_of: dict[int, list[str]] = {}
+    for i, terms in enumerate(wanted):
+        present = sorted((t for t in terms if t in df), key=lambda t: df[t])
+        if not present:
+            continue
+        if df[present[0]] > MAX_POSTINGS:
+            out[i] = search_bounded(session, scope, queries[i], limit, query_chars=query_chars)[0]
+        else:
+            kept_of[i] = _kept_exact(present, df, n_docs)
+    union = sorted({t for kept in kept_of.values() for t in kept})
+    if not union:
+        return out
+    by_term = _group(session.connection().execute(_POSTINGS, {"scope": scope, "terms": union}))
+    weight = {t: idf(n_docs, df[t]) for t in union}
+    for i, kept in kept_of.items():
+        out[i] = _rank(by_term, kept, weight, avg_length, limit)
+    return out
 
 
 def search(
@@ -167,13 +285,7 @@ def search_bounded(
     windowed = df[present[0]] > MAX_POSTINGS
     if not windowed:
         # Exact: every posting of the kept terms is read.
-        read = 0
-        for term in present:
-            common = n_docs >= 50 and df[term] > n_docs / 2
-            if kept and (common or read + df[term] > MAX_POSTINGS):
-                continue
-            kept.append(term)
-            read += df[term]
+        kept = _kept_exact(present, df, n_docs)
     else:
         # A window: the newest WINDOW_DOCS documents; frequencies beyond the cap are estimated.
         newest = (
@@ -208,23 +320,4 @@ def search_bounded(
         rows = rows.where(SearchPosting.document_id >= floor)
     weight = {t: idf(n_docs, df[t]) for t in kept}
     rows = rows.where(SearchPosting.scope == scope, SearchPosting.term.in_(kept))
-    scores: dict[int, float] = defaultdict(float)
-    matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    doc_tag: dict[int, str | None] = {}
-    for term, tf, ref_id, length, tag in session.execute(rows):
-        part = weight[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg_length))
-        scores[ref_id] += part
-        matched[ref_id].append((part, term))
-        doc_tag[ref_id] = tag
-    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    hits = [
-        Hit(
-            ref_id=ref_id,
-            score=round(score, 6),
-            matched=tuple(t for _, t in sorted(matched[ref_id], reverse=True)),
-            tag=doc_tag[ref_id],
-            parts=tuple((t, round(part, 6)) for part, t in sorted(matched[ref_id], reverse=True)),
-        )
-        for ref_id, score in best
-    ]
-    return hits, windowed
+    return _rank(_group(session.execute(rows)), kept, weight, avg_length, limit), windowed
