@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text, true, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from hotline.auth.service import CurrentUser
@@ -1782,6 +1782,57 @@ def assessment_tallies(
             timely=int(timely),
         )
     return found
+
+
+def day_versions(session: Session, days: Sequence[tuple[datetime, datetime]]) -> list[tuple[int, int]]:
+    """For each span [start, end) (a day of the centre), its tickets (by received time) and the sum
+    of their versions: the day tallies' freshness check. Every write of a ticket bumps its version
+    and a ticket's received time never moves, so the pair changes whenever anything counted of the
+    day's tickets does. Read from `ix_tickets_received_at_version` alone; one statement per 200
+    days (SQLite caps a compound SELECT at 500 parts)."""
+    found: list[tuple[int, int]] = []
+    for at in range(0, len(days), 200):
+        parts = [
+            select(
+                literal(i).label("i"),
+                func.count().label("n"),
+                func.coalesce(func.sum(TicketRow.version), 0).label("v"),
+            ).where(TicketRow.received_at >= start, TicketRow.received_at < end)
+            for i, (start, end) in enumerate(days[at : at + 200])
+        ]
+        rows = sorted(session.execute(union_all(*parts)).all())
+        found.extend((int(n), int(v)) for _, n, v in rows)
+    return found
+
+
+def first_received(session: Session) -> datetime | None:
+    """When the first ticket was received: no day before it needs a tally."""
+    return session.scalar(select(func.min(TicketRow.received_at)))
+
+
+def tally_changes_after(session: Session, start: datetime, end: datetime, after: datetime) -> datetime | None:
+    """The first instant after ``after`` at which time alone changes the tally of the tickets
+    received in [start, end): a follow-up answer, a reopen, a closure or an acknowledgement
+    recorded with a later time, or an acknowledge deadline falling due (every ``<= as_of`` of
+    `assessment_tallies`). Until then a tally counted as of ``after`` stays true if nothing is
+    written; None: no such instant."""
+    day = select(TicketRow.id).where(TicketRow.received_at >= start, TicketRow.received_at < end)
+    a = AssignmentRow
+    top = and_(a.ticket_id.in_(day), a.parent_no.is_(None))
+    candidates = (
+        select(func.min(TicketEventRow.occurred_at)).where(
+            TicketEventRow.tag.in_((_FOLLOWED_UP, _REOPENED)),
+            TicketEventRow.ticket_id.in_(day),
+            TicketEventRow.occurred_at > after,
+        ),
+        select(func.min(TicketRow.closed_at)).where(
+            TicketRow.received_at >= start, TicketRow.received_at < end, TicketRow.closed_at > after
+        ),
+        select(func.min(a.acknowledged_at)).where(top, a.acknowledged_at > after),
+        select(func.min(a.acknowledge_due_at)).where(top, a.acknowledge_due_at > after),
+    )
+    found = [session.scalar(q) for q in candidates]
+    return min((x for x in found if x is not None), default=None)
 
 
 # --- the cases a weekly or monthly report lists ----------------------------------------------------
