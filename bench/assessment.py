@@ -136,7 +136,7 @@ def grow(url: str, seed_max: dict[str, int], first_copy: int, copies: int) -> No
                         f" WHERE s.id <= {e_off} AND s.tag IN {TAGS!r} AND {block} ORDER BY s.ticket_id, k.k"
                     )
                 )
-            print(f"  copies {first_copy}-{last}, block {back} weeks×4 back, written", flush=True)
+            print(f"  copies {first_copy}-{last}, {back * BLOCK} days back, written", flush=True)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             # VACUUM too: the day tallies' freshness check is an index-only scan, which needs the
             # visibility map that autovacuum keeps in production.
@@ -213,6 +213,43 @@ def touch(url: str, days: int) -> list[str]:
     return [d.isoformat() for d in touched]
 
 
+def excel_parts(db: Any, period: Any, zone: Any, config: Any, whole: Any) -> dict[str, float]:
+    """One more run of the Excel report's parts, each timed alone: where its time goes."""
+    from hotline.analytics import queries as analytics
+    from hotline.domain.assessment import RankingConfig
+    from hotline.reports import queries as reports
+    from hotline.reports import workbook
+    from hotline.tickets import queries as tickets
+    from hotline.web.catalogue import text as word
+
+    start, end = period.bounds(zone)
+    parts: dict[str, float] = {}
+
+    def timed(name: str, run: Any) -> None:
+        with db.read() as s:
+            t0 = time.perf_counter()
+            run(s)
+            parts[name] = round((time.perf_counter() - t0) * 1000, 1)
+
+    for group in analytics.GroupBy:
+        if group is not analytics.GroupBy.CHANNEL:
+            timed(
+                f"rates_{group.value}",
+                lambda s, g=group: analytics.report(s, start, end, g, config, END, "zh", zone=zone),
+            )
+    timed(
+        "cases",
+        lambda s: tickets.report_cases(
+            s, start, end, by_closed=False, as_of=END, zone=zone, limit=reports.WORKBOOK_CASES
+        ),
+    )
+    timed("ranking", lambda s: reports.ranking(s, period, zone, END, config, RankingConfig(), "zh"))
+    t0 = time.perf_counter()
+    workbook.workbook(whole, lambda key, default=None, **p: word(key, "zh", default, **p), "zh")
+    parts["workbook"] = round((time.perf_counter() - t0) * 1000, 1)
+    return parts
+
+
 def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
     from zoneinfo import ZoneInfo
 
@@ -260,6 +297,7 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
         out["ranked_units"] = sum(1 for g in groups for x in g.standings if x.rank is not None)
         out["excel_bytes"] = len(body)
         out["composite_total"] = found.total.rates[r.RateCode.COMPOSITE].value if found.total else None
+        out["excel_parts_ms"] = excel_parts(db, period, zone, config, whole)
         with db.read() as s:
             t0 = time.perf_counter()
             where = analytics.sources(s, start, end, zone, END)
