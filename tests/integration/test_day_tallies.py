@@ -31,6 +31,7 @@ from hotline.intake.schemas import TicketIn
 from hotline.reports import queries as reports
 from hotline.tickets import service as tickets
 from hotline.tickets.models import TicketRow
+from hotline.worker import Worker
 from tests.demo.conftest import DEADLINES, END, PLAN, demo_city_database
 
 ZONE = Settings().zone
@@ -240,23 +241,22 @@ def test_stored_days_stay_equal_to_the_live_count(week: Database) -> None:
 
 def test_the_worker_counts_a_stale_day_again_and_a_fresh_one_not(week: Database) -> None:
     now = END + timedelta(hours=5)
-    tallying.refresh_day_tallies(week, now, ZONE)
-    assert tallying.refresh_day_tallies(week, now, ZONE) == []  # all fresh: nothing counted
+    worker = Worker(week, lambda: now, deliveries=False, tallies_zone=ZONE)
+    worker.run_once()
+    assert worker.run_once().tallied == 0  # all fresh: nothing counted again
     day = _day_of(END) - timedelta(days=3)
     _first_that_takes(week, _received_on(week, day), c.Supervise(note="督办"), DISPATCHER, now)
+    others = "FROM {} WHERE day != :d"
     with week.read() as s:
-        before = s.execute(text("SELECT count(*) FROM day_tallies WHERE day != :d"), {"d": day}).scalar_one()
-        stamp = dict(
-            s.execute(text("SELECT day, computed_at FROM tally_days WHERE day != :d"), {"d": day}).all()
-        )
-    assert tallying.refresh_day_tallies(week, now + timedelta(minutes=1), ZONE) == [day]
+        rows = set(s.scalars(text("SELECT id " + others.format("day_tallies")), {"d": day}))
+        stamps = s.execute(text("SELECT day, computed_at " + others.format("tally_days")), {"d": day}).all()
+    now += timedelta(minutes=1)
+    assert worker.run_once().tallied == 1  # the supervised ticket's day, and only it
     with week.read() as s:
+        assert set(s.scalars(text("SELECT id " + others.format("day_tallies")), {"d": day})) == rows
         assert (
-            s.execute(text("SELECT count(*) FROM day_tallies WHERE day != :d"), {"d": day}).scalar_one()
-            == before
+            s.execute(text("SELECT day, computed_at " + others.format("tally_days")), {"d": day}).all()
+            == stamps
         )
-        assert (
-            dict(s.execute(text("SELECT day, computed_at FROM tally_days WHERE day != :d"), {"d": day}).all())
-            == stamp
-        )
-    _check(week, now + timedelta(minutes=1))
+        assert s.scalar(select(TallyDay.computed_at).where(TallyDay.day == day)) == now
+    assert day in _check(week, now).stored
