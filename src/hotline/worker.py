@@ -38,7 +38,11 @@ class PassResult:
     @property
     def busy(self) -> bool:
         return bool(
-            self.sweep.claimed or self.fanned_out or self.deliveries.sent or self.followup.busy or self.tallied
+            self.sweep.claimed
+            or self.fanned_out
+            or self.deliveries.sent
+            or self.followup.busy
+            or self.tallied
         )
 
 
