@@ -122,12 +122,14 @@ def _check(db: Database, as_of: datetime) -> queries.Sources:
                 for rows in (whole.units, whole.categories, whole.places)
             ],
             ranked[0],
+            whole.cases,  # the case lists and their full counts
         )
 
     with db.read() as s:
         got_monthly = monthly(s)
     assert got_monthly == _live(db, monthly)
     assert any(x.rank is not None for g in got_monthly[1] for x in g.standings)
+    assert got_monthly[2].overdue_total > 0 and got_monthly[2].unsatisfied_total > 0
     return where
 
 

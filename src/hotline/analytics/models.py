@@ -20,7 +20,8 @@ class TallyDay(Base):
     from: the day's tickets and the sum of their versions (every event bumps a ticket's version,
     so any later change to one of them changes the sum), the instant it was counted as of, and
     the first instant after it at which time alone would change a count (an acknowledge deadline
-    passing, a back-dated answer coming due): the stored tally is true from ``as_of`` until then."""
+    passing, a back-dated answer coming due): the stored tally is true from ``as_of`` until then.
+    With the day's two counts the monthly report names beside its cut case lists."""
 
     __tablename__ = "tally_days"
 
@@ -30,6 +31,10 @@ class TallyDay(Base):
     versions: Mapped[int] = mapped_column(Integer)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the report's case counts of the day (`tickets.queries.report_case_totals`): tickets with an
+    # overdue step, unsatisfied answers
+    overdue_tickets: Mapped[int] = mapped_column(Integer)
+    unsatisfied: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     computed_by: Mapped[str] = mapped_column(String(100))
 

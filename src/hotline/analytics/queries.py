@@ -248,6 +248,34 @@ def tallies(
     return found
 
 
+def case_totals(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    config: r.AssessmentConfig,
+    as_of: datetime,
+    zone: ZoneInfo,
+) -> tuple[int, int]:
+    """The period's tickets with an overdue step and its unsatisfied answers (what the report's cut
+    case lists count), from the day tallies where fresh and live for the rest, as `tallies`."""
+    by_closed = config.basis is r.PeriodBasis.CLOSED
+    if by_closed:
+        return tickets.report_case_totals(session, start, end, by_closed=True, as_of=as_of)
+    src = sources(session, start, end, zone, as_of)
+    overdue = unsatisfied = 0
+    if src.stored:
+        stored = session.execute(
+            select(func.sum(TallyDay.overdue_tickets), func.sum(TallyDay.unsatisfied)).where(
+                TallyDay.zone == zone.key, TallyDay.day.in_(src.stored)
+            )
+        ).one()
+        overdue, unsatisfied = int(stored[0] or 0), int(stored[1] or 0)
+    for lo, hi in src.live:
+        o, u = tickets.report_case_totals(session, lo, hi, by_closed=False, as_of=as_of)
+        overdue, unsatisfied = overdue + o, unsatisfied + u
+    return overdue, unsatisfied
+
+
 def report(
     session: Session,
     start: datetime,

@@ -65,6 +65,7 @@ def tally_day(db: Database, day: date, zone: ZoneInfo, now: datetime, by: str = 
                 s, start, end, by_closed=False, as_of=now, group=kind
             ).items()
         ]
+        overdue, unsatisfied = tickets.report_case_totals(s, start, end, by_closed=False, as_of=now)
         until = tickets.tally_changes_after(s, start, end, now)
         s.execute(delete(DayTally).where(DayTally.zone == zone.key, DayTally.day == day))
         s.add_all(rows)
@@ -76,6 +77,8 @@ def tally_day(db: Database, day: date, zone: ZoneInfo, now: datetime, by: str = 
                 versions=versions,
                 as_of=now,
                 valid_until=until,
+                overdue_tickets=overdue,
+                unsatisfied=unsatisfied,
                 computed_at=now,
                 computed_by=by,
             )

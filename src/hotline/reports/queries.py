@@ -227,6 +227,7 @@ def report(
         as_of=as_of,
         zone=zone,
         limit=cases,
+        totals=analytics.case_totals(session, start, end, config, as_of, zone),
     )
     listed = [*found.overdue, *found.typical, *found.unsatisfied]
     codes = {c.category_code for c in listed if c.category_code}

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("versions", sa.Integer(), nullable=False),
         sa.Column("as_of", UTCDateTime(timezone=True), nullable=False),
         sa.Column("valid_until", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_tickets", sa.Integer(), nullable=False),
+        sa.Column("unsatisfied", sa.Integer(), nullable=False),
         sa.Column("computed_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("computed_by", sa.String(100), nullable=False),
     )
