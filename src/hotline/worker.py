@@ -64,7 +64,7 @@ class Worker:
     # the assessment's day tallies in the centre's zone (None: not this worker's work); a pass
     # counts at most `tallies_per_pass` days, so a first run over a year's history is spread out
     tallies_zone: ZoneInfo | None = None
-    tallies_every_s: float = 60.0
+    tallies_every_s: float = 300.0
     tallies_per_pass: int = 31
     _tallies_last: float = field(default=float("-inf"), repr=False)
 
