@@ -240,7 +240,14 @@ def excel_parts(db: Any, period: Any, zone: Any, config: Any, whole: Any) -> dic
     timed(
         "cases",
         lambda s: tickets.report_cases(
-            s, start, end, by_closed=False, as_of=END, zone=zone, limit=reports.WORKBOOK_CASES
+            s,
+            start,
+            end,
+            by_closed=False,
+            as_of=END,
+            zone=zone,
+            limit=reports.WORKBOOK_CASES,
+            totals=analytics.case_totals(s, start, end, config, END, zone),
         ),
     )
     timed("ranking", lambda s: reports.ranking(s, period, zone, END, config, RankingConfig(), "zh"))
