@@ -116,7 +116,7 @@ def _district_of(units: dict[int, UnitInfo]) -> Callable[[int | None], int | Non
 
 #: The groups a day is tallied by (a district is folded from its units when read).
 KINDS = ("unit", "category", "channel")
-_TALLY_COLUMNS = tuple(getattr(DayTally, f) for f in r.Tally.__dataclass_fields__)
+_TALLY_FIELDS = tuple(r.Tally.__dataclass_fields__)
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -195,7 +195,7 @@ def _stored(
     if not days:
         return {}
     q = (
-        select(DayTally.key, *(func.sum(c) for c in _TALLY_COLUMNS))
+        select(DayTally.key, *(func.sum(getattr(DayTally, f)) for f in _TALLY_FIELDS))
         .where(DayTally.zone == zone.key, DayTally.kind == kind, DayTally.day.in_(days))
         .group_by(DayTally.key)
     )
@@ -204,7 +204,12 @@ def _stored(
     found: dict[Hashable | None, r.Tally] = {}
     for key, *n in session.execute(q):
         k = None if key is None else int(key) if kind == "unit" else key
-        found[k] = r.Tally(*(int(x) for x in n[:-6]), float(n[-6]), *(int(x) for x in n[-5:]))
+        found[k] = r.Tally(
+            **{
+                f: float(x) if f == "handling_seconds" else int(x)
+                for f, x in zip(_TALLY_FIELDS, n, strict=True)
+            }
+        )
     return found
 
 
