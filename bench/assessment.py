@@ -111,34 +111,153 @@ def grow(url: str, seed_max: dict[str, int], first_copy: int, copies: int) -> No
     )
     engine = create_engine(url)
     try:
-        step = 25
-        for lo in range(first_copy, first_copy + copies, step):
-            hi = min(lo + step, first_copy + copies) - 1
+        # Oldest block first, and within a block in the seed's order: the copies land in time order,
+        # so a month is contiguous on disk as in production (where tickets arrive in time order).
+        # Each growth appends its own run, so at 2M a month lies in two runs (the 200k one and the
+        # rest), not spread over the whole heap as when each copy was written whole.
+        last = first_copy + copies - 1
+        for back in range(BLOCKS, 0, -1):
             with engine.begin() as conn:
-                series = f"generate_series({lo}, {hi}) AS k(k)"
+                series = f"generate_series({first_copy}, {last}) AS k(k)"
+                block = f"k.k % {BLOCKS} + 1 = {back}"
                 conn.execute(
                     text(
                         f"INSERT INTO tickets ({tickets[0]}) SELECT {tickets[1]} FROM tickets s, {series}"
-                        f" WHERE s.id <= {t_off}"
+                        f" WHERE s.id <= {t_off} AND {block} ORDER BY s.received_at, k.k"
                     )
                 )
                 conn.execute(
                     text(
                         f"INSERT INTO assignments ({assignments[0]}) SELECT {assignments[1]}"
-                        f" FROM assignments s, {series} WHERE s.id <= {a_off}"
+                        f" FROM assignments s, {series} WHERE s.id <= {a_off} AND {block}"
+                        " ORDER BY s.ticket_id, k.k"
                     )
                 )
                 conn.execute(
                     text(
                         f"INSERT INTO ticket_events ({events[0]}) SELECT {events[1]} FROM ticket_events s, {series}"
-                        f" WHERE s.id <= {e_off} AND s.tag IN {TAGS!r}"
+                        f" WHERE s.id <= {e_off} AND s.tag IN {TAGS!r} AND {block} ORDER BY s.ticket_id, k.k"
                     )
                 )
-            print(f"  copies {lo}-{hi} written", flush=True)
+            print(f"  copies {first_copy}-{last}, {back * BLOCK} days back, written", flush=True)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            # VACUUM too: the day tallies' freshness check is an index-only scan, which needs the
+            # visibility map that autovacuum keeps in production.
+            conn.execute(text("VACUUM ANALYZE"))
     finally:
         engine.dispose()
+
+
+ZONE_NAME = "Asia/Shanghai"
+
+
+def tally(url: str) -> dict[str, Any]:
+    """The worker's day-tally job as of the bench's END: every past day of the year (a first run),
+    then one day counted again (what a stale day costs the worker)."""
+    from zoneinfo import ZoneInfo
+
+    from hotline.analytics import service as tallying
+    from hotline.db.engine import Database
+
+    zone = ZoneInfo(ZONE_NAME)
+    db = Database(url)
+    try:
+        t0 = time.perf_counter()
+        days = tallying.refresh_day_tallies(db, END, zone)
+        year_s = time.perf_counter() - t0
+        one = END.astimezone(zone).date() - timedelta(days=40)
+        t0 = time.perf_counter()
+        tallying.tally_day(db, one, zone, END)
+        day_ms = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        with db.read() as s:
+            stale = tallying.stale_days(s, END, zone)
+        check_ms = (time.perf_counter() - t0) * 1000
+    finally:
+        db.dispose()
+    return {
+        "tally_days": len(days),
+        "tally_year_s": round(year_s, 1),
+        "tally_one_day_ms": round(day_ms, 1),
+        "stale_check_year_ms": round(check_ms, 1),
+        "stale_after": len(stale),
+    }
+
+
+def touch(url: str, days: int) -> list[str]:
+    """A write to one ticket of each of ``days`` days of the measured month (its version bumped, as
+    every event does): those days go stale until the worker's next pass."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import create_engine
+
+    from hotline.analytics.queries import day_bounds
+    from hotline.reports import queries as reports
+
+    zone = ZoneInfo(ZONE_NAME)
+    today = END.astimezone(zone).date()
+    period = reports.month(f"{(today.replace(day=1) - timedelta(days=32)):%Y-%m}", today)
+    first = period.bounds(zone)[0].astimezone(zone).date()
+    touched = [first + timedelta(days=d) for d in (3, 14, 25)[:days]]
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for day in touched:
+                lo, hi = day_bounds(day, zone)
+                conn.execute(
+                    text(
+                        "UPDATE tickets SET version = version + 1 WHERE id = (SELECT id FROM tickets"
+                        " WHERE received_at >= :lo AND received_at < :hi ORDER BY received_at LIMIT 1)"
+                    ),
+                    {"lo": lo, "hi": hi},
+                )
+    finally:
+        engine.dispose()
+    return [d.isoformat() for d in touched]
+
+
+def excel_parts(db: Any, period: Any, zone: Any, config: Any, whole: Any) -> dict[str, float]:
+    """One more run of the Excel report's parts, each timed alone: where its time goes."""
+    from hotline.analytics import queries as analytics
+    from hotline.domain.assessment import RankingConfig
+    from hotline.reports import queries as reports
+    from hotline.reports import workbook
+    from hotline.tickets import queries as tickets
+    from hotline.web.catalogue import text as word
+
+    start, end = period.bounds(zone)
+    parts: dict[str, float] = {}
+
+    def timed(name: str, run: Any) -> None:
+        with db.read() as s:
+            t0 = time.perf_counter()
+            run(s)
+            parts[name] = round((time.perf_counter() - t0) * 1000, 1)
+
+    for group in analytics.GroupBy:
+        if group is not analytics.GroupBy.CHANNEL:
+            timed(
+                f"rates_{group.value}",
+                lambda s, g=group: analytics.report(s, start, end, g, config, END, "zh", zone=zone),
+            )
+    timed(
+        "cases",
+        lambda s: tickets.report_cases(
+            s,
+            start,
+            end,
+            by_closed=False,
+            as_of=END,
+            zone=zone,
+            limit=reports.WORKBOOK_CASES,
+            totals=analytics.case_totals(s, start, end, config, END, zone),
+        ),
+    )
+    timed("ranking", lambda s: reports.ranking(s, period, zone, END, config, RankingConfig(), "zh"))
+    t0 = time.perf_counter()
+    workbook.workbook(whole, lambda key, default=None, **p: word(key, "zh", default, **p), "zh")
+    parts["workbook"] = round((time.perf_counter() - t0) * 1000, 1)
+    return parts
 
 
 def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
@@ -154,7 +273,7 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
     from hotline.reports import workbook
     from hotline.web.catalogue import text as word
 
-    zone = ZoneInfo("Asia/Shanghai")
+    zone = ZoneInfo(ZONE_NAME)
     today = END.astimezone(zone).date()
     period = reports.month(f"{(today.replace(day=1) - timedelta(days=32)):%Y-%m}", today)
     start, end = period.bounds(zone)
@@ -187,7 +306,7 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
         for _ in range(repeat):
             with db.read() as s:
                 t0 = time.perf_counter()
-                found = analytics.report(s, start, end, analytics.GroupBy.UNIT, config, END, "zh")
+                found = analytics.report(s, start, end, analytics.GroupBy.UNIT, config, END, "zh", zone=zone)
                 times["rates_ms"].append((time.perf_counter() - t0) * 1000)
             with db.read() as s:
                 t0 = time.perf_counter()
@@ -214,6 +333,12 @@ def measure(url: str, repeat: int, reference: bool) -> dict[str, Any]:
         out["ranked_units"] = sum(1 for g in groups for x in g.standings if x.rank is not None)
         out["excel_bytes"] = len(body)
         out["composite_total"] = found.total.rates[r.RateCode.COMPOSITE].value if found.total else None
+        out["excel_parts_ms"] = excel_parts(db, period, zone, config, whole)
+        with db.read() as s:
+            t0 = time.perf_counter()
+            where = analytics.sources(s, start, end, zone, END)
+            out["freshness_check_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+            out["stored_days"], out["live_spans"] = len(where.stored), len(where.live)
         if reference:
             with db.read() as s:
                 t0 = time.perf_counter()
@@ -234,6 +359,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="200000,2000000", help="ticket counts to measure at, ascending")
     ap.add_argument("--seed-per-day", type=int, default=50, help="the seed's tickets a day (4 weeks)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-reference", action="store_true", help="skip the old Python count at the first size")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     results: list[dict[str, Any]] = []
@@ -269,9 +395,19 @@ def main() -> None:
                     flush=True,
                 )
                 made = want
-            found = measure(url, args.repeat, reference=size == sizes[0])
+            job = tally(url)
+            job["load_average"] = [round(x, 2) for x in os.getloadavg()]
+            print(json.dumps(job, ensure_ascii=False), flush=True)
+            found = measure(url, args.repeat, reference=size == sizes[0] and not args.no_reference)
+            found["tally_job"] = job
             found["load_average"] = [round(x, 2) for x in os.getloadavg()]
             print(json.dumps(found, ensure_ascii=False), flush=True)
+            touched = touch(url, 3)
+            churn = measure(url, args.repeat, reference=False)
+            churn["touched_days"] = touched
+            churn["load_average"] = [round(x, 2) for x in os.getloadavg()]
+            found["three_days_stale"] = churn
+            print(json.dumps({"three_days_stale": churn}, ensure_ascii=False), flush=True)
             results.append(found)
     summary = {
         "bench": "assessment",

@@ -85,6 +85,7 @@ class Wiring:
             webhook_max_attempts=self.settings.webhook_max_attempts,
             webhook_allowed_networks=self.settings.webhook_networks,
             followup=self.followup,
+            tallies_zone=self.settings.zone,
         )
 
 

@@ -5,6 +5,7 @@ every package builds on, and never imports a package's tables."""
 
 from __future__ import annotations
 
+from hotline.analytics import models as _analytics  # noqa: F401  (registers tables)
 from hotline.assessment import models as _assessment  # noqa: F401  (registers tables)
 from hotline.audit import models as _audit  # noqa: F401  (registers tables)
 from hotline.console import models as _console  # noqa: F401  (registers tables)

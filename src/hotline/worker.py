@@ -1,4 +1,5 @@
-"""The background worker: the deadline sweeper and webhook deliveries, in one loop.
+"""The background worker: the deadline sweeper, webhook deliveries, follow-up tasks and the
+assessment's day tallies, in one loop.
 
 Run it as its own process (`hotline worker`, as many as you like against one PostgreSQL: they share
 the work through row locks), or inside `hotline serve` for the embedded SQLite default. All state is
@@ -13,7 +14,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from hotline.analytics import service as analytics
 from hotline.db.engine import Database
 from hotline.followup import service as followup
 from hotline.notify import egress, webhooks
@@ -30,10 +33,17 @@ class PassResult:
     fanned_out: int = 0
     deliveries: webhooks.DeliveryResult = field(default_factory=webhooks.DeliveryResult)
     followup: followup.SweepResult = field(default_factory=followup.SweepResult)
+    tallied: int = 0  # past days whose assessment tally was counted again
 
     @property
     def busy(self) -> bool:
-        return bool(self.sweep.claimed or self.fanned_out or self.deliveries.sent or self.followup.busy)
+        return bool(
+            self.sweep.claimed
+            or self.fanned_out
+            or self.deliveries.sent
+            or self.followup.busy
+            or self.tallied
+        )
 
 
 @dataclass
@@ -51,6 +61,12 @@ class Worker:
     followup: followup.Policy | None = None
     followup_every_s: float = 10.0
     _followup_last: float = field(default=float("-inf"), repr=False)
+    # the assessment's day tallies in the centre's zone (None: not this worker's work); a pass
+    # counts at most `tallies_per_pass` days, so a first run over a year's history is spread out
+    tallies_zone: ZoneInfo | None = None
+    tallies_every_s: float = 300.0
+    tallies_per_pass: int = 31
+    _tallies_last: float = field(default=float("-inf"), repr=False)
 
     def run_once(self) -> PassResult:
         """Sweep until nothing is due, then fan the outbox out and send what is due: one pass, for
@@ -62,13 +78,23 @@ class Worker:
         return result
 
     def sweep_pass(self, force_followup: bool = False) -> PassResult:
-        """Deadlines every pass; follow-up tasks every `followup_every_s` (they wait hours anyway)."""
+        """Deadlines every pass; follow-up tasks every `followup_every_s` (they wait hours anyway);
+        the stale day tallies every `tallies_every_s` (a stale day is only slower to read, never
+        wrong: readers count it live)."""
         result = PassResult(sweep=sweeper.sweep(self.db, self.clock(), self.batch))
         if self.followup is not None:
             tick = time.monotonic()
             if force_followup or tick - self._followup_last >= self.followup_every_s:
                 self._followup_last = tick
                 result.followup = followup.sweep(self.db, self.clock(), self.followup, clock=self.clock)
+        if self.tallies_zone is not None:
+            tick = time.monotonic()
+            if force_followup or tick - self._tallies_last >= self.tallies_every_s:
+                self._tallies_last = tick
+                done = analytics.refresh_day_tallies(
+                    self.db, self.clock(), self.tallies_zone, limit=self.tallies_per_pass
+                )
+                result.tallied = len(done)
         return result
 
     def delivery_pass(self) -> PassResult:

@@ -18,11 +18,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.analytics.models import DayTally, TallyDay
 from hotline.directory import queries as directory
 from hotline.directory.queries import UnitInfo
 from hotline.domain import rates as r
@@ -116,6 +119,105 @@ def _district_of(units: dict[int, UnitInfo]) -> Callable[[int | None], int | Non
     return district
 
 
+#: The groups a day is tallied by (a district is folded from its units when read).
+KINDS = ("unit", "category", "channel")
+_TALLY_FIELDS = tuple(r.Tally.__dataclass_fields__)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The centre's day as the UTC span [its midnight, the next midnight)."""
+    start = datetime.combine(day, time(), tzinfo=zone)
+    return start.astimezone(UTC), datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(
+        UTC
+    )
+
+
+def is_fresh(stored: TallyDay | None, now_is: tuple[int, int], as_of: datetime) -> bool:
+    """Whether a stored day tally is what the live count gives as of ``as_of``: none of the day's
+    tickets was written since (same tickets, same versions), it was counted as of no later than
+    ``as_of``, and time alone changed nothing between (``as_of`` before its ``valid_until``)."""
+    return (
+        stored is not None
+        and (stored.tickets, stored.versions) == now_is
+        and stored.as_of <= as_of
+        and (stored.valid_until is None or as_of < stored.valid_until)
+    )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where a period's tally comes from: the stored days, and the spans counted live (today,
+    stale days, the edges of a period that does not start or end at midnight), contiguous spans
+    joined so each is one live count."""
+
+    stored: list[date]
+    live: list[tuple[datetime, datetime]]
+
+
+def sources(session: Session, start: datetime, end: datetime, zone: ZoneInfo, as_of: datetime) -> Sources:
+    """Which whole days of [start, end) have a fresh stored tally as of ``as_of``; the rest is
+    live. Two statements: the stored days, then their tickets' versions (index only)."""
+    first = start.astimezone(zone).date()
+    if day_bounds(first, zone)[0] < start:
+        first += timedelta(days=1)
+    days: list[date] = []
+    while day_bounds(first + timedelta(days=len(days)), zone)[1] <= end:
+        days.append(first + timedelta(days=len(days)))
+    stored_rows = (
+        {
+            row.day: row
+            for row in session.scalars(
+                select(TallyDay).where(
+                    TallyDay.zone == zone.key, TallyDay.day >= days[0], TallyDay.day <= days[-1]
+                )
+            )
+        }
+        if days
+        else {}
+    )
+    candidates = [d for d in days if d in stored_rows and stored_rows[d].as_of <= as_of]
+    versions = tickets.day_versions(session, [day_bounds(d, zone) for d in candidates])
+    fresh = {
+        d for d, now_is in zip(candidates, versions, strict=True) if is_fresh(stored_rows[d], now_is, as_of)
+    }
+    live: list[tuple[datetime, datetime]] = []
+    at = start
+    for d in days:
+        lo, hi = day_bounds(d, zone)
+        if d in fresh:
+            if at < lo:
+                live.append((at, lo))
+            at = hi
+    if at < end:
+        live.append((at, end))
+    return Sources(sorted(fresh), live)
+
+
+def _stored(
+    session: Session, zone: ZoneInfo, kind: str, days: list[date], only_unit: int | None
+) -> dict[Hashable | None, r.Tally]:
+    """The stored tallies of ``days`` summed per group: one GROUP BY over ~30 rows a group."""
+    if not days:
+        return {}
+    q = (
+        select(DayTally.key, *(func.sum(getattr(DayTally, f)) for f in _TALLY_FIELDS))
+        .where(DayTally.zone == zone.key, DayTally.kind == kind, DayTally.day.in_(days))
+        .group_by(DayTally.key)
+    )
+    if only_unit is not None:
+        q = q.where(DayTally.key == str(only_unit))
+    found: dict[Hashable | None, r.Tally] = {}
+    for key, *n in session.execute(q):
+        k = None if key is None else int(key) if kind == "unit" else key
+        found[k] = r.Tally(
+            **{
+                f: float(x) if f == "handling_seconds" else int(x)
+                for f, x in zip(_TALLY_FIELDS, n, strict=True)
+            }
+        )
+    return found
+
+
 def tallies(
     session: Session,
     start: datetime,
@@ -125,20 +227,25 @@ def tallies(
     as_of: datetime,
     *,
     only_unit: int | None = None,
+    zone: ZoneInfo | None = None,
 ) -> dict[Hashable | None, r.Tally]:
-    """The tally of every group, counted by the database; a district's is the sum of its units'."""
+    """The tally of every group; a district's is the sum of its units'. With the centre's ``zone``
+    the whole days with a fresh stored tally are read from the day tallies and the rest counted
+    live, contiguous spans in one count each; equal to counting the whole period live (the
+    ``closed`` basis and a unit's own figures by category or channel are not stored: live)."""
     sql_group = "unit" if group_by in (GroupBy.UNIT, GroupBy.DISTRICT) else group_by.value
-    found: dict[Hashable | None, r.Tally] = dict(
-        tickets.assessment_tallies(
-            session,
-            start,
-            end,
-            by_closed=config.basis is r.PeriodBasis.CLOSED,
-            as_of=as_of,
-            group=sql_group,
-            only_unit=only_unit,
+    by_closed = config.basis is r.PeriodBasis.CLOSED
+    if zone is None or by_closed or (only_unit is not None and sql_group != "unit"):
+        spans, found = [(start, end)], {}
+    else:
+        src = sources(session, start, end, zone, as_of)
+        spans, found = src.live, _stored(session, zone, sql_group, src.stored, only_unit)
+    for lo, hi in spans:
+        live = tickets.assessment_tallies(
+            session, lo, hi, by_closed=by_closed, as_of=as_of, group=sql_group, only_unit=only_unit
         )
-    )
+        for key, tally in live.items():
+            found[key] = found.get(key, r.Tally()) + tally
     if group_by is GroupBy.DISTRICT:
         district = _district_of({u.id: u for u in directory.units(session)})
         folded: dict[Hashable | None, r.Tally] = {}
@@ -151,6 +258,34 @@ def tallies(
     return found
 
 
+def case_totals(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    config: r.AssessmentConfig,
+    as_of: datetime,
+    zone: ZoneInfo,
+) -> tuple[int, int]:
+    """The period's tickets with an overdue step and its unsatisfied answers (what the report's cut
+    case lists count), from the day tallies where fresh and live for the rest, as `tallies`."""
+    by_closed = config.basis is r.PeriodBasis.CLOSED
+    if by_closed:
+        return tickets.report_case_totals(session, start, end, by_closed=True, as_of=as_of)
+    src = sources(session, start, end, zone, as_of)
+    overdue = unsatisfied = 0
+    if src.stored:
+        stored = session.execute(
+            select(func.sum(TallyDay.overdue_tickets), func.sum(TallyDay.unsatisfied)).where(
+                TallyDay.zone == zone.key, TallyDay.day.in_(src.stored)
+            )
+        ).one()
+        overdue, unsatisfied = int(stored[0] or 0), int(stored[1] or 0)
+    for lo, hi in src.live:
+        o, u = tickets.report_case_totals(session, lo, hi, by_closed=False, as_of=as_of)
+        overdue, unsatisfied = overdue + o, unsatisfied + u
+    return overdue, unsatisfied
+
+
 def report(
     session: Session,
     start: datetime,
@@ -161,11 +296,13 @@ def report(
     lang: str,
     *,
     only_unit: int | None = None,
+    zone: ZoneInfo | None = None,
 ) -> Report:
     """Every rate per group of the period, and the total; ``only_unit`` keeps one unit's own figures
     (the tickets it leads and its own assignments), for the unit's people. Counted in SQL
-    (`tallies`), turned into rates by `domain.rates.rates_from`; equal to `report_from_facts`."""
-    found = tallies(session, start, end, group_by, config, as_of, only_unit=only_unit)
+    (`tallies`, from the day tallies where fresh with the centre's ``zone``), turned into rates by
+    `domain.rates.rates_from`; equal to `report_from_facts`."""
+    found = tallies(session, start, end, group_by, config, as_of, only_unit=only_unit, zone=zone)
     first_contact = group_by in (GroupBy.CATEGORY, GroupBy.CHANNEL)
     units = (
         {u.id: u for u in directory.units(session)} if group_by in (GroupBy.UNIT, GroupBy.DISTRICT) else {}

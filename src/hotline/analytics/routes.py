@@ -81,6 +81,7 @@ def rates(
             now,
             lang,
             only_unit=only_unit,
+            zone=zone,
         )
     return s.RatesOut(
         from_=start,

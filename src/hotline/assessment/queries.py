@@ -71,7 +71,7 @@ def unit_rates(
     counted ticket (only assignments, or only merged or withdrawn tickets) have no figures: they
     are listed unranked, as units with no tickets are."""
     start, end = bounds(period, zone)
-    found = analytics.tallies(session, start, end, analytics.GroupBy.UNIT, config, as_of)
+    found = analytics.tallies(session, start, end, analytics.GroupBy.UNIT, config, as_of, zone=zone)
     return {
         u: {c: v for c, v in r.rates_from(t, config).items() if c in FIGURES}
         for u, t in found.items()

@@ -211,9 +211,13 @@ def report(
 ) -> Report:
     """Everything one report shows, read in one transaction; ``cases``: the most listed of each kind."""
     start, end = period.bounds(zone)
-    by_unit = analytics.report(session, start, end, analytics.GroupBy.UNIT, config, as_of, lang)
-    by_category = analytics.report(session, start, end, analytics.GroupBy.CATEGORY, config, as_of, lang)
-    by_district = analytics.report(session, start, end, analytics.GroupBy.DISTRICT, config, as_of, lang)
+    by_unit = analytics.report(session, start, end, analytics.GroupBy.UNIT, config, as_of, lang, zone=zone)
+    by_category = analytics.report(
+        session, start, end, analytics.GroupBy.CATEGORY, config, as_of, lang, zone=zone
+    )
+    by_district = analytics.report(
+        session, start, end, analytics.GroupBy.DISTRICT, config, as_of, lang, zone=zone
+    )
     units = {u.id: u for u in directory.units(session)}
     found = tickets.report_cases(
         session,
@@ -223,6 +227,7 @@ def report(
         as_of=as_of,
         zone=zone,
         limit=cases,
+        totals=analytics.case_totals(session, start, end, config, as_of, zone),
     )
     listed = [*found.overdue, *found.typical, *found.unsatisfied]
     codes = {c.category_code for c in listed if c.category_code}

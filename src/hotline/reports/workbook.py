@@ -10,7 +10,8 @@ from typing import Any, Final
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -42,6 +43,30 @@ _HEAD_FONT = Font(bold=True, color="FFFFFF")
 _TITLE_FONT = Font(bold=True, size=14)
 _THIN = Side(style="thin", color="BFBFBF")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+# The cells' looks as named styles, added to each workbook once: a cell takes one by name (a copy
+# of its style array), where setting a border and an alignment on each cell made openpyxl hash
+# both objects every time — 7 of 12 s of a monthly report with 2,000 cases (bench/assessment.py).
+_HEAD, _CELL, _WRAP, _RATE, _GRID_ONLY = "hl-head", "hl-cell", "hl-wrap", "hl-rate", "hl-grid"
+
+
+def _named_styles() -> list[NamedStyle]:
+    return [
+        NamedStyle(
+            _HEAD,
+            font=_HEAD_FONT,
+            fill=_HEAD_FILL,
+            border=_GRID,
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        ),
+        NamedStyle(_CELL, font=DEFAULT_FONT, border=_GRID, alignment=Alignment(vertical="top")),
+        NamedStyle(
+            _WRAP, font=DEFAULT_FONT, border=_GRID, alignment=Alignment(vertical="top", wrap_text=True)
+        ),
+        NamedStyle(_RATE, font=DEFAULT_FONT, border=_GRID, alignment=Alignment(horizontal="right")),
+        NamedStyle(_GRID_ONLY, font=DEFAULT_FONT, border=_GRID),
+    ]
+
+
 # A cell starting with one of these is read as a formula: citizens' words stay text.
 _FORMULA: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,10 +79,9 @@ def _safe(value: Any) -> Any:
 
 def _rate_cell(sheet: Worksheet, row: int, col: int, rate: r.Rate) -> None:
     cell = sheet.cell(row, col, NO_RATE if rate.value is None else rate.value)
+    cell.style = _RATE
     if rate.value is not None:
         cell.number_format = _FORMATS[rate.measure]
-    cell.alignment = Alignment(horizontal="right")
-    cell.border = _GRID
 
 
 def _table(
@@ -65,14 +89,10 @@ def _table(
 ) -> int:
     """A header line and plain rows from ``top``; returns the next free row."""
     for i, h in enumerate(headers, 1):
-        c = sheet.cell(top, i, h)
-        c.font, c.fill, c.border = _HEAD_FONT, _HEAD_FILL, _GRID
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.cell(top, i, h).style = _HEAD
     for j, values in enumerate(rows, top + 1):
         for i, v in enumerate(values, 1):
-            c = sheet.cell(j, i, _safe(v))
-            c.border = _GRID
-            c.alignment = Alignment(vertical="top", wrap_text=isinstance(v, str) and len(v) > 20)
+            sheet.cell(j, i, _safe(v)).style = _WRAP if isinstance(v, str) and len(v) > 20 else _CELL
     for i, w in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = w
     sheet.freeze_panes = sheet.cell(top + 1, 1)
@@ -146,6 +166,8 @@ def _cases(
 def workbook(report: Report, word: Word, lang: str) -> bytes:
     """The report as .xlsx bytes."""
     book = Workbook()
+    for style in _named_styles():
+        book.add_named_style(style)
     heading = word(f"reports.{report.period.kind.value}.heading", period=report.period.code)
 
     summary = book.active
@@ -166,10 +188,10 @@ def workbook(report: Report, word: Word, lang: str) -> bytes:
     _table(summary, top, headers, [], [28, 12, 12, 12])
     for i, code in enumerate(r.RateCode, top + 1):
         rate = report.total.rates[code]
-        summary.cell(i, 1, r.NAMES[code][1] if lang == "en" else r.NAMES[code][0]).border = _GRID
+        summary.cell(i, 1, r.NAMES[code][1] if lang == "en" else r.NAMES[code][0]).style = _GRID_ONLY
         _rate_cell(summary, i, 2, rate)
-        summary.cell(i, 3, rate.numerator).border = _GRID
-        summary.cell(i, 4, rate.denominator).border = _GRID
+        summary.cell(i, 3, rate.numerator).style = _GRID_ONLY
+        summary.cell(i, 4, rate.denominator).style = _GRID_ONLY
 
     units = book.create_sheet(word("reports.sheet.units"))
     _title(units, word("reports.units"))
@@ -296,9 +318,9 @@ def workbook(report: Report, word: Word, lang: str) -> bytes:
 
 
 def _unit_line(sheet: Worksheet, j: int, row: Row) -> None:
-    sheet.cell(j, 1, _safe(row.name or row.key)).border = _GRID
-    sheet.cell(j, 2, row.rates[r.RateCode.CLOSURE].denominator).border = _GRID
-    sheet.cell(j, 3, row.rates[r.RateCode.RESPONSE].denominator).border = _GRID
+    sheet.cell(j, 1, _safe(row.name or row.key)).style = _GRID_ONLY
+    sheet.cell(j, 2, row.rates[r.RateCode.CLOSURE].denominator).style = _GRID_ONLY
+    sheet.cell(j, 3, row.rates[r.RateCode.RESPONSE].denominator).style = _GRID_ONLY
     for i, code in enumerate(UNIT_CODES, 4):
         _rate_cell(sheet, j, i, row.rates[code])
 
@@ -312,8 +334,8 @@ def _place_sheet(sheet: Worksheet, rows: list[Row], word: Word, lang: str) -> No
     for j, row in enumerate(rows, 4):
         sheet.cell(
             j, 1, _safe(row.name or (row.key if row.key is not None else word("reports.no_district")))
-        ).border = _GRID
-        sheet.cell(j, 2, row.rates[r.RateCode.CLOSURE].denominator).border = _GRID
+        ).style = _GRID_ONLY
+        sheet.cell(j, 2, row.rates[r.RateCode.CLOSURE].denominator).style = _GRID_ONLY
         for i, code in enumerate(codes, 3):
             _rate_cell(sheet, j, i, row.rates[code])
     _bar(sheet, word("reports.col.tickets"), 2, 4, 3 + len(rows), "G3", False)

@@ -54,6 +54,9 @@ class TicketRow(Base):
         Index("ix_tickets_citizen_phone_received_at", "citizen_phone", "received_at"),
         # Assessment by closed time (basis=closed): the period's range scan.
         Index("ix_tickets_closed_at", "closed_at"),
+        # The day tallies' freshness check: per day, its tickets and the sum of their versions,
+        # read from the index alone (analytics.queries).
+        Index("ix_tickets_received_at_version", "received_at", "version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
