@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.domain.assessment import RankingConfig
-from hotline.domain.rates import AssessmentConfig
+from hotline.domain.rates import AssessmentConfig, PeriodBasis
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -199,6 +200,22 @@ class Settings(BaseSettings):
         description="HMAC-SHA256 key of the telephony's signed call-result callbacks (empty: refused).",
     )
 
+    # The rates (docs/assessment.md): the composite's weights, what "fairly satisfied" is worth, and
+    # which instant puts a ticket in a period.
+    assessment_weights: str = Field(
+        default="0.1,0.5,0.4",
+        description="The composite's weights of response, resolution and satisfaction; they sum to 1.",
+    )
+    assessment_fairly_satisfied_weight: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="What a 'fairly satisfied' answer counts for in the satisfaction rate.",
+    )
+    assessment_basis: Literal["received", "closed"] = Field(
+        default="received", description="received or closed: which instant puts a ticket in a period."
+    )
+
     # Rankings (docs/assessment.md): who is ranked, the watchlist (蜗牛席), the red and black lists.
     assessment_min_volume: int = Field(
         default=5, ge=1, le=10_000, description="Valid follow-ups in a period before a unit is ranked."
@@ -288,10 +305,21 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("assessment_weights")
+    @classmethod
+    def _weights(cls, value: str) -> str:
+        AssessmentConfig(weights=_weights(value))  # three numbers ≥ 0 summing to 1, or a clear error
+        return value
+
     @cached_property
     def assessment_config(self) -> AssessmentConfig:
-        """The rates' settings: the defaults, with the ranking's minimum volume."""
-        return AssessmentConfig(min_volume=self.assessment_min_volume)
+        """The rates' settings (`HOTLINE_ASSESSMENT_*`): weights, w, basis and the minimum volume."""
+        return AssessmentConfig(
+            fairly_satisfied_weight=self.assessment_fairly_satisfied_weight,
+            weights=_weights(self.assessment_weights),
+            basis=PeriodBasis(self.assessment_basis),
+            min_volume=self.assessment_min_volume,
+        )
 
     @cached_property
     def ranking_config(self) -> RankingConfig:
@@ -340,3 +368,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'hotline.db').resolve()}"
+
+
+def _weights(value: str) -> tuple[float, float, float]:
+    """ "0.1,0.5,0.4" → (0.1, 0.5, 0.4); anything but three numbers is refused."""
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError as exc:
+        raise ValueError(f"weights are three numbers separated by commas, not {value!r}") from exc
+    if len(numbers) != 3:
+        raise ValueError(f"weights are three numbers separated by commas, not {value!r}")
+    return numbers  # type: ignore[return-value]

@@ -127,3 +127,23 @@ def test_the_ranking_settings_come_from_the_environment(
     assert "海滨水务集团有限公司" in [p["name"] for p in lists["red"]]
     sheet = _ranking_sheet(isolated, "/api/v1/reports/monthly.xlsx?month=2026-11")
     assert ("海滨水务集团有限公司", 1) in [row[:2] for row in sheet["公共企事业单位"]]
+
+
+def test_the_rates_api_reads_the_assessment_settings(isolated: Platform, api: Api) -> None:
+    """HOTLINE_ASSESSMENT_BASIS=closed makes `/api/v1/rates` count by closing time, exactly as asking
+    `basis=closed` does (before, the API used the built-in defaults whatever the settings said)."""
+    params = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "unit"}
+    by_default = api.get("supervisor", "/api/v1/rates", params=params)
+    asked = api.get("supervisor", "/api/v1/rates", params={**params, "basis": "closed"})
+    app = isolated.client.app
+    saved = app.state.settings  # type: ignore[attr-defined]
+    app.state.settings = Settings(**{**saved.model_dump(), "assessment_basis": "closed"})  # type: ignore[attr-defined]
+    try:
+        configured = api.get("supervisor", "/api/v1/rates", params=params)
+        overridden = api.get("supervisor", "/api/v1/rates", params={**params, "basis": "received"})
+    finally:
+        app.state.settings = saved  # type: ignore[attr-defined]
+    assert by_default["basis"] == "received" and configured["basis"] == "closed"
+    assert configured["rows"] == asked["rows"] and configured["total"] == asked["total"]
+    assert overridden["rows"] == by_default["rows"]  # the request's own basis still wins
+    assert configured["total"] != by_default["total"]

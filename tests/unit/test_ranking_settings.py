@@ -42,3 +42,25 @@ def test_a_value_the_rules_cannot_take_is_refused(
     monkeypatch.setenv(f"HOTLINE_ASSESSMENT_{name}", value)
     with pytest.raises(ValidationError, match=f"assessment_{name.lower()}"):
         Settings()
+
+
+def test_the_rates_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.domain.rates import AssessmentConfig, PeriodBasis
+
+    assert Settings(_env_file=None).assessment_config == AssessmentConfig()  # type: ignore[call-arg]
+    monkeypatch.setenv("HOTLINE_ASSESSMENT_WEIGHTS", "0.2, 0.4, 0.4")
+    monkeypatch.setenv("HOTLINE_ASSESSMENT_FAIRLY_SATISFIED_WEIGHT", "0.9")
+    monkeypatch.setenv("HOTLINE_ASSESSMENT_BASIS", "closed")
+    config = Settings().assessment_config
+    assert (config.weights, config.fairly_satisfied_weight, config.basis) == (
+        (0.2, 0.4, 0.4),
+        0.9,
+        PeriodBasis.CLOSED,
+    )
+
+
+@pytest.mark.parametrize("value", ["0.1,0.5", "0.5,0.5,0.5", "a,b,c", "-0.1,0.6,0.5"])
+def test_weights_the_composite_cannot_take_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("HOTLINE_ASSESSMENT_WEIGHTS", value)
+    with pytest.raises(ValidationError, match="assessment_weights"):
+        Settings()

@@ -3,6 +3,7 @@ read their own unit's figures only."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from hotline.auth.deps import UserDep
 from hotline.domain import rates as r
 from hotline.domain.errors import forbidden, invalid
 from hotline.domain.vocabulary import Role
-from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 
 router = APIRouter(prefix="/api/v1", tags=["assessment 考核"])
 
@@ -53,6 +54,7 @@ def rates(
     zone: ZoneDep,
     now: NowDep,
     lang: LangDep,
+    settings: SettingsDep,
     start: Annotated[date, Query(alias="from", description="First day of the period (centre's zone)")],
     end: Annotated[date, Query(alias="to", description="Last day of the period (inclusive)")],
     group_by: Annotated[queries.GroupBy, Query()] = queries.GroupBy.UNIT,
@@ -69,7 +71,7 @@ def rates(
         raise invalid("rates.period", field="to")
     if (end - start).days + 1 > MAX_DAYS:
         raise invalid("rates.period_too_long", field="to", max_days=MAX_DAYS)
-    config = r.AssessmentConfig() if basis is None else r.AssessmentConfig(basis=basis)
+    config = settings.assessment_config if basis is None else replace(settings.assessment_config, basis=basis)
     only_unit = None if user.is_centre else user.unit_id
     with db.read() as session:
         found = queries.report(
