@@ -36,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.intake import (
+    BODIES,
     DEFAULT_PG,
     _LeanConnection,
     _request_bytes,
@@ -44,7 +45,6 @@ from bench.intake import (
     login,
     percentile,
     serve,
-    ticket_body,
 )
 from bench.router_throughput import _settings, prepare
 
@@ -95,7 +95,13 @@ def waiting(engine: Any) -> int:
 
 
 async def take_burst(
-    base_url: str, token: str, rate: float, seconds: float, engine: Any, timeline: list[dict[str, Any]]
+    base_url: str,
+    token: str,
+    rate: float,
+    seconds: float,
+    engine: Any,
+    timeline: list[dict[str, Any]],
+    body: Any,
 ) -> tuple[dict[int, float], float, float]:
     """Send ``rate × seconds`` tickets on schedule; sample the queue every second until it is
     empty after the burst. Returns each ticket's acknowledgement time, the burst's end and the
@@ -139,7 +145,7 @@ async def take_burst(
     tasks = []
     for i in range(total):
         await asyncio.sleep(max(0.0, t0 + i / rate - time.time()))
-        tasks.append(asyncio.create_task(one(_request_bytes(hostport, token, ticket_body(rng)))))
+        tasks.append(asyncio.create_task(one(_request_bytes(hostport, token, body(rng)))))
     await asyncio.gather(*tasks)
     ended = time.time()
     done.set()
@@ -187,12 +193,13 @@ def one_run(args: argparse.Namespace, rate: float, processes: int) -> dict[str, 
             server_cpu = _tree_cpu(server.python_pid)
             started = time.time()
             acked, ended, empty = asyncio.run(
-                take_burst(server.url, token, rate, args.seconds, engine, timeline)
+                take_burst(server.url, token, rate, args.seconds, engine, timeline, BODIES[args.texts])
             )
             server_cpu_end = _tree_cpu(server.python_pid)
         outs = []
         for p in routers:
             outs.append(json.loads(p.communicate("stop\n", timeout=120)[0].strip().splitlines()[-1]))
+        decisions = decided(engine)
         engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
     stored = {int(k): v for out in outs for k, v in out["stored"].items()}
@@ -216,8 +223,18 @@ def one_run(args: argparse.Namespace, rate: float, processes: int) -> dict[str, 
         "server_cpu_ms_per_ticket": None
         if server_cpu_s is None
         else round(1000 * server_cpu_s / max(len(acked), 1), 1),
+        "decisions": decisions,
         "load_average_1m": round(os.getloadavg()[0], 1),
     }
+
+
+def decided(engine: Any) -> dict[str, int]:
+    """How the routed tickets were decided: auto_dispatched (秒派), suggested, …"""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT decision, count(*) FROM ticket_routing GROUP BY decision"))
+        return {str(d): int(n) for d, n in rows}
 
 
 def main() -> None:
@@ -233,6 +250,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="how long each burst lasts")
     parser.add_argument("--processes", default="1,2", help="router processes, e.g. 1,2")
     parser.add_argument("--history-days", type=float, default=2, help="days of demo history (model, index)")
+    parser.add_argument(
+        "--texts",
+        choices=sorted(BODIES),
+        default="demo",
+        help="demo: the demo city's words (秒派 happens); fixed: a dozen fixed problems (none dispatched at once)",
+    )
     args = parser.parse_args()
     results = []
     for rate in (float(x) for x in args.rates.split(",")):
@@ -242,11 +265,13 @@ def main() -> None:
                 f"  → queue empty {result['drain_s']} s after the burst; advice stored "
                 f"p50 {result['latency_p50_ms']} ms, p95 {result['latency_p95_ms']} ms after the 201; "
                 f"router CPU {result['router_cpu_ms_per_ticket']} ms/ticket, server CPU "
-                f"{result['server_cpu_ms_per_ticket']} ms/ticket; load average {result['load_average_1m']}",
+                f"{result['server_cpu_ms_per_ticket']} ms/ticket; decisions {result['decisions']}; load average {result['load_average_1m']}",
                 flush=True,
             )
             results.append(result)
-    print(json.dumps({"database": args.database, "seconds": args.seconds, "runs": results}))
+    print(
+        json.dumps({"database": args.database, "seconds": args.seconds, "texts": args.texts, "runs": results})
+    )
 
 
 if __name__ == "__main__":

@@ -99,6 +99,34 @@ def ticket_body(rng: random.Random) -> dict[str, Any]:
     return body
 
 
+def demo_ticket_body(rng: random.Random) -> dict[str, Any]:
+    """A phone request in the demo city's own words (`hotline.demo.texts`, what the demo's model
+    is trained on), so that routing decides as in the demo, 秒派 included: one call in three is
+    about one power cut on one road (a burst's calls), the rest are drawn by the categories'
+    volumes. `ticket_body`'s dozen problems are not the demo's words: routing them dispatches
+    none at once."""
+    from hotline.demo import texts
+
+    district = rng.choice(sorted(texts.ROADS))
+    place = rng.choice(texts.ESTATES)
+    if rng.random() < 1 / 3:
+        phrase = rng.choice(texts.BURSTS[0][1]).replace("{road}", texts.ROADS["d-longwan"][0])
+        kind, content = texts.request_text(rng, "h|" + phrase, place, "d-longwan")
+    else:
+        codes = sorted(texts.TEMPLATES)
+        code = rng.choices(codes, [texts.TEMPLATES[c][0] for c in codes])[0]
+        kind, content = texts.request_text(rng, rng.choice(texts.TEMPLATES[code][1]), place, district)
+    return {
+        "channel": "phone",
+        "kind": kind.value,
+        "content": content,
+        "citizen_phone": f"13{rng.randint(5, 9)}{rng.randint(0, 99_999_999):08d}",
+    }
+
+
+BODIES = {"demo": demo_ticket_body, "fixed": ticket_body}
+
+
 # ---------------------------------------------------------------------------------------------
 # CPU accounting from /proc (Linux); None elsewhere
 # ---------------------------------------------------------------------------------------------

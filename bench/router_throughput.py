@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import DEFAULT_PG, bench_database, ticket_body
+from bench.intake import BODIES, DEFAULT_PG, bench_database
 
 
 def _settings(url: str, data_dir: Path) -> Any:
@@ -67,7 +67,7 @@ def prepare(url: str, data_dir: Path, history_days: float) -> dict[str, Any]:
     return summary
 
 
-def burst(url: str, data_dir: Path, n: int, seed: int) -> None:
+def burst(url: str, data_dir: Path, n: int, seed: int, body: Any) -> None:
     """``n`` phone tickets taken in, each waiting for the router; nothing else waits."""
     from sqlalchemy import delete
 
@@ -81,8 +81,20 @@ def burst(url: str, data_dir: Path, n: int, seed: int) -> None:
         s.execute(delete(RoutingQueueRow))
     rng = random.Random(seed)
     for _ in range(n):
-        intake.submit(wiring.db, TicketIn(**ticket_body(rng)), datetime.now(UTC), lambda _s: None)
+        intake.submit(wiring.db, TicketIn(**body(rng)), datetime.now(UTC), lambda _s: None)
     wiring.db.dispose()
+
+
+def decisions(url: str) -> dict[str, int]:
+    """How the tickets routed so far were decided: auto_dispatched (秒派), below_threshold, …"""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT decision, count(*) FROM ticket_routing GROUP BY decision"))
+        found = {str(d): int(n) for d, n in rows}
+    engine.dispose()
+    return found
 
 
 def child(url: str, data_dir: Path, profile: str) -> None:
@@ -175,6 +187,12 @@ def main() -> None:
     parser.add_argument("--processes", default="1,2", help="router processes, e.g. 1,2")
     parser.add_argument("--history-days", type=float, default=7, help="days of demo history (model, index)")
     parser.add_argument("--profile", default="", help="write each router's cProfile into this folder")
+    parser.add_argument(
+        "--texts",
+        choices=sorted(BODIES),
+        default="demo",
+        help="demo: the demo city's words (秒派 happens); fixed: a dozen fixed problems (none dispatched at once)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="router-bench-"))
     if args.profile:
@@ -185,8 +203,13 @@ def main() -> None:
         summary = prepare(url, workdir, args.history_days)
         print(f"prepared in {time.perf_counter() - started:.0f} s: {summary.get('tickets')} past tickets")
         for i, n in enumerate(int(x) for x in args.processes.split(",")):
-            burst(url, workdir, args.tickets, seed=i)
+            burst(url, workdir, args.tickets, seed=i, body=BODIES[args.texts])
+            before = decisions(url)
             result = run_routers(url, workdir, n, args.profile)
+            after = decisions(url)
+            result["decisions"] = {
+                k: after[k] - before.get(k, 0) for k in after if after[k] > before.get(k, 0)
+            }
             print(f"{n} router process(es): {result}")
             results.append(result)
     load = os.getloadavg()
@@ -195,6 +218,7 @@ def main() -> None:
     out: dict[str, Any] = {
         "database": args.database,
         "tickets": args.tickets,
+        "texts": args.texts,
         "load_average_1m": round(load[0], 1),
         **{f"tickets_per_s_{n}": r["tickets_per_s"] for n, r in by_n.items()},
         **{f"cpu_ms_per_ticket_{n}": r["cpu_ms_per_ticket"] for n, r in by_n.items()},

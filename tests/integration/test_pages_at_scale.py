@@ -103,6 +103,12 @@ def test_a_batch_of_queries_finds_what_each_query_finds_alone(platform: Platform
         together = search.search_many(s, scope, queries, limit=20)
     assert together == alone
     assert together[0] and together[0] == together[-2]  # the repeated query, the same hits
+    with platform.db.read() as s:  # the router's form: the same documents, scores and order, unexplained
+        bare = search.search_many(s, scope, queries, limit=20, explain=False)
+    assert [[(h.ref_id, h.score) for h in hits] for hits in bare] == [
+        [(h.ref_id, h.score) for h in hits] for hits in alone
+    ]
+    assert all(h.matched == () and h.parts == () for hits in bare for h in hits)
 
 
 def test_a_common_query_in_a_batch_is_searched_over_the_window(

@@ -81,7 +81,9 @@ def search_tickets(session: Session, text: str, limit: int = 20) -> list[int]:
 
 def search_many(session: Session, texts: list[str], limit: int = 20) -> list[list[int]]:
     """:func:`search_tickets` of each text, searched at once (a router's batch)."""
-    found = search.search_many(session, SCOPE, list(texts), limit=limit, query_chars=INDEXED_CHARS)
+    found = search.search_many(
+        session, SCOPE, list(texts), limit=limit, query_chars=INDEXED_CHARS, explain=False
+    )
     return [[h.ref_id for h in hits] for hits in found]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.search import tokens
 from hotline.search.models import SearchDocument, SearchPosting
-from hotline.search.queries import MAX_QUERY_TERMS, Hit, Posting, _kept_exact, _rank, idf
+from hotline.search.queries import MAX_QUERY_TERMS, Hit, Postings, _kept_exact, idf
 
 
 def fingerprint(session: Session, scope: str) -> tuple[int, datetime | None, int | None]:
@@ -31,38 +30,27 @@ def fingerprint(session: Session, scope: str) -> tuple[int, datetime | None, int
     return int(n), last, top
 
 
-@dataclass(frozen=True)
-class _Doc:
-    ref_id: int
-    length: int
-    tag: str | None
-
-
 class ScopeIndex:
     """Every document and posting of one scope, read once."""
 
-    def __init__(self, docs: dict[int, _Doc], postings: dict[str, list[tuple[int, int]]]) -> None:
-        self._docs = docs  # document id → its ref, length and tag
-        self._postings = postings  # term → [(document id, tf)]
+    def __init__(self, lengths: dict[str | None, list[int]], postings: Postings) -> None:
+        self._lengths = lengths  # tag → its documents' lengths
+        self._postings = postings
 
     @classmethod
     def read(cls, session: Session, scope: str) -> ScopeIndex:
-        docs = {
-            doc_id: _Doc(ref_id, length, tag)
-            for doc_id, ref_id, length, tag in session.execute(
-                select(
-                    SearchDocument.id, SearchDocument.ref_id, SearchDocument.length, SearchDocument.tag
-                ).where(SearchDocument.scope == scope)
-            )
-        }
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for doc_id, term, tf in session.execute(
-            select(SearchPosting.document_id, SearchPosting.term, SearchPosting.tf).where(
-                SearchPosting.scope == scope
-            )
+        lengths: dict[str | None, list[int]] = defaultdict(list)
+        for length, tag in session.execute(
+            select(SearchDocument.length, SearchDocument.tag).where(SearchDocument.scope == scope)
         ):
-            postings[term].append((doc_id, tf))
-        return cls(docs, dict(postings))
+            lengths[tag].append(length)
+        d, p = SearchDocument, SearchPosting
+        rows = session.execute(
+            select(p.term, p.tf, d.ref_id, d.length, d.tag)
+            .join(d, d.id == p.document_id)
+            .where(p.scope == scope)
+        ).all()
+        return cls(dict(lengths), Postings.from_rows(rows))
 
     def search(
         self,
@@ -76,20 +64,13 @@ class ScopeIndex:
         wanted = tokens.query_terms(query, max_chars=query_chars)[:MAX_QUERY_TERMS]
         if not wanted or limit <= 0:
             return []
-        tagged = set(tags) if tags is not None else None
-        lengths = [d.length for d in self._docs.values() if tagged is None or d.tag in tagged]
+        lengths = [n for tag, ns in self._lengths.items() if tags is None or tag in tags for n in ns]
         n_docs = len(lengths)
         if not n_docs:
             return []
         avg_length = max(sum(lengths) / n_docs, 1.0)
-        df = {t: len(self._postings[t]) for t in set(wanted) if t in self._postings}
+        df = {t: n for t in set(wanted) if (n := self._postings.df(t))}
         present = sorted((t for t in wanted if t in df), key=lambda t: df[t])
         kept = _kept_exact(present, df, n_docs)
-        by_term: dict[str, list[Posting]] = {}
-        for term in kept:
-            docs = ((self._docs[doc_id], tf) for doc_id, tf in self._postings[term])
-            by_term[term] = [
-                (tf, d.ref_id, d.length, d.tag) for d, tf in docs if tagged is None or d.tag in tagged
-            ]
         weight = {t: idf(n_docs, df[t]) for t in kept}
-        return _rank(by_term, kept, weight, avg_length, limit)
+        return self._postings.rank(kept, weight, avg_length, limit, tags=tags)

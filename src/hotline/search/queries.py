@@ -20,11 +20,11 @@ import functools
 import math
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
 from sqlalchemy import CompoundSelect, Integer, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
@@ -150,69 +150,134 @@ def _kept_exact(present: list[str], df: dict[str, int], n_docs: int) -> list[str
     return kept
 
 
-#: One posting as the ranking reads it: (tf, the document's ref_id, length, tag).
-Posting = tuple[int, int, int, "str | None"]
-
 _P, _D = SearchPosting.__table__.c, SearchDocument.__table__.c
-#: A batch's postings: Core columns and an expanding list of terms, so the statement is compiled
-#: once and its rows are plain tuples (an ORM select cost ~1 ms a search in loading alone).
+#: Postings with their documents: Core columns, so the rows are plain tuples (an ORM select cost
+#: ~1 ms a search in loading alone). The batch's form takes an expanding list of terms, so it is
+#: compiled once.
+_POSTING_COLUMNS: Final = (_P.term, _P.tf, _D.ref_id, _D.length, _D.tag)
 _POSTINGS: Final = (
-    select(_P.term, _P.tf, _D.ref_id, _D.length, _D.tag)
+    select(*_POSTING_COLUMNS)
     .select_from(SearchPosting.__table__.join(SearchDocument.__table__, _D.id == _P.document_id))
     .where(_P.scope == bindparam("scope"), _P.term.in_(bindparam("terms", expanding=True)))
 )
 
 
-def _rank(
-    by_term: dict[str, list[Posting]],
-    kept: list[str],
-    weight: dict[str, float],
-    avg_length: float,
-    limit: int,
-) -> list[Hit]:
-    """BM25 over the kept terms' postings, best first. Terms are added in sorted order, so a
-    document's score is the same float however its postings were read (one query or a batch)."""
-    scores: dict[int, float] = defaultdict(float)
-    matched: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    doc_tag: dict[int, str | None] = {}
-    for term in sorted(kept):
-        w = weight[term]
-        for tf, ref_id, length, tag in by_term.get(term, ()):
-            part = w * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg_length))
-            scores[ref_id] += part
-            matched[ref_id].append((part, term))
-            doc_tag[ref_id] = tag
-    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    hits = []
-    for ref_id, score in best:
-        strongest = sorted(matched[ref_id], reverse=True)
-        hits.append(
-            Hit(
-                ref_id=ref_id,
-                score=round(score, 6),
-                matched=tuple(t for _, t in strongest),
-                tag=doc_tag[ref_id],
-                parts=tuple((t, round(part, 6)) for part, t in strongest),
+class Postings:
+    """Some terms' postings as columns (numpy arrays), grouped by term in sorted order, ranked
+    with BM25 by array arithmetic: a router's batch reads ~10,000 postings, and a loop over them
+    in Python cost more than the rest of a ticket's routing (issue 16, defect 13).
+
+    A document's score is the sum of its terms' parts added in sorted term order (``bincount``
+    adds in input order), so it is the same float however the postings were read — one query,
+    a batch, or the knowledge base's copy in memory."""
+
+    __slots__ = ("_code", "_length", "_ref", "_starts", "_tag_code", "_tags", "_term", "_terms", "_tf")
+
+    def __init__(
+        self, terms: list[str], codes: np.ndarray, tf: Any, ref: Any, length: Any, tag: Sequence[str | None]
+    ) -> None:
+        """``terms`` sorted and distinct; ``codes[i]`` the index in ``terms`` of posting i's term."""
+        order = np.argsort(codes, kind="stable")
+        self._terms = terms
+        self._code = {t: i for i, t in enumerate(terms)}
+        self._starts = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(terms)))))
+        self._term = codes[order]
+        self._tf = np.asarray(tf, dtype=np.float64)[order]
+        self._ref = np.asarray(ref, dtype=np.int64)[order]
+        self._length = np.asarray(length, dtype=np.float64)[order]
+        self._tags: list[str | None] = list(dict.fromkeys(tag))
+        tag_index = {t: i for i, t in enumerate(self._tags)}
+        self._tag_code = np.fromiter(map(tag_index.__getitem__, tag), dtype=np.int32, count=len(tag))[order]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[Any]]) -> Postings:
+        """From rows ``(term, tf, ref_id, length, tag)`` in any order."""
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls([], empty, empty, empty, empty, [])
+        term, tf, ref, length, tag = zip(*rows, strict=True)
+        terms = sorted(set(term))
+        code = {t: i for i, t in enumerate(terms)}
+        codes = np.fromiter(map(code.__getitem__, term), dtype=np.int64, count=len(term))
+        return cls(terms, codes, tf, ref, length, tag)
+
+    def df(self, term: str) -> int:
+        """How many postings (documents) ``term`` has here."""
+        c = self._code.get(term)
+        return 0 if c is None else int(self._starts[c + 1] - self._starts[c])
+
+    def rank(
+        self,
+        kept: Collection[str],
+        weight: dict[str, float],
+        avg_length: float,
+        limit: int,
+        tags: Collection[str | None] | None = None,
+        *,
+        explain: bool = True,
+    ) -> list[Hit]:
+        """BM25 over the kept terms' postings (of documents with one of ``tags``, if given), best
+        first; ties by ref_id. ``explain=False`` leaves out each hit's matched terms and parts
+        (the router needs only the ids: the parts cost more than the ranking)."""
+        terms = sorted({t for t in kept if t in self._code})
+        if not terms or limit <= 0:
+            return []
+        c = np.asarray([self._code[t] for t in terms], dtype=np.int64)
+        start, count = self._starts[c], self._starts[c + 1] - self._starts[c]
+        total = int(count.sum())
+        if not total:
+            return []
+        # positions of the kept terms' postings, term by term: each run start + 0, 1, 2, …
+        at = np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
+        w = np.repeat(np.array([weight[t] for t in terms], dtype=np.float64), count)
+        if tags is not None:
+            allowed = set(tags)
+            wanted = np.isin(self._tag_code[at], [i for i, t in enumerate(self._tags) if t in allowed])
+            at, w = at[wanted], w[wanted]
+            if not len(at):
+                return []
+        tf, length = self._tf[at], self._length[at]
+        part = w * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg_length))
+        docs, which = np.unique(self._ref[at], return_inverse=True)
+        score = np.bincount(which, weights=part, minlength=len(docs))
+        best = np.lexsort((docs, -score))[:limit]
+        if not explain:
+            return [Hit(int(docs[d]), round(float(score[d]), 6), ()) for d in best.tolist()]
+        hits = []
+        for d in best.tolist():
+            mine = np.flatnonzero(which == d)
+            strongest = sorted(
+                zip(
+                    part[mine].tolist(), (self._terms[i] for i in self._term[at[mine]].tolist()), strict=True
+                ),
+                reverse=True,
             )
-        )
-    return hits
-
-
-def _group(rows: Any) -> dict[str, list[Posting]]:
-    by_term: dict[str, list[Posting]] = defaultdict(list)
-    for term, tf, ref_id, length, tag in rows:
-        by_term[term].append((tf, ref_id, length, tag))
-    return by_term
+            hits.append(
+                Hit(
+                    ref_id=int(docs[d]),
+                    score=round(float(score[d]), 6),
+                    matched=tuple(t for _, t in strongest),
+                    tag=self._tags[int(self._tag_code[at[mine[0]]])],
+                    parts=tuple((t, round(p, 6)) for p, t in strongest),
+                )
+            )
+        return hits
 
 
 def search_many(
-    session: Session, scope: str, queries: list[str | None], limit: int = 10, *, query_chars: int = 500
+    session: Session,
+    scope: str,
+    queries: list[str | None],
+    limit: int = 10,
+    *,
+    query_chars: int = 500,
+    explain: bool = True,
 ) -> list[list[Hit]]:
     """:func:`search` of each query (no tags), the same hits, read for all at once: one count of
     the scope, the union of the queries' terms counted once, and the postings of every term some
     query keeps read in one statement. A burst's tickets share most of their terms (the router
     searches a batch of 20; issue 16, defect 13). A query so common that it needs the newest
-    window (see the module) is searched on its own."""
+    window (see the module) is searched on its own. ``explain``: as in :meth:`Postings.rank`."""
     wanted = [tokens.query_terms(q, max_chars=query_chars)[:MAX_QUERY_TERMS] for q in queries]
     out: list[list[Hit]] = [[] for _ in queries]
     if limit <= 0 or not any(wanted):
@@ -234,10 +299,12 @@ def search_many(
     union = sorted({t for kept in kept_of.values() for t in kept})
     if not union:
         return out
-    by_term = _group(session.connection().execute(_POSTINGS, {"scope": scope, "terms": union}))
+    postings = Postings.from_rows(
+        session.connection().execute(_POSTINGS, {"scope": scope, "terms": union}).all()
+    )
     weight = {t: idf(n_docs, df[t]) for t in union}
     for i, kept in kept_of.items():
-        out[i] = _rank(by_term, kept, weight, avg_length, limit)
+        out[i] = postings.rank(kept, weight, avg_length, limit, explain=explain)
     return out
 
 
@@ -276,11 +343,11 @@ def search_bounded(
     present = sorted((t for t in wanted if t in df), key=lambda t: df[t])
     if not present:
         return [], False
-    rows = select(
-        SearchPosting.term, SearchPosting.tf, SearchDocument.ref_id, SearchDocument.length, SearchDocument.tag
-    ).join(SearchDocument, SearchDocument.id == SearchPosting.document_id)
+    rows = select(*_POSTING_COLUMNS).select_from(
+        SearchPosting.__table__.join(SearchDocument.__table__, _D.id == _P.document_id)
+    )
     if tags is not None:
-        rows = rows.where(SearchDocument.tag.in_(list(tags)))
+        rows = rows.where(_D.tag.in_(list(tags)))
     kept: list[str] = []
     windowed = df[present[0]] > MAX_POSTINGS
     if not windowed:
@@ -317,7 +384,8 @@ def search_bounded(
                 kept.append(term)
         if not kept:
             return [], True
-        rows = rows.where(SearchPosting.document_id >= floor)
+        rows = rows.where(_P.document_id >= floor)
     weight = {t: idf(n_docs, df[t]) for t in kept}
-    rows = rows.where(SearchPosting.scope == scope, SearchPosting.term.in_(kept))
-    return _rank(_group(session.execute(rows)), kept, weight, avg_length, limit), windowed
+    rows = rows.where(_P.scope == scope, _P.term.in_(kept))
+    postings = Postings.from_rows(session.connection().execute(rows).all())
+    return postings.rank(kept, weight, avg_length, limit), windowed
