@@ -43,6 +43,7 @@ from hotline.portal import pages as portal_pages
 from hotline.reports import pages as report_pages
 from hotline.reports.routes import router as reports_router
 from hotline.routing import pages as routing_pages
+from hotline.routing import queue as routing_queue
 from hotline.routing.routes import router as routing_router
 from hotline.routing.runtime import warm_in_background
 from hotline.sla import pages as sla_pages
@@ -90,17 +91,22 @@ def create_app(
             freeze()
             if not run_worker:
                 warm_in_background(_app.state.routing, then=freeze)
-        background = None
+        background = waker = None
         if run_worker:  # routing of new tickets is background work too
             _app.state.router = wiring.router(_app.state.routing)
             _app.state.router.start()
             background = BackgroundWorker(wiring.worker())
             background.start()
+        elif wiring.db.can_listen:  # routers run in other processes: tell them of new tickets
+            waker = _app.state.routing_waker = routing_queue.Waker(wiring.db)
+            waker.start()
         yield
         if background is not None:
             background.close()
         if run_worker:
             _app.state.router.stop()
+        if waker is not None:
+            waker.stop()
         if db is None:  # we made it, we close it
             wiring.db.dispose()
 

@@ -54,6 +54,38 @@ def test_the_router_thread_routes_a_new_ticket_within_moments(api: RoutedApi) ->
     assert advice["suggestions"][0]["category"]["code"] == "urban.streetlight"
 
 
+def test_a_router_in_another_process_starts_on_intakes_notice_not_its_poll(api: RoutedApi) -> None:
+    """Issue 16: routers beside the web tier (`hotline routing work`) are not woken by intake's
+    process. On PostgreSQL intake says so (NOTIFY, from a thread of the web process) and the
+    router starts at once — here its poll is a minute, so only the notice can start it; on SQLite
+    a router there polls the queue every POLL_SECONDS_SQLITE (a read, no lock)."""
+    api.route_waiting()
+    state = api.client.app.state  # type: ignore[attr-defined]
+    db = api.p.db
+    router = state.wiring.router(state.routing)  # not the app's: nothing in this process wakes it
+    assert getattr(state, "router", None) is None
+    if db.can_listen:
+        assert state.routing_waker is not None
+        router.poll_seconds = 60.0
+    else:
+        assert router.poll_seconds == queue.POLL_SECONDS_SQLITE < queue.POLL_SECONDS
+    router.start()
+    try:
+        if db.can_listen:
+            assert router.listening.wait(20)
+            time.sleep(0.2)  # the pass its first notice started is over
+        ticket = _post(api, "望海社区门口那盏路灯又闪个不停了")
+        deadline = time.monotonic() + 20
+        while ticket in _waiting(api) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        waited = 20 - (deadline - time.monotonic())
+    finally:
+        router.stop()
+    assert ticket not in _waiting(api)
+    assert waited < 20
+    api.get("dispatcher", f"/api/v1/tickets/{ticket}/routing")
+
+
 def test_a_claimed_ticket_is_taken_again_only_when_its_lease_runs_out(api: RoutedApi) -> None:
     api.route_waiting()
     ticket = _post(api, "公交车司机甩站，等了四十分钟")

@@ -7,13 +7,17 @@ conflicting writes to one ticket are caught by the optimistic version check in t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("hotline.db")
 
 
 class Database:
@@ -63,6 +67,48 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    @property
+    def can_listen(self) -> bool:
+        """Whether other processes can be told of a change (`notify`, `listen`): PostgreSQL."""
+        return not self.is_sqlite
+
+    def notify(self, channel: str) -> None:
+        """Tell every process listening on ``channel`` (PostgreSQL NOTIFY, delivered at once: it
+        commits by itself); nothing on SQLite, where a process polls instead."""
+        if self.is_sqlite:
+            return
+        with self._autocommit_sessions() as session:
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+
+    def listen(
+        self,
+        channel: str,
+        heard: Callable[[], None],
+        stop: threading.Event,
+        wait: float = 1.0,
+        listening: threading.Event | None = None,
+    ) -> None:
+        """Call ``heard`` whenever ``channel`` is notified, until ``stop`` is set (run it in a
+        thread of its own). Its own connection, outside the pool; a lost connection is opened again
+        after ``wait`` seconds, and ``heard`` is called then too, as a notice may have been missed.
+        ``listening`` is set once notices are heard."""
+        import psycopg
+
+        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+        while not stop.is_set():
+            try:
+                with psycopg.connect(*args, **{**kwargs, "autocommit": True}) as conn:
+                    conn.execute(f'LISTEN "{channel}"')
+                    if listening is not None:
+                        listening.set()
+                    heard()
+                    while not stop.is_set():
+                        for _ in conn.notifies(timeout=wait):
+                            heard()
+            except psycopg.Error:
+                log.warning("listening on %s: connection lost; again in %.0f s", channel, wait, exc_info=True)
+                stop.wait(wait)
 
 
 def _ensure_parent_dir(url: str) -> None:

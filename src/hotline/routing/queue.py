@@ -45,7 +45,13 @@ LEASE: Final = timedelta(seconds=30)
 RENEW_AFTER: Final = timedelta(seconds=10)
 MAX_ATTEMPTS: Final = 5
 BATCH: Final = 20
+#: An idle router looks at the queue this often. On PostgreSQL intake's processes also say when a
+#: ticket came in (NOTIFY on CHANNEL), so a router in another process starts at once and the poll
+#: is only a safety net; on SQLite, a router outside intake's process has only the poll — a read,
+#: which takes no lock.
 POLL_SECONDS: Final = 1.0
+POLL_SECONDS_SQLITE: Final = 0.2
+CHANNEL: Final = "hotline_routing"
 
 QUEUE: Final = RoutingQueueRow.__table__
 
@@ -56,10 +62,19 @@ def entry(now: datetime) -> tuple[Table, list[dict[str, Any]]]:
     return QUEUE, [{"enqueued_at": now, "attempts": 0}]
 
 
+def _due(now: datetime) -> Any:
+    return or_(RoutingQueueRow.lease_until.is_(None), RoutingQueueRow.lease_until <= now)
+
+
 def claim(db: Database, now: datetime, limit: int = BATCH) -> list[int]:
-    """Take up to `limit` waiting tickets, oldest first, under a lease."""
+    """Take up to `limit` waiting tickets, oldest first, under a lease. Looks first in a read
+    (an idle router polls: on SQLite a write transaction would take the lock intake needs)."""
+    with db.read() as s:
+        waiting = _due(now) & (RoutingQueueRow.attempts < MAX_ATTEMPTS)
+        if s.scalar(select(RoutingQueueRow.ticket_id).where(waiting).limit(1)) is None:
+            return []
     with db.write() as s:
-        due = or_(RoutingQueueRow.lease_until.is_(None), RoutingQueueRow.lease_until <= now)
+        due = _due(now)
         ids = list(
             s.scalars(
                 select(RoutingQueueRow.ticket_id)
@@ -240,7 +255,8 @@ def waiting(session: Session) -> int:
 
 
 class Router:
-    """The routing loop in a thread: wakes when intake says a ticket came in, else every second."""
+    """The routing loop in a thread: wakes when intake says a ticket came in — in this process
+    (`wake`) or, on PostgreSQL, in any (`CHANNEL`, heard by a second thread) — else polls."""
 
     def __init__(
         self, db: Database, runtime: Runtime, policy: Callable[[], auto.Policy], clock: Callable[[], datetime]
@@ -250,10 +266,22 @@ class Router:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
+        self.listening = threading.Event()  # set once this router hears other processes' notices
+        self.poll_seconds = POLL_SECONDS if db.can_listen else POLL_SECONDS_SQLITE
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hotline-router", daemon=True)
         self._thread.start()
+        if self._db.can_listen:
+            self._listener = threading.Thread(
+                target=self._db.listen,
+                args=(CHANNEL, self._wake.set, self._stop),
+                kwargs={"listening": self.listening},
+                name="hotline-router-listener",
+                daemon=True,
+            )
+            self._listener.start()
 
     def drain(self) -> int:
         """Route everything waiting now, in the caller's thread (`hotline worker --once`)."""
@@ -265,12 +293,13 @@ class Router:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in (self._thread, self._listener):
+            if thread is not None:
+                thread.join(timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(POLL_SECONDS)
+            self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
                 while not self._stop.is_set() and route_pending(
@@ -281,8 +310,49 @@ class Router:
                 log.exception("routing loop: will retry")
 
 
+class Waker:
+    """Tells routers in other processes that tickets came in (PostgreSQL NOTIFY), from a thread
+    of its own: off the request, and one notice for all the tickets taken in while the last one
+    was sent (a burst of 90 a second sends a few dozen)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._poked = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="hotline-routing-waker", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._poked.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._poked.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._poked.wait()
+            self._poked.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self._db.notify(CHANNEL)
+            except Exception:  # the routers' poll finds the ticket anyway
+                log.warning("could not tell the routers of new tickets", exc_info=True)
+
+
 def notify(app_state: Any) -> None:
-    """After intake committed: wake this process's router, if it runs one."""
+    """After intake committed: wake this process's router, if it runs one; else tell the routers
+    of other processes (PostgreSQL)."""
     router = getattr(app_state, "router", None)
     if router is not None:
         router.wake()
+        return
+    waker = getattr(app_state, "routing_waker", None)
+    if waker is not None:
+        waker.poke()
