@@ -2,6 +2,8 @@
 
     nice .venv/bin/python bench/routing_confidence.py cache --seed 0    # ≈ 5 folds of training
     .venv/bin/python bench/routing_confidence.py compare --seeds 0 1 2  # seconds, on the caches
+    .venv/bin/python bench/routing_confidence.py hindsight    # how well each score ranks, a ceiling
+    .venv/bin/python bench/routing_confidence.py labels       # macro-F1 of labels combined from both
 
 ``cache`` runs the very cross-validation ``hotline routing crossval`` runs (same folds, same
 near-copy exclusion, same models) once per seed and keeps, for every scored message, the signals a
@@ -303,6 +305,82 @@ def compare(seeds: list[int]) -> None:
     print(json.dumps(results))
 
 
+SCORES: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
+    "checker's probability (today)": lambda d: d["checker_p"],
+    "ridge's own probability": lambda d: d["ridge_p"],
+    "the lower of the two": lambda d: np.minimum(d["checker_p"], d["ridge_p"]),
+    "mean of the two logits": lambda d: _logit(d["checker_p"]) + _logit(d["ridge_p"]),
+    "checker's decision margin": lambda d: d["checker_margin"],
+    "checker's probability margin": lambda d: d["checker_p_margin"],
+    "parts agreeing (+ checker's probability)": lambda d: d["parts_agree"] + d["checker_p"],
+}
+
+
+def hindsight(seeds: list[int]) -> None:
+    """How well each plain score ranks right answers above wrong ones (ROC AUC), and the share
+    its threshold would dispatch if chosen on the very rows it is scored on (a ceiling: no rule
+    built on the score dispatches more at the same bound)."""
+    from sklearn.metrics import roc_auc_score
+
+    print("| score | " + " | ".join(f"seed {s}: AUC, share in hindsight" for s in seeds) + " |")
+    print("|---|" + "---|" * len(seeds))
+    data = {s: load_cache(s) for s in seeds}
+    for name, score in SCORES.items():
+        cells = []
+        for s in seeds:
+            d = data[s]
+            if name.startswith("parts") and "parts_agree" not in d:
+                cells.append("—")
+                continue
+            x = score(d)
+            chosen = x >= _threshold(d, np.arange(len(x)), x)
+            cells.append(
+                f"{roc_auc_score(d['correct'], x):.3f}, {chosen.mean():.1%} / {d['correct'][chosen].mean():.1%}"
+            )
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for s in seeds:
+        d = data[s]
+        n = round(0.8 * len(d["labels"]))
+        allowed = max(w for w in range(n) if ev.wilson_lower_bound(n - w, n, ev.CONFIDENCE_LEVEL) >= 0.97)
+        top = np.argsort(-d["checker_p"], kind="stable")[:n]
+        print(
+            f"seed {s}: 80 % is {n} messages, of which at most {allowed} may be wrong; the checker's "
+            f"{n} most confident hold {int(n - d['correct'][top].sum())} wrong"
+        )
+
+
+def labels(seeds: list[int]) -> None:
+    """Macro-F1 of labels combined from both models' out-of-fold signals (a multinomial logistic
+    regression fitted on the other folds; averages), beside the ridge's own labels."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    for s in seeds:
+        d = load_cache(s)
+        y, classes = d["labels"], d["classes"]
+        found = {"ridge (shipped)": f1_score(y, d["predicted"], average="macro")}
+        found["checker"] = f1_score(y, classes[d["checker_proba"].argmax(axis=1)], average="macro")
+        mix = 0.7 * d["ridge_proba"] + 0.3 * d["checker_proba"]
+        found["0.7 ridge + 0.3 checker probabilities"] = f1_score(
+            y, classes[mix.argmax(axis=1)], average="macro"
+        )
+        x = np.column_stack([d["ridge_decision"], d["checker_decision"]])
+        for c in (0.1, 1.0):
+            predicted = np.empty(len(y), dtype=object)
+            for f in np.unique(d["fold"]):
+                train, test = d["fold"] != f, d["fold"] == f
+                model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
+                predicted[test] = model.fit(x[train], y[train]).predict(x[test])
+            found[f"stacked on both models' 14 decision values, C = {c}"] = f1_score(
+                y, predicted.astype(str), average="macro"
+            )
+        print(
+            json.dumps({"seed": s, **{k: round(float(v), 4) for k, v in found.items()}}, ensure_ascii=False)
+        )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -310,8 +388,10 @@ if __name__ == "__main__":
     p_cache.add_argument("--seed", type=int, required=True)
     p_compare = sub.add_parser("compare")
     p_compare.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    for command in ("hindsight", "labels"):
+        sub.add_parser(command).add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
     if args.command == "cache":
         cache(args.seed)
     else:
-        compare(args.seeds)
+        {"compare": compare, "hindsight": hindsight, "labels": labels}[args.command](args.seeds)
