@@ -46,7 +46,7 @@ from bench.intake import (
     percentile,
     serve,
 )
-from bench.router_throughput import _settings, prepare
+from bench.router_throughput import _settings, decisions, prepare
 
 CONNECTIONS = 32  # enough that a slow answer does not hold back the schedule at 90/s
 
@@ -199,7 +199,7 @@ def one_run(args: argparse.Namespace, rate: float, processes: int) -> dict[str, 
         outs = []
         for p in routers:
             outs.append(json.loads(p.communicate("stop\n", timeout=120)[0].strip().splitlines()[-1]))
-        decisions = decided(engine)
+        decided = decisions(url)
         engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
     stored = {int(k): v for out in outs for k, v in out["stored"].items()}
@@ -223,18 +223,9 @@ def one_run(args: argparse.Namespace, rate: float, processes: int) -> dict[str, 
         "server_cpu_ms_per_ticket": None
         if server_cpu_s is None
         else round(1000 * server_cpu_s / max(len(acked), 1), 1),
-        "decisions": decisions,
+        "decisions": decided,
         "load_average_1m": round(os.getloadavg()[0], 1),
     }
-
-
-def decided(engine: Any) -> dict[str, int]:
-    """How the routed tickets were decided: auto_dispatched (秒派), suggested, …"""
-    from sqlalchemy import text
-
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT decision, count(*) FROM ticket_routing GROUP BY decision"))
-        return {str(d): int(n) for d, n in rows}
 
 
 def main() -> None:
