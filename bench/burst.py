@@ -41,6 +41,7 @@ from bench.intake import (
     _LeanConnection,
     _request_bytes,
     _tree_cpu,
+    add_texts_option,
     bench_database,
     login,
     percentile,
@@ -241,12 +242,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="how long each burst lasts")
     parser.add_argument("--processes", default="1,2", help="router processes, e.g. 1,2")
     parser.add_argument("--history-days", type=float, default=2, help="days of demo history (model, index)")
-    parser.add_argument(
-        "--texts",
-        choices=sorted(BODIES),
-        default="demo",
-        help="demo: the demo city's words (秒派 happens); fixed: a dozen fixed problems (none dispatched at once)",
-    )
+    add_texts_option(parser)
     args = parser.parse_args()
     results = []
     for rate in (float(x) for x in args.rates.split(",")):

@@ -127,6 +127,16 @@ def demo_ticket_body(rng: random.Random) -> dict[str, Any]:
 BODIES = {"demo": demo_ticket_body, "fixed": ticket_body}
 
 
+def add_texts_option(parser: argparse.ArgumentParser) -> None:
+    """The router benches' ``--texts``: which words the burst's tickets say (`BODIES`)."""
+    parser.add_argument(
+        "--texts",
+        choices=sorted(BODIES),
+        default="demo",
+        help="demo: the demo city's words (routed as in the demo); fixed: a dozen fixed problems",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # CPU accounting from /proc (Linux); None elsewhere
 # ---------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import BODIES, DEFAULT_PG, bench_database
+from bench.intake import BODIES, DEFAULT_PG, add_texts_option, bench_database
 
 
 def _settings(url: str, data_dir: Path) -> Any:
@@ -187,12 +187,7 @@ def main() -> None:
     parser.add_argument("--processes", default="1,2", help="router processes, e.g. 1,2")
     parser.add_argument("--history-days", type=float, default=7, help="days of demo history (model, index)")
     parser.add_argument("--profile", default="", help="write each router's cProfile into this folder")
-    parser.add_argument(
-        "--texts",
-        choices=sorted(BODIES),
-        default="demo",
-        help="demo: the demo city's words (秒派 happens); fixed: a dozen fixed problems (none dispatched at once)",
-    )
+    add_texts_option(parser)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="router-bench-"))
     if args.profile:
