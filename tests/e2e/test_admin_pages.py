@@ -107,6 +107,7 @@ def test_an_administrator_creates_a_unit_and_a_person_who_logs_in_until_disabled
     admin.goto(live_url + "/admin/categories")
     screenshot(admin, "admin-categories", full_page=False)
     admin.click("table.tree a >> nth=1")
+    admin.wait_for_url("**/admin/categories/*")
     screenshot(admin, "admin-category", full_page=False)
     admin.goto(live_url + "/admin/open311/keys")
     admin.fill("#name", "市民通 App")
@@ -168,6 +169,7 @@ def test_the_rest_of_the_administration_on_pages(platform: Platform, live_url: s
     admin.click("form.admin-fields button[type=submit]")
     assert len(admin.inner_text("#issued-secret")) >= 32
     admin.click("text=查看订阅")
+    admin.wait_for_url("**/admin/webhooks/*")
     screenshot(admin, "admin-webhook", full_page=False)
 
     admin.goto(live_url + "/admin/open311/services")
