@@ -36,6 +36,7 @@ from hotline.tickets.pages import PageDeskDep
 from hotline.tickets.routes import Desk
 from hotline.web.catalogue import text
 from hotline.web.errors import STATUS
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 from hotline.web.text import no_markup
 
@@ -240,7 +241,7 @@ def install(app: FastAPI) -> None:
         request: Request,
         desk: Desk,
         session: PageSession,
-        ticket_id: int,
+        ticket_id: Id,
         *,
         error: DomainError | None = None,
     ) -> HTMLResponse:
@@ -274,7 +275,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/console/tickets/{ticket_id}", include_in_schema=False, response_class=HTMLResponse)
     def console_ticket(
-        request: Request, ticket_id: int, desk: PageDeskDep, session: PageSessionDep
+        request: Request, ticket_id: Id, desk: PageDeskDep, session: PageSessionDep
     ) -> HTMLResponse:
         _console_user(session)
         return ticket_desk(request, desk, session, ticket_id)
@@ -282,7 +283,7 @@ def install(app: FastAPI) -> None:
     @app.post("/console/tickets/{ticket_id}/{action}", include_in_schema=False)
     def act(
         request: Request,
-        ticket_id: int,
+        ticket_id: Id,
         action: str,
         desk: PageDeskDep,
         session: PageSessionDep,
@@ -444,7 +445,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/console/filters/{filter_id}/delete", include_in_schema=False)
     def delete_filter(
-        filter_id: int, desk: PageDeskDep, session: PageSessionDep, form: CheckedFormDep
+        filter_id: Id, desk: PageDeskDep, session: PageSessionDep, form: CheckedFormDep
     ) -> Response:
         _console_user(session)
         try:

@@ -28,6 +28,7 @@ from hotline.web import admin
 from hotline.web.admin import Attempt, Page, Post
 from hotline.web.deps import ZoneDep
 from hotline.web.forms import checked, text
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -157,7 +158,7 @@ def install(app: FastAPI) -> None:
             post, s.UnitIn, data, service.create_unit, "/admin/units", lambda sent: units_page(post, sent)
         )
 
-    def unit_page(page: Page, unit_id: int, sent: Attempt | None = None) -> HTMLResponse:
+    def unit_page(page: Page, unit_id: Id, sent: Attempt | None = None) -> HTMLResponse:
         with page.db.read() as rs:
             unit = queries.unit(rs, unit_id)
             if unit is None:
@@ -191,7 +192,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.get("/admin/units/{unit_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_unit(unit_id: int, page: AdminPageDep) -> HTMLResponse:
+    def admin_unit(unit_id: Id, page: AdminPageDep) -> HTMLResponse:
         return unit_page(page, unit_id)
 
     def unit_form(form: FormData, which: str) -> dict[str, Any]:
@@ -205,7 +206,7 @@ def install(app: FastAPI) -> None:
         }
 
     def unit_action(which: str) -> Any:
-        def act(unit_id: int, post: AdminPostDep) -> Response:
+        def act(unit_id: Id, post: AdminPostDep) -> Response:
             def save() -> str:
                 if which == "retire":
                     with post.db.write() as ws:
@@ -280,7 +281,7 @@ def install(app: FastAPI) -> None:
 
     def person_page(
         page: Page,
-        user_id: int,
+        user_id: Id,
         zone: ZoneInfo,
         sent: Attempt | None = None,
         *,
@@ -311,11 +312,11 @@ def install(app: FastAPI) -> None:
         )
 
     @app.get("/admin/people/{user_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_person(user_id: int, page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
+    def admin_person(user_id: Id, page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
         return person_page(page, user_id, zone)
 
     def person_action(which: str) -> Any:
-        def act(user_id: int, post: AdminPostDep, zone: ZoneDep) -> Response:
+        def act(user_id: Id, post: AdminPostDep, zone: ZoneDep) -> Response:
             form = post.form
 
             def save() -> str | Response:
@@ -401,7 +402,7 @@ def install(app: FastAPI) -> None:
             lambda sent: categories_page(post, sent),
         )
 
-    def category_page(page: Page, category_id: int, sent: Attempt | None = None) -> HTMLResponse:
+    def category_page(page: Page, category_id: Id, sent: Attempt | None = None) -> HTMLResponse:
         with page.db.read() as rs:
             cat = queries.category(rs, category_id)
             if cat is None:
@@ -443,11 +444,11 @@ def install(app: FastAPI) -> None:
         )
 
     @app.get("/admin/categories/{category_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_category(category_id: int, page: AdminPageDep) -> HTMLResponse:
+    def admin_category(category_id: Id, page: AdminPageDep) -> HTMLResponse:
         return category_page(page, category_id)
 
     def category_action(which: str) -> Any:
-        def act(category_id: int, post: AdminPostDep) -> Response:
+        def act(category_id: Id, post: AdminPostDep) -> Response:
             def save() -> str:
                 if which == "retire":
                     with post.db.write() as ws:

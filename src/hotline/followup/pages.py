@@ -22,6 +22,7 @@ from hotline.followup import queries, service
 from hotline.followup import schemas as s
 from hotline.followup.routes import DESK_ROLES, PolicyDep, record_answer, record_attempt
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -51,7 +52,7 @@ def _field_problem(exc: ValidationError) -> str:
 
 def _recorded(
     db: Database,
-    task_id: int,
+    task_id: Id,
     write: Callable[[], service.Done],
     zone: ZoneInfo,
     lang: str,
@@ -118,7 +119,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/follow-ups/{task_id}/answer", include_in_schema=False)
     def answer(
-        task_id: int,
+        task_id: Id,
         db: DbDep,
         session: PageSessionDep,
         form: CheckedFormDep,
@@ -150,7 +151,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/follow-ups/{task_id}/attempt", include_in_schema=False)
     def attempt(
-        task_id: int,
+        task_id: Id,
         db: DbDep,
         session: PageSessionDep,
         form: CheckedFormDep,

@@ -38,6 +38,7 @@ from hotline.tickets import service as workflow
 from hotline.tickets.pages import PageDeskDep
 from hotline.tickets.routes import Desk
 from hotline.web.errors import STATUS, field_errors
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -136,8 +137,8 @@ def _assignment_page(
     request: Request,
     desk: Desk,
     session: PageSession,
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     *,
     verify: bool = False,
     refused: DomainError | None = None,
@@ -288,7 +289,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/grid/a/{ticket_id}/{no}", include_in_schema=False, response_class=HTMLResponse)
     def grid_assignment(
-        request: Request, ticket_id: int, no: int, desk: PageDeskDep, session: PageSessionDep
+        request: Request, ticket_id: Id, no: Id, desk: PageDeskDep, session: PageSessionDep
     ) -> HTMLResponse:
         _worker(session)
         return _assignment_page(request, desk, session, ticket_id, no)
@@ -298,7 +299,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/grid/v/{ticket_id}/{no}", include_in_schema=False, response_class=HTMLResponse)
     def grid_verify_page(
-        request: Request, ticket_id: int, no: int, desk: PageDeskDep, session: PageSessionDep
+        request: Request, ticket_id: Id, no: Id, desk: PageDeskDep, session: PageSessionDep
     ) -> HTMLResponse:
         _worker(session)
         return _assignment_page(request, desk, session, ticket_id, no, verify=True)
@@ -306,8 +307,8 @@ def install(app: FastAPI) -> None:
     @app.post("/grid/v/{ticket_id}/{no}", include_in_schema=False, response_model=None)
     async def grid_verify(
         request: Request,
-        ticket_id: int,
-        no: int,
+        ticket_id: Id,
+        no: Id,
         desk: PageDeskDep,
         session: PageSessionDep,
         form: CheckedFormDep,
@@ -355,8 +356,8 @@ def install(app: FastAPI) -> None:
     @app.post("/tickets/{ticket_id}/assignments/{no}/verification", include_in_schema=False)
     def page_request_verification(
         request: Request,
-        ticket_id: int,
-        no: int,
+        ticket_id: Id,
+        no: Id,
         desk: PageDeskDep,
         session: PageSessionDep,
         form: CheckedFormDep,
@@ -386,7 +387,7 @@ def install(app: FastAPI) -> None:
 
 
 def _step_command(
-    step: str, no: int, form: FormData, before: tuple[str, ...], after: tuple[str, ...]
+    step: str, no: Id, form: FormData, before: tuple[str, ...], after: tuple[str, ...]
 ) -> c.Command:
     match step:
         case "acknowledge":
@@ -415,8 +416,8 @@ def _install_step(app: FastAPI, step: str) -> None:
     @app.post(f"/grid/a/{{ticket_id}}/{{no}}/{step}", include_in_schema=False, name=f"grid_{step}")
     async def act(
         request: Request,
-        ticket_id: int,
-        no: int,
+        ticket_id: Id,
+        no: Id,
         desk: PageDeskDep,
         session: PageSessionDep,
         form: CheckedFormDep,

@@ -22,6 +22,7 @@ from hotline.web import admin
 from hotline.web.admin import Attempt, Page
 from hotline.web.deps import DbDep
 from hotline.web.forms import checked, text
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -93,7 +94,7 @@ def install(app: FastAPI) -> None:
             form={"kind": "answer"},
         )
 
-    def article_page(page: Page, article_id: int, sent: Attempt | None = None) -> HTMLResponse:
+    def article_page(page: Page, article_id: Id, sent: Attempt | None = None) -> HTMLResponse:
         with page.db.read() as rs:
             article = queries.get(rs, article_id)
             if article is None:
@@ -133,11 +134,11 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: list_page(post, sent), form=data)
 
     @app.get("/admin/kb/{article_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_article(article_id: int, page: AdminPageDep) -> HTMLResponse:
+    def admin_article(article_id: Id, page: AdminPageDep) -> HTMLResponse:
         return article_page(page, article_id)
 
     @app.post("/admin/kb/{article_id}", include_in_schema=False)
-    def update_article(article_id: int, post: AdminPostDep) -> Response:
+    def update_article(article_id: Id, post: AdminPostDep) -> Response:
         data = _form(post.form)
 
         def save() -> str:
@@ -149,7 +150,7 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: article_page(post, article_id, sent), form=data)
 
     @app.post("/admin/kb/{article_id}/retire", include_in_schema=False)
-    def retire_article(article_id: int, post: AdminPostDep) -> Response:
+    def retire_article(article_id: Id, post: AdminPostDep) -> Response:
         return admin.press(
             post, lambda s: service.delete(s, article_id, post.actor, post.now), "/admin/kb?done=retired"
         )

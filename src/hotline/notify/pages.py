@@ -27,6 +27,7 @@ from hotline.web import admin
 from hotline.web.admin import Attempt, Page
 from hotline.web.deps import DbDep, SettingsDep, ZoneDep
 from hotline.web.forms import checked, text
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -74,7 +75,7 @@ def install(app: FastAPI) -> None:
             no_store=created is not None,  # the secret is in this answer only
         )
 
-    def sub_page(page: Page, zone: ZoneInfo, sub_id: int, sent: Attempt | None = None) -> HTMLResponse:
+    def sub_page(page: Page, zone: ZoneInfo, sub_id: Id, sent: Attempt | None = None) -> HTMLResponse:
         with page.db.read() as rs:
             sub = rs.get(WebhookSubscription, sub_id)
             if sub is None:
@@ -117,11 +118,11 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: list_page(post, zone, sent), form=shown)
 
     @app.get("/admin/webhooks/{sub_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_webhook(sub_id: int, page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
+    def admin_webhook(sub_id: Id, page: AdminPageDep, zone: ZoneDep) -> HTMLResponse:
         return sub_page(page, zone, sub_id)
 
     @app.post("/admin/webhooks/{sub_id}", include_in_schema=False)
-    def update_webhook(sub_id: int, post: AdminPostDep, zone: ZoneDep, settings: SettingsDep) -> Response:
+    def update_webhook(sub_id: Id, post: AdminPostDep, zone: ZoneDep, settings: SettingsDep) -> Response:
         data = _form(post.form, editing=True)
 
         def save() -> str:
@@ -136,7 +137,7 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: sub_page(post, zone, sub_id, sent), form=data)
 
     @app.post("/admin/webhooks/{sub_id}/deactivate", include_in_schema=False)
-    def deactivate_webhook(sub_id: int, post: AdminPostDep) -> Response:
+    def deactivate_webhook(sub_id: Id, post: AdminPostDep) -> Response:
         return admin.press(
             post,
             lambda ws: service.deactivate_subscription(ws, sub_id, post.actor, post.now),
@@ -144,7 +145,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.post("/admin/webhooks/{sub_id}/deliveries/{delivery_id}/retry", include_in_schema=False)
-    def retry_delivery(sub_id: int, delivery_id: int, post: AdminPostDep) -> Response:
+    def retry_delivery(sub_id: Id, delivery_id: Id, post: AdminPostDep) -> Response:
         def step(ws: Any) -> None:
             if not webhooks.retry(ws, delivery_id, post.actor, post.now):
                 raise not_found("webhook.not_found")

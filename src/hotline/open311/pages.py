@@ -25,6 +25,7 @@ from hotline.web import admin
 from hotline.web.admin import Attempt, Page
 from hotline.web.deps import ZoneDep
 from hotline.web.forms import Refused, checked, text
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -91,7 +92,7 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: keys_page(post, zone, sent), form=data)
 
     @app.post("/admin/open311/keys/{key_id}/revoke", include_in_schema=False)
-    def revoke_key(key_id: int, post: AdminPostDep) -> Response:
+    def revoke_key(key_id: Id, post: AdminPostDep) -> Response:
         return admin.press(
             post,
             lambda s: service.revoke_key(s, key_id, post.actor, post.now),

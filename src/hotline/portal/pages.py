@@ -60,7 +60,7 @@ from hotline.tickets import service as workflow
 from hotline.tracking import queries as tracking
 from hotline.tracking.codes import normalise_tracking_code
 from hotline.web.catalogue import text
-from hotline.web.errors import field_errors, request_lang
+from hotline.web.errors import STATUS, field_errors, register_error_page, request_lang
 from hotline.web.shell import Shell
 from hotline.web.throttle import Throttled, client_address, throttle_of
 
@@ -83,7 +83,23 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
 
 
 def _refusal(request: Request, err: DomainError) -> HTMLResponse:
-    return pages.refusal(request, err)
+    reason = message(err.code, request_lang(request), **err.params)
+    return _error_page(request, STATUS[err.kind], err.code, reason, [], {})
+
+
+def _error_page(
+    request: Request,
+    status: int,
+    code: str,
+    reason: str,
+    errors: list[dict[str, Any]],
+    headers: dict[str, str],
+) -> HTMLResponse:
+    """A refusal, or an error met on a portal address, in the portal's own look and name."""
+    context = {"code": code, "reason": reason, "errors": errors}
+    response = _render(request, "portal_refusal.html", context, status_code=status)
+    response.headers.update(headers)
+    return response
 
 
 def _throttled(request: Request, exc: Throttled) -> HTMLResponse:
@@ -362,6 +378,8 @@ def _nearby_item(doc: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
+    register_error_page(app, "/portal", _error_page)
+
     @app.get("/portal", include_in_schema=False, response_class=HTMLResponse)
     def portal_home(request: Request) -> HTMLResponse:
         return _render(request, "portal_home.html", {"code": "", "error": None})

@@ -29,6 +29,7 @@ from hotline.web import admin
 from hotline.web.admin import Attempt, Page
 from hotline.web.deps import DbDep, LangDep, NowDep, ZoneDep
 from hotline.web.forms import checked, text
+from hotline.web.numbers import Id
 from hotline.web.shell import Shell
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -148,7 +149,7 @@ def install(app: FastAPI) -> None:
         return rules_page(page)
 
     @app.get("/admin/routing-rules/{rule_id}", include_in_schema=False, response_class=HTMLResponse)
-    def admin_rule(rule_id: int, page: AdminPageDep) -> HTMLResponse:
+    def admin_rule(rule_id: Id, page: AdminPageDep) -> HTMLResponse:
         with page.db.read() as rs:
             try:
                 rules.get(rs, rule_id)
@@ -169,7 +170,7 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: rules_page(post, sent), form=data)
 
     @app.post("/admin/routing-rules/{rule_id}", include_in_schema=False)
-    def update_rule(rule_id: int, post: AdminPostDep) -> Response:
+    def update_rule(rule_id: Id, post: AdminPostDep) -> Response:
         data = {**_form(post.form), "active": post.form.get("active") == "1"}
 
         def save() -> str:
@@ -181,7 +182,7 @@ def install(app: FastAPI) -> None:
         return admin.submit(post, save, lambda sent: rules_page(post, sent, edit=rule_id), form=data)
 
     @app.post("/admin/routing-rules/{rule_id}/delete", include_in_schema=False)
-    def delete_rule(rule_id: int, post: AdminPostDep) -> Response:
+    def delete_rule(rule_id: Id, post: AdminPostDep) -> Response:
         return admin.press(
             post,
             lambda ws: rules.delete(ws, rule_id, post.actor, post.now),

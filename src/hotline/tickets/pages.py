@@ -34,6 +34,7 @@ from hotline.tickets.routes import Desk, read_uploads, staff_photo
 from hotline.tickets.schemas import UnitRef
 from hotline.web.deps import DbDep, LangDep, NowDep, SettingsDep, ZoneDep
 from hotline.web.errors import STATUS
+from hotline.web.numbers import Id
 from hotline.web.shell import HOME, Shell, home_for
 
 pages = Shell(Path(__file__).parent / "templates")
@@ -112,7 +113,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/inbox/notifications/{notification_id}/read", include_in_schema=False)
     def mark_notice_read(
-        notification_id: int, desk: PageDeskDep, session: PageSessionDep, form: CheckedFormDep
+        notification_id: Id, desk: PageDeskDep, session: PageSessionDep, form: CheckedFormDep
     ) -> Response:
         try:
             with desk.db.write() as s:
@@ -154,7 +155,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/tickets/{ticket_id}", include_in_schema=False, response_class=HTMLResponse)
     def ticket_page(
-        request: Request, ticket_id: int, desk: PageDeskDep, session: PageSessionDep
+        request: Request, ticket_id: Id, desk: PageDeskDep, session: PageSessionDep
     ) -> HTMLResponse:
         done = request.query_params.get("done")
         known = done in _ACTIONS or done == "acknowledge"
@@ -163,8 +164,8 @@ def install(app: FastAPI) -> None:
     @app.post("/tickets/{ticket_id}/assignments/{no}/acknowledge", include_in_schema=False)
     def acknowledge_one(
         request: Request,
-        ticket_id: int,
-        no: int,
+        ticket_id: Id,
+        no: Id,
         desk: PageDeskDep,
         session: PageSessionDep,
         form: CheckedFormDep,
@@ -183,7 +184,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/tickets/{ticket_id}/media/{name}", include_in_schema=False)
     def page_media(
-        ticket_id: int, name: str, db: DbDep, page: PageSessionDep, settings: SettingsDep
+        ticket_id: Id, name: str, db: DbDep, page: PageSessionDep, settings: SettingsDep
     ) -> FileResponse:
         """A photo of the ticket for the staff pages (session cookie instead of a bearer token)."""
         return staff_photo(db, page.user, settings, ticket_id, name)
@@ -196,7 +197,7 @@ def _ticket_page(
     request: Request,
     desk: Desk,
     session: PageSession,
-    ticket_id: int,
+    ticket_id: Id,
     *,
     done: str | None = None,
     refused: DomainError | None = None,
@@ -288,7 +289,7 @@ def _until(form: dict[str, str], zone: ZoneInfo) -> str:
     return (local if local.tzinfo else local.replace(tzinfo=zone)).isoformat()
 
 
-def _command(action: str, no: int, form: dict[str, str], zone: ZoneInfo) -> c.Command:
+def _command(action: str, no: Id, form: dict[str, str], zone: ZoneInfo) -> c.Command:
     """The API's command for a form, checked by the API's own body schemas (same limits, same
     codes); a bad field is refused as the API refuses it."""
     note = form.get("note") or None
@@ -352,8 +353,8 @@ def _install_action(app: FastAPI, action: str, path: str) -> None:
     )
     def act(
         request: Request,
-        ticket_id: int,
-        no: int,
+        ticket_id: Id,
+        no: Id,
         desk: PageDeskDep,
         session: PageSessionDep,
         form: CheckedFormDep,
@@ -371,8 +372,8 @@ def _install_action(app: FastAPI, action: str, path: str) -> None:
 def _act(
     request: Request,
     action: str,
-    ticket_id: int,
-    no: int,
+    ticket_id: Id,
+    no: Id,
     desk: Desk,
     session: PageSession,
     form: FormData,

@@ -1,4 +1,6 @@
-"""Every error leaves as application/problem+json (RFC 9457) with a stable `code`.
+"""Every error leaves as application/problem+json (RFC 9457) with a stable `code` — or, for a
+person's browser on a page (not the API's, Open311's or the docs' paths), as a page in their
+language with the same status, code and words (`wants_page`; the shell draws it).
 
 Domain refusals map by kind: conflict 409, forbidden 403, unauthorized 401, not found 404,
 invalid 422. Validation errors are 422 with each bad field named; malformed JSON is 400; an id in
@@ -10,12 +12,12 @@ briefly out of reach (a connection terminated, a pool exhausted, SQLite busy) is
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -38,6 +40,17 @@ _RANGE = ("greater_than_equal", "less_than_equal")
 
 LANG_COOKIE = "hotline_lang"
 
+#: The machine interfaces: their errors are problem+json whatever the client accepts.
+MACHINE_PATHS = ("/api/", "/open311/", "/openapi.json", "/docs", "/static/", "/healthz")
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to a page: it accepts HTML and the path is no machine interface's.
+    Scripts on the pages (htmx, fetch) accept anything and keep reading problem+json."""
+    if request.url.path.startswith(MACHINE_PATHS) or request.headers.get("hx-request"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
 
 def request_lang(request: Request) -> str:
     """English when asked for (?lang=en, the pages' language switch, or Accept-Language preferring
@@ -57,6 +70,17 @@ def request_lang(request: Request) -> str:
     return getattr(request.app.state, "default_language", "zh")
 
 
+#: Draws an error as a page: (request, status, code, reason, field errors, headers) → response.
+ErrorPage = Callable[[Request, int, str, str, list[dict[str, Any]], dict[str, str]], Response]
+
+
+def register_error_page(app: FastAPI, prefix: str, render: ErrorPage) -> None:
+    """Errors met by a browser under `prefix` are drawn by `render` (the portal in its own look)."""
+    if not hasattr(app.state, "error_pages"):
+        app.state.error_pages = {}
+    app.state.error_pages[prefix] = render
+
+
 def problem(
     request: Request,
     status: int,
@@ -64,7 +88,7 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     **params: Any,
-) -> JSONResponse:
+) -> Response:
     lang = request_lang(request)
     body: dict[str, Any] = {
         "type": f"urn:hotline:problem:{code}",
@@ -76,6 +100,13 @@ def problem(
     if errors:
         body["errors"] = errors
     headers = dict(headers or {})
+    if wants_page(request):
+        # the pages' error renderers by the path they serve (`register_error_page`); longest first
+        renderers = getattr(request.app.state, "error_pages", {})
+        path = request.url.path
+        for prefix in sorted(renderers, key=len, reverse=True):
+            if path.startswith(prefix):
+                return renderers[prefix](request, status, code, body["title"], errors or [], headers)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
@@ -118,7 +149,7 @@ def field_errors(raw: Sequence[Any] | Any, lang: str) -> list[dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
         field = exc.params.get("field")
         errors = [
             {
@@ -130,7 +161,7 @@ def install(app: FastAPI) -> None:
         return problem(request, STATUS[exc.kind], exc.code, errors if field else None, **exc.params)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         raw = exc.errors()
         if any(e.get("loc", ("",))[0] == "path" and e.get("type") in _RANGE for e in raw):
             return problem(request, 404, "http.not_found")
@@ -142,7 +173,7 @@ def install(app: FastAPI) -> None:
         return problem(request, 422, "validation.failed", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}.get(
             exc.status_code, "request.malformed"
         )
@@ -150,24 +181,24 @@ def install(app: FastAPI) -> None:
         return problem(request, exc.status_code, code, headers=exc.headers, detail=str(exc.detail))
 
     @app.exception_handler(Throttled)
-    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+    async def _throttled(request: Request, exc: Throttled) -> Response:
         headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(request, 429, "request.throttled", headers=headers, seconds=exc.retry_after_s)
 
     @app.exception_handler(sa.OperationalError)
     @app.exception_handler(sa.InterfaceError)
     @app.exception_handler(sa.TimeoutError)
-    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    async def _unavailable(request: Request, exc: Exception) -> Response:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return problem(request, 503, "server.unavailable", headers={"Retry-After": str(RETRY_AFTER_S)})
 
     @app.exception_handler(sa.DataError)
-    async def _unstorable(request: Request, exc: sa.DataError) -> JSONResponse:
+    async def _unstorable(request: Request, exc: sa.DataError) -> Response:
         # Input validation should have refused the value; this keeps a gap there from being a 500.
         log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
         return problem(request, 422, "request.value_unstorable")
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(request, 500, "server.error")

@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from hotline.domain.errors import DomainError, message
 from hotline.web.catalogue import text
-from hotline.web.errors import LANG_COOKIE, STATUS, request_lang
+from hotline.web.errors import LANG_COOKIE, STATUS, register_error_page, request_lang
 
 SHELL_TEMPLATES = Path(__file__).parent / "templates"
 
@@ -160,7 +160,35 @@ def _environment(loader: ChoiceLoader) -> Environment:
 shell = Shell(SHELL_TEMPLATES)
 
 
+#: Where an error page leads back to, by the path it was met on (the first prefix that matches).
+BACK: list[tuple[str, str, str]] = [
+    ("/grid", "/grid", "error.back_grid"),
+    ("/", "/inbox", "error.back_desk"),
+]
+
+
+def error_page(
+    request: Request,
+    status: int,
+    code: str,
+    reason: str,
+    errors: list[dict[str, Any]],
+    headers: dict[str, str],
+) -> HTMLResponse:
+    """An error met while browsing (a mistyped address, an id that cannot exist, a bad field in a
+    link), drawn as the refusal page; the session is not looked up, so it never touches the
+    database that may be the reason for the error."""
+    path = request.url.path
+    back, key = next((href, k) for prefix, href, k in BACK if path.startswith(prefix))
+    context = {"code": code, "reason": reason, "errors": errors, "back": back, "back_key": key}
+    response = shell.render(request, "refusal.html", context, status_code=status)
+    response.headers.update(headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
+    register_error_page(app, "/", error_page)
+
     @app.get("/lang/{lang}", include_in_schema=False)
     def switch_language(lang: str, request: Request) -> RedirectResponse:
         """The switch that sticks: a cookie read before Accept-Language, then back where one was."""

@@ -21,5 +21,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "clock.overdue": ("已超时", "overdue by"),
     "clock.days": ("天", "d"),
     "error.title": ("无法完成", "This could not be done"),
-    "error.back": ("返回待办", "Back to the inbox"),
+    "error.back_desk": ("返回工作页", "Back to my desk"),
+    "error.back_grid": ("返回网格首页", "Back to the grid page"),
 }
