@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from hotline.web import errors
 from tests import conftest
 from tests.conftest import Platform
 from tests.integration.test_pages import browser, csrf_of, logged_in
@@ -179,3 +182,16 @@ def test_the_api_open311_and_scripts_keep_their_json(platform: Platform) -> None
         assert r.status_code == 404, path
         json = "application/json" if path.startswith("/open311") else "application/problem+json"
         assert r.headers["content-type"].split(";")[0] == json, path
+
+
+def test_an_error_page_that_fails_to_draw_still_answers_with_the_status() -> None:
+    app = FastAPI()
+    errors.install(app)
+
+    def broken(*_: object) -> HTMLResponse:
+        raise RuntimeError("template missing")
+
+    errors.register_error_page(app, "/", broken)
+    r = TestClient(app).get("/nowhere", headers=HTML)
+    assert r.status_code == 404
+    assert r.json()["code"] == "http.not_found"

@@ -106,7 +106,11 @@ def problem(
         path = request.url.path
         for prefix in sorted(renderers, key=len, reverse=True):
             if path.startswith(prefix):
-                return renderers[prefix](request, status, code, body["title"], errors or [], headers)
+                try:
+                    return renderers[prefix](request, status, code, body["title"], errors or [], headers)
+                except Exception:  # drawing the page must not turn an answer into a 500
+                    log.exception("error page for %s failed; answering problem+json", path)
+                break
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
