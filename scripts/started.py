@@ -31,12 +31,16 @@ def main() -> None:
     url, pid = sys.argv[1], int(sys.argv[2])
     if not wait_until_up(url, pid):
         sys.exit(1)
+    pad = " " * len(f"{url}/login    ")
     lines = [
         "",
         "  Hotline is running. Open in a browser:",
-        f"    {url}/       track a request by its code (what citizens see); ?lang=en for English",
-        f"    {url}/docs   the API: Authorize with a token from POST /api/v1/auth/login, then Try it out",
-        f"    {url}/login  staff pages: a unit's inbox (e.g. handler.longwan), the ticket and its timeline",
+        f"    {url}/         track a request by its code (what citizens see); ?lang=en for English",
+        f"    {url}/portal   the citizen portal: a request from a phone, with photos and a point on the map",
+        f"    {url}/login    staff pages: each person lands on their own desk — operator1 the workbench,",
+        f"    {pad}dispatcher the console, handler.longwan the unit inbox, grid.boai1 the grid",
+        f"    {pad}worker's phone page, supervisor the console and rankings, admin the administration",
+        f"    {url}/docs     the API: Authorize with a token from POST /api/v1/auth/login, then Try it out",
     ]
     if os.environ.get("HOTLINE_DEMO", "true").lower() not in ("false", "0", "no", "off"):
         city = json.loads(files("hotline.directory").joinpath("demo_city.json").read_text(encoding="utf-8"))
