@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from fastapi.testclient import TestClient
 from hotline.web import errors
 from tests import conftest
 from tests.conftest import Platform
+from tests.integration.api import Api
 from tests.integration.test_pages import browser, csrf_of, logged_in
 
 #: Who may open each area of the pages; a route outside them is tried by the administrator.
@@ -138,6 +140,75 @@ def test_absurd_values_in_every_page_form_and_query_are_refused_or_answered(own_
                     r = client.request(method, route.path, data={**fields, "csrf": csrf})
                 if r.status_code >= 500:
                     failed.append((method, route.path, repr(value[:12]), r.status_code))
+    assert failed == [], failed
+
+
+class Forms(HTMLParser):
+    """The POST forms of a page, each with the values it offers (what a person would send unchanged)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+        self.fields: dict[str, str] | None = None
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "form":
+            self.fields = {}
+            if a.get("method", "get").lower() == "post":
+                self.found.append((a.get("action", ""), self.fields))
+        elif self.fields is None:
+            return
+        elif tag == "option" and self.select and (self.select not in self.fields or "selected" in a):
+            self.fields[self.select] = a.get("value", "")
+        elif not name:
+            return
+        elif tag == "input" and a.get("type") in ("checkbox", "radio"):
+            if "checked" in a:
+                self.fields[name] = a.get("value") or "on"
+        elif tag == "input" and a.get("type") != "file":
+            self.fields.setdefault(name, a.get("value", ""))
+        elif tag == "select":
+            self.select = name
+        elif tag == "textarea":
+            self.textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.fields = None
+        self.select = None if tag == "select" else self.select
+        self.textarea = None if tag == "textarea" else self.textarea
+
+    def handle_data(self, data: str) -> None:
+        if self.fields is not None and self.textarea:
+            self.fields[self.textarea] += data
+
+
+def test_absurd_values_in_the_ticket_pages_forms_are_refused_or_answered(own_platform: Platform) -> None:
+    """Every form on an acknowledged ticket's page (the unit's and the centre's), sent as the page
+    offers it with one field at a time made absurd: a refusal or an answer, never a 5xx."""
+    api = Api(own_platform)
+    tid = api.dispatched()
+    api.on("handler.longwan", tid, 1, "acknowledge")
+    failed, sent = [], 0
+    for role, page in [("handler.longwan", f"/tickets/{tid}"), ("dispatcher", f"/console/tickets/{tid}")]:
+        client, _ = Visitors(own_platform).of(role)
+        forms = Forms()
+        forms.feed(client.get(page).text)
+        for action, fields in forms.found:
+            if action == "/logout":
+                continue
+            for name in sorted(set(fields) - {"csrf"}):
+                for value in ABSURD:
+                    r = client.post(action or page, data={**fields, name: value})
+                    sent += 1
+                    if r.status_code >= 500:
+                        failed.append((action, name, repr(value[:12]), r.status_code))
+    assert sent >= 100, sent  # reply, delegate, extension, send-back, …: the forms were found
     assert failed == [], failed
 
 
