@@ -219,6 +219,43 @@ def test_logout_and_expiry_end_the_session(platform: Platform) -> None:
         platform.tokens.clear()
 
 
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_login(platform: Platform) -> None:
+    """The form's own address takes only POST: after logging in again the person is back on the
+    page the form was on, never on a 405 (and never led to another site)."""
+    gone = browser(platform)
+    gone.cookies.set("hotline_session", "expired-or-revoked")
+    reply = "/tickets/1/assignments/1/reply"
+    page = "http://testserver/tickets/1?lang=en"
+    r = gone.post(reply, data={"reply": "已处理"}, headers={"referer": page})
+    assert (
+        r.status_code == 303 and r.headers["location"] == "/login?next=%2Ftickets%2F1%3Flang%3Den&expired=1"
+    )
+    r = gone.post(reply, data={}, headers={"HX-Request": "true", "HX-Current-URL": page})
+    assert r.headers["HX-Redirect"] == "/login?next=%2Ftickets%2F1%3Flang%3Den&expired=1"
+    for referer in ["https://evil.example/tickets/1", ""]:
+        r = gone.post(reply, data={}, headers={"referer": referer})
+        assert r.headers["location"] == "/login?expired=1", referer
+    # a page asked for keeps its own address, as before
+    assert (
+        browser(platform).get("/tickets/1?lang=en").headers["location"]
+        == "/login?next=%2Ftickets%2F1%3Flang%3Den"
+    )
+
+    # and the login page sends the person there
+    b = browser(platform)
+    token = csrf_of(b.get("/login?next=%2Ftickets%2F1").text)
+    r = b.post(
+        "/login",
+        data={
+            "username": "dispatcher",
+            "password": "Demo-dispatcher-2026",
+            "csrf": token,
+            "next": "/tickets/1",
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/tickets/1"
+
+
 @pytest.mark.parametrize("platform", ["sqlite"], indirect=True)
 def test_pages_load_only_local_files_and_no_inline_script(platform: Platform) -> None:
     """Ready for a Content-Security-Policy without 'unsafe-inline': scripts are files, all local."""

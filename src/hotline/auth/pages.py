@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -160,11 +160,24 @@ def _login_page(request: Request, notice: str | None, error: str | None, status:
     return response
 
 
+def _back_after_login(request: Request) -> str:
+    """Where the login page leads once the person has logged in again: the page they asked for;
+    for a form sent after the session ended, the page the form was on (the form's own address
+    takes only POST), if that page is on this site."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    page = urlsplit(request.headers.get("HX-Current-URL") or request.headers.get("referer") or "")
+    if page.netloc != request.url.netloc:
+        return ""
+    return local_path(page.path + (f"?{page.query}" if page.query else ""), default="")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target = f"/login?next={quote(here, safe='')}" + ("&expired=1" if exc.expired else "")
+        here = _back_after_login(request)
+        query = ([f"next={quote(here, safe='')}"] if here else []) + (["expired=1"] if exc.expired else [])
+        target = "/login" + ("?" + "&".join(query) if query else "")
         if request.headers.get("HX-Request"):  # htmx follows a redirect inside the page: leave it
             return Response(status_code=204, headers={"HX-Redirect": target})
         response = RedirectResponse(target, status_code=303)
